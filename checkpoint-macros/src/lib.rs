@@ -1,0 +1,102 @@
+//! Procedural macros of actix-checkpoint. Depend on `checkpoint-runtime`, which re-exports them
+//! and documents them; the generated code calls into it.
+//!
+//! The work is a pipeline: `parse` splits an attribute into entries, `validate` turns them into
+//! the typed `model` (every misuse a spanned compile error), `expand` emits the wrapper.
+
+mod expand;
+mod json;
+mod model;
+mod parse;
+mod validate;
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::ToTokens;
+use syn::{spanned::Spanned, Attribute, Error, ItemFn};
+
+/// Guards an `async fn` handler with a checkpoint; see `checkpoint_runtime` for the options.
+///
+/// The first `#[checkpoint]` on a function takes every other `#[checkpoint]` below it and
+/// generates a single wrapper that runs them top to bottom.
+#[proc_macro_attribute]
+pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = TokenStream2::from(args);
+    let mut handler = match syn::parse::<ItemFn>(item.clone()) {
+        Ok(handler) => handler,
+        Err(_) => {
+            let error = Error::new(
+                Span::call_site(),
+                "#[checkpoint] goes on an `async fn` request handler",
+            );
+            return with_compile_error(item.into(), error);
+        }
+    };
+
+    let (stacked, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
+        .into_iter()
+        .partition(is_checkpoint_attribute);
+    handler.attrs = attrs;
+
+    let mut errors: Option<Error> = None;
+    let mut push = |error: Error| match &mut errors {
+        Some(all) => all.combine(error),
+        None => errors = Some(error),
+    };
+    if handler.sig.asyncness.is_none() {
+        push(Error::new(
+            handler.sig.fn_token.span(),
+            "checkpoint handlers must be `async fn`: write `async fn`",
+        ));
+    }
+    if let Some(receiver) = handler.sig.receiver() {
+        push(Error::new_spanned(
+            receiver,
+            "checkpoint handlers cannot take `self`: make the handler a free function",
+        ));
+    }
+
+    let mut stack = Vec::new();
+    let attr_tokens = std::iter::once((args, Span::call_site())).chain(stacked.iter().map(
+        |attr| match attr.meta.require_list() {
+            Ok(list) => (list.tokens.clone(), attr.span()),
+            Err(_) => (TokenStream2::new(), attr.span()),
+        },
+    ));
+    for (tokens, span) in attr_tokens {
+        match parse::entries(tokens).and_then(|entries| validate::checkpoint(entries, span)) {
+            Ok(spec) => stack.push(spec),
+            Err(error) => push(error),
+        }
+    }
+
+    if let Some(error) = errors {
+        return with_compile_error(handler.into_token_stream(), error);
+    }
+    let attrs = std::mem::take(&mut handler.attrs);
+    expand::wrapper(handler, attrs, &stack).into()
+}
+
+/// A JSON object checked at compile time, as a `checkpoint_runtime::FailJson` for
+/// `Action::fail_json`; see `checkpoint_runtime::FailJson`.
+#[proc_macro]
+pub fn fail_json(input: TokenStream) -> TokenStream {
+    match json::object_from_tokens(input.into(), Span::call_site()) {
+        Ok(json) => expand::fail_json(&json).into(),
+        Err(error) => error.into_compile_error().into(),
+    }
+}
+
+fn is_checkpoint_attribute(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "checkpoint")
+}
+
+/// The item as written (so IDEs keep working inside it) plus the errors.
+fn with_compile_error(item: TokenStream2, error: Error) -> TokenStream {
+    let mut tokens = item;
+    tokens.extend(error.into_compile_error());
+    tokens.into()
+}

@@ -1,0 +1,51 @@
+//! The typed model of a checkpoint stack, between parsing and expansion. Everything in it has
+//! been validated: expansion cannot fail.
+
+use proc_macro2::Span;
+use syn::{LitStr, Path};
+
+/// One `#[checkpoint(...)]` attribute.
+pub(crate) enum CheckpointSpec {
+    /// `#[checkpoint(NAME)]`: a checkpoint value declared elsewhere.
+    Named(Path),
+    /// `#[checkpoint(session_key = ..., values = ..., ...)]`.
+    Session(SessionSpec),
+}
+
+pub(crate) struct SessionSpec {
+    pub(crate) session_key: LitStr,
+    pub(crate) values: Vec<AllowedLit>,
+    pub(crate) action: ActionSpec,
+}
+
+/// An allowed session value, as written.
+pub(crate) enum AllowedLit {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+/// The action options; `None` and `false` mean "not given".
+#[derive(Default)]
+pub(crate) struct ActionSpec {
+    pub(crate) fail_url: Option<TargetSpec>,
+    pub(crate) pass_url: Option<TargetSpec>,
+    pub(crate) fail_json: Option<JsonText>,
+    pub(crate) fail_response: Option<Path>,
+    pub(crate) fail_status: Option<u16>,
+    pub(crate) message: Option<LitStr>,
+    pub(crate) message_category: Option<LitStr>,
+    pub(crate) disable_default_fail: bool,
+}
+
+/// A redirect target: `"/path"` or `url_for("route", "arg", ...)`.
+pub(crate) enum TargetSpec {
+    Path(LitStr),
+    Route { name: LitStr, args: Vec<String> },
+}
+
+/// A JSON object, already checked and serialised to compact text.
+pub(crate) struct JsonText {
+    pub(crate) text: String,
+    pub(crate) span: Span,
+}

@@ -1,0 +1,75 @@
+//! Why a checkpoint could not decide, or could not answer as configured.
+
+use std::fmt;
+
+use actix_web::{
+    http::{header::ContentType, StatusCode},
+    HttpResponse, ResponseError,
+};
+
+/// A fault that stops a checkpoint from deciding or from building its response.
+///
+/// Each is a misconfiguration or an environment fault, never a verdict about the client, so the
+/// request fails closed with `500 Internal Server Error`: the handler does not run. The response
+/// body stays generic; the details go to the log and ride along as the response's error, where
+/// actix-web's `Logger` can show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// The app has no `SessionMiddleware`, so the session can be neither read nor written.
+    SessionMiddlewareMissing,
+    /// `url_for` names a resource the app does not have, or its arguments do not fit.
+    UnknownRoute {
+        /// The resource name.
+        name: &'static str,
+        /// What actix-web reported.
+        reason: String,
+    },
+    /// A redirect target cannot be sent as a `Location` header.
+    InvalidRedirect {
+        /// The target, escaped for the log.
+        location: String,
+    },
+    /// The session refused a write (a flash message).
+    SessionWrite {
+        /// What actix-session reported.
+        reason: String,
+    },
+    /// A `fail_response` function panicked.
+    FailResponsePanicked,
+}
+
+impl fmt::Display for CheckpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SessionMiddlewareMissing => f.write_str(
+                "no SessionMiddleware is registered for this route: wrap the App or scope \
+                 with actix_session::SessionMiddleware",
+            ),
+            Self::UnknownRoute { name, reason } => write!(
+                f,
+                "url_for(\"{name}\") cannot be resolved: {reason}; register a resource with \
+                 that name (e.g. `#[get(\"/path\")] async fn {name}`) or fix its arguments"
+            ),
+            Self::InvalidRedirect { location } => {
+                write!(f, "redirect target \"{location}\" is not a valid Location header")
+            }
+            Self::SessionWrite { reason } => write!(f, "the session refused a write: {reason}"),
+            Self::FailResponsePanicked => f.write_str("the fail_response function panicked"),
+        }
+    }
+}
+
+impl std::error::Error for CheckpointError {}
+
+impl ResponseError for CheckpointError {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::InternalServerError()
+            .content_type(ContentType::plaintext())
+            .body("Internal Server Error")
+    }
+}

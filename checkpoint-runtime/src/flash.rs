@@ -1,0 +1,210 @@
+//! Flash messages: one-shot notes stored in the session for the next request, in Flask's layout
+//! (a JSON array of `[category, message]` pairs under the key `_flashes`).
+
+use std::{
+    future::{ready, Ready},
+    slice,
+};
+
+use actix_session::{Session, SessionExt};
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use serde::{Deserialize, Serialize};
+
+use crate::error::CheckpointError;
+
+/// The session key that holds pending flash messages, as in Flask.
+pub const FLASHES_KEY: &str = "_flashes";
+
+/// One flash message with its category (Flask's `("category", "message")` pair).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "(String, String)", into = "(String, String)")]
+pub struct FlashMessage {
+    category: String,
+    message: String,
+}
+
+impl FlashMessage {
+    /// A message in `category` (Flask's default category is `"message"`).
+    pub fn new(category: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            category: category.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The category, such as `"message"`, `"warning"` or `"error"`.
+    pub fn category(&self) -> &str {
+        &self.category
+    }
+
+    /// The text of the message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<(String, String)> for FlashMessage {
+    fn from((category, message): (String, String)) -> Self {
+        Self { category, message }
+    }
+}
+
+impl From<FlashMessage> for (String, String) {
+    fn from(flash: FlashMessage) -> Self {
+        (flash.category, flash.message)
+    }
+}
+
+/// Appends `message` in `category` to the session's flash messages (Flask's
+/// `flash(message, category)`). They are shown by the next request that extracts
+/// [`FlashMessages`].
+///
+/// A pending list that does not decode (written by something else) is replaced, with a warning
+/// in the log, rather than blocking new messages.
+///
+/// # Errors
+/// [`CheckpointError::SessionWrite`] when the session refuses the write.
+///
+/// ```
+/// use actix_session::Session;
+/// use checkpoint_runtime::flash;
+///
+/// fn saved(session: &Session) -> Result<(), checkpoint_runtime::CheckpointError> {
+///     flash(session, "Profile saved", "success")
+/// }
+/// ```
+pub fn flash(session: &Session, message: &str, category: &str) -> Result<(), CheckpointError> {
+    let mut pending = match session.get::<Vec<FlashMessage>>(FLASHES_KEY) {
+        Ok(pending) => pending.unwrap_or_default(),
+        Err(error) => {
+            log::warn!("replacing undecodable flash messages in the session: {error}");
+            Vec::new()
+        }
+    };
+    pending.push(FlashMessage::new(category, message));
+    session
+        .insert(FLASHES_KEY, pending)
+        .map_err(|error| CheckpointError::SessionWrite {
+            reason: error.to_string(),
+        })
+}
+
+/// The flash messages waiting in the session, taken out of it (Flask's
+/// `get_flashed_messages(with_categories=True)`): extracting them consumes them, so each shows
+/// once.
+///
+/// Extraction never fails: with no session, or an undecodable list (logged as a warning), it
+/// yields no messages.
+///
+/// ```
+/// use actix_web::{get, Responder};
+/// use checkpoint_runtime::FlashMessages;
+///
+/// #[get("/")]
+/// async fn index(flashes: FlashMessages) -> impl Responder {
+///     flashes
+///         .iter()
+///         .map(|flash| format!("[{}] {}\n", flash.category(), flash.message()))
+///         .collect::<String>()
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlashMessages(Vec<FlashMessage>);
+
+impl FlashMessages {
+    /// Takes the pending messages out of `session`.
+    pub fn take(session: &Session) -> Self {
+        match session.remove_as::<Vec<FlashMessage>>(FLASHES_KEY) {
+            None => Self::default(),
+            Some(Ok(messages)) => Self(messages),
+            Some(Err(text)) => {
+                log::warn!("dropping undecodable flash messages from the session: {text:?}");
+                Self::default()
+            }
+        }
+    }
+
+    /// The messages, oldest first.
+    pub fn iter(&self) -> slice::Iter<'_, FlashMessage> {
+        self.0.iter()
+    }
+
+    /// How many messages there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The messages as a vector, oldest first.
+    pub fn into_vec(self) -> Vec<FlashMessage> {
+        self.0
+    }
+}
+
+impl IntoIterator for FlashMessages {
+    type Item = FlashMessage;
+    type IntoIter = std::vec::IntoIter<FlashMessage>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a FlashMessages {
+    type Item = &'a FlashMessage;
+    type IntoIter = slice::Iter<'a, FlashMessage>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl FromRequest for FlashMessages {
+    type Error = std::convert::Infallible;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self::take(&req.get_session())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn messages_are_stored_as_flask_pairs_and_consumed_once() {
+        let req = TestRequest::default().to_http_request();
+        let session = req.get_session();
+        flash(&session, "first", "message").unwrap();
+        flash(&session, "second", "warning").unwrap();
+        assert_eq!(
+            session.entries().get(FLASHES_KEY).map(String::as_str),
+            Some(r#"[["message","first"],["warning","second"]]"#)
+        );
+
+        let taken = FlashMessages::take(&session);
+        let pairs: Vec<_> = taken.iter().map(|f| (f.category(), f.message())).collect();
+        assert_eq!(pairs, [("message", "first"), ("warning", "second")]);
+        assert!(FlashMessages::take(&session).is_empty());
+    }
+
+    #[test]
+    fn an_undecodable_list_is_replaced_not_fatal() {
+        let req = TestRequest::default().to_http_request();
+        let session = req.get_session();
+        session.insert(FLASHES_KEY, "not a list").unwrap();
+        flash(&session, "fresh", "message").unwrap();
+        assert_eq!(FlashMessages::take(&session).len(), 1);
+
+        session.insert(FLASHES_KEY, 42).unwrap();
+        assert!(FlashMessages::take(&session).is_empty());
+        assert!(!session.contains_key(FLASHES_KEY));
+    }
+}

@@ -1,0 +1,144 @@
+//! Session checkpoints for Actix Web handlers.
+//!
+//! `#[checkpoint(...)]` guards a handler with a check of the session, in the manner of
+//! Flask-Imp's `@checkpoint(SessionCheckpoint(...).action(...))`: when the check fails the
+//! checkpoint flashes a message and redirects, or answers an error, before the handler or any of
+//! its extractors runs. Several can be stacked; they run top to bottom.
+//!
+//! ```no_run
+//! use actix_session::{storage::CookieSessionStore, Session, SessionMiddleware};
+//! use actix_web::{cookie::Key, get, App, HttpResponse, HttpServer, Responder};
+//! use checkpoint_runtime::{checkpoint, FlashMessages};
+//!
+//! #[get("/admin")]
+//! #[checkpoint(session_key = "logged_in", values = true, fail_url = url_for("login_page"),
+//!              message = "Login required")]
+//! #[checkpoint(session_key = "user_type", values = ["admin", "editor"], fail_url = "/",
+//!              message = "Admins only", message_category = "warning")]
+//! async fn admin_page() -> impl Responder {
+//!     "the admin page"
+//! }
+//!
+//! #[get("/login")]
+//! async fn login_page(flashes: FlashMessages) -> impl Responder {
+//!     let notes: Vec<_> = flashes.iter().map(|flash| flash.message().to_owned()).collect();
+//!     format!("Log in. {}", notes.join(" "))
+//! }
+//!
+//! #[get("/")]
+//! async fn index(session: Session) -> impl Responder {
+//!     let _ = session.insert("logged_in", true);
+//!     let _ = session.insert("user_type", "admin");
+//!     HttpResponse::Ok().body("logged in as an admin")
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let key = Key::generate();
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+//!             .service(admin_page)
+//!             .service(login_page)
+//!             .service(index)
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! }
+//! ```
+//!
+//! # Options
+//!
+//! | option | meaning |
+//! |---|---|
+//! | `session_key = "k"`, `values = V` | the session value under `k` must be `V`: a string, integer or bool literal, or an array of them |
+//! | `fail_url = "/path"` or `url_for("route", "arg", ...)` | on failure, flash `message` and redirect (302) |
+//! | `pass_url = ...` | on success, flash `message` and redirect instead of running the handler (ignored when `fail_json` is set) |
+//! | `fail_json = { ... }` | on failure, answer this JSON object with `fail_status` |
+//! | `fail_response = path::to::func` | on failure, answer `func(&HttpRequest) -> HttpResponse` |
+//! | `fail_status = 401` | status of `fail_json` and of the default failure (default 403) |
+//! | `message = "..."`, `message_category = "..."` | the flash message of a redirect, and its category (default `"message"`) |
+//! | `disable_default_fail` | when nothing above answers a failure, run the handler anyway |
+//! | `NAME` | a [`Checkpoint`] declared once, e.g. a `const` built with [`SessionCheckpoint::new`] |
+//!
+//! On failure the first of these that applies answers: `fail_json`, `fail_response`, `fail_url`,
+//! `disable_default_fail`; otherwise a JSON request (`Content-Type: application/json`) gets
+//! `{"error": "Unauthorized"}` and any other a plain-text response, both with `fail_status`.
+//!
+//! # Matching is by JSON type
+//!
+//! actix-session stores values as JSON. A checkpoint compares JSON types strictly: `true` is not
+//! `1` and not `"true"`, `2` is not `"2"`. (Flask-Imp, in Python, lets `1` pass for `True`.) A
+//! stored list passes when any element is allowed. A missing key or invalid JSON fails.
+//!
+//! # Failing closed
+//!
+//! Nothing on the request path panics. When a checkpoint cannot decide or answer (no
+//! `SessionMiddleware`, a `url_for` naming no route, a panicking `fail_response`), the handler
+//! does not run: the request gets `500 Internal Server Error` and the cause is logged through the
+//! `log` facade, as a [`CheckpointError`].
+//!
+//! # What it expands to
+//!
+//! One wrapper per handler, whatever the number of stacked attributes. The wrapper keeps the
+//! handler's name, visibility and other attributes, takes only the request and the unread
+//! payload, runs each checkpoint in order, and only then extracts the handler's own arguments:
+//!
+//! ```ignore
+//! async fn admin_page(req: HttpRequest, payload: web::Payload)
+//!     -> Either<HttpResponse, impl Responder>
+//! {
+//!     async fn __checkpoint_handler() -> impl Responder { "the admin page" }
+//!     const __CHECKPOINT_0: SessionCheckpoint = SessionCheckpoint::new("logged_in", ...)
+//!         .action(Action::new().fail_url(url_for("login_page")).message("Login required"));
+//!     if let ControlFlow::Break(response) = __CHECKPOINT_0.enforce(&req).await {
+//!         return Either::Left(response);
+//!     }
+//!     // ... the next checkpoint ...
+//!     call_handler(__checkpoint_handler, req, payload).await
+//! }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod action;
+mod allowed_value;
+mod checkpoint;
+mod error;
+mod fail_json;
+mod flash;
+mod handler_call;
+mod redirect;
+mod session_check;
+mod session_presence;
+
+pub use action::{Action, FailResponse};
+pub use allowed_value::AllowedValue;
+pub use checkpoint::{Check, Checkpoint, Outcome};
+pub use checkpoint_macros::{checkpoint, fail_json};
+pub use error::CheckpointError;
+pub use fail_json::FailJson;
+pub use flash::{flash, FlashMessage, FlashMessages, FLASHES_KEY};
+pub use redirect::{url_for, RedirectTarget};
+pub use session_check::{SessionCheck, SessionCheckpoint};
+
+/// What the `#[checkpoint]` expansion uses. Not public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::handler_call::call_handler;
+
+    use crate::{Check, Checkpoint};
+
+    /// Enforces `checkpoint`; a free function so that a value that is not a checkpoint is
+    /// reported as a type mismatch on its name.
+    pub async fn enforce<C: Check>(
+        checkpoint: &Checkpoint<C>,
+        req: &HttpRequest,
+    ) -> ControlFlow<HttpResponse> {
+        checkpoint.enforce(req).await
+    }
+    pub use actix_web::{web::Payload, Either, HttpRequest, HttpResponse};
+    pub use core::ops::ControlFlow;
+}

@@ -1,0 +1,78 @@
+//! Flask-Imp's `SessionCheckpoint`: a session key must hold one of the allowed values.
+
+use actix_session::SessionExt;
+use actix_web::HttpRequest;
+
+use crate::{
+    allowed_value::{match_stored_json, AllowedValue, Match},
+    checkpoint::{Check, Checkpoint, Outcome},
+    error::CheckpointError,
+    session_presence::session_middleware_ran,
+};
+
+/// Passes when the session value under `session_key` is one of the allowed values, or is a list
+/// holding at least one of them. A missing key or a value that is not valid JSON fails (the
+/// latter with a warning in the log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCheck {
+    session_key: &'static str,
+    values: &'static [AllowedValue],
+}
+
+impl SessionCheck {
+    /// A check of `session_key` against `values`.
+    pub const fn new(session_key: &'static str, values: &'static [AllowedValue]) -> Self {
+        Self {
+            session_key,
+            values,
+        }
+    }
+
+    /// The session key read.
+    pub const fn session_key(&self) -> &'static str {
+        self.session_key
+    }
+
+    /// The allowed values.
+    pub const fn values(&self) -> &'static [AllowedValue] {
+        self.values
+    }
+}
+
+/// Flask-Imp's `SessionCheckpoint(session_key, values_allowed)`: the `session_key = ...,
+/// values = ...` form of the attribute.
+pub type SessionCheckpoint = Checkpoint<SessionCheck>;
+
+impl SessionCheckpoint {
+    /// A checkpoint that passes when `session_key` holds one of `values`, with the default
+    /// action; set one with [`Checkpoint::action`].
+    pub const fn new(session_key: &'static str, values: &'static [AllowedValue]) -> Self {
+        Checkpoint::with_check(SessionCheck::new(session_key, values))
+    }
+}
+
+impl Check for SessionCheck {
+    async fn check(&self, req: &HttpRequest) -> Result<Outcome, CheckpointError> {
+        // Asked before the session is first read: reading creates an empty stand-in session
+        // when there is no middleware, which would then be indistinguishable from a real one.
+        if !session_middleware_ran(req) {
+            return Err(CheckpointError::SessionMiddlewareMissing);
+        }
+        let session = req.get_session();
+        let entries = session.entries();
+        let Some(stored) = entries.get(self.session_key) else {
+            return Ok(Outcome::Fail);
+        };
+        match match_stored_json(self.values, stored) {
+            Ok(Match::Allowed) => Ok(Outcome::Pass),
+            Ok(Match::NotAllowed) => Ok(Outcome::Fail),
+            Err(error) => {
+                log::warn!(
+                    "session value of {:?} is not valid JSON, failing the check: {error}",
+                    self.session_key
+                );
+                Ok(Outcome::Fail)
+            }
+        }
+    }
+}
