@@ -1,0 +1,162 @@
+//! The rewritten handler keeps its shape: name, docs, attributes, arguments and return type, in
+//! either order with the route attribute or registered by hand; the named form behaves exactly
+//! as the inline one.
+
+mod common;
+
+use actix_web::{error, get, http::StatusCode, test, web, HttpRequest, HttpResponse, Responder};
+use checkpoint_runtime::{checkpoint, fail_json, url_for, Action, AllowedValue, SessionCheckpoint};
+use serde_json::json;
+
+/// Route attribute above the checkpoint.
+#[get("/route-first/{name}")]
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn route_first(name: web::Path<String>, req: HttpRequest) -> impl Responder {
+    format!("{name} at {}", req.path())
+}
+
+/// Checkpoint above the route attribute.
+#[checkpoint(session_key = "logged_in", values = true)]
+#[get("/checkpoint-first/{name}")]
+#[allow(clippy::unused_async)]
+async fn checkpoint_first(name: web::Path<String>) -> impl Responder {
+    format!("{name} first")
+}
+
+/// Registered by hand with `web::get().to(...)`; returns a `Result`.
+#[checkpoint(session_key = "logged_in", values = true)]
+pub(crate) async fn by_hand(
+    query: web::Query<Vec<(String, String)>>,
+) -> Result<HttpResponse, error::Error> {
+    match query.first() {
+        Some((key, value)) if key == "fail" => Err(error::ErrorBadRequest(value.clone())),
+        _ => Ok(HttpResponse::Ok().body("by hand")),
+    }
+}
+
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn returns_response(body: String) -> HttpResponse {
+    HttpResponse::Accepted().body(body)
+}
+
+const LOGGED_IN: SessionCheckpoint =
+    SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]).action(
+        Action::new()
+            .fail_url(url_for("login"))
+            .message("Login required")
+            .message_category("warning"),
+    );
+
+const STAFF: SessionCheckpoint = SessionCheckpoint::new(
+    "user_type",
+    &[AllowedValue::Str("admin"), AllowedValue::Str("editor")],
+)
+.action(
+    Action::new()
+        .fail_json(fail_json!({ "error": "staff only" }))
+        .fail_status(401),
+);
+
+#[get("/named")]
+#[checkpoint(LOGGED_IN)]
+#[checkpoint(STAFF)]
+async fn named() -> impl Responder {
+    "named"
+}
+
+#[get("/inline")]
+#[checkpoint(session_key = "logged_in", values = true, fail_url = url_for("login"),
+             message = "Login required", message_category = "warning")]
+#[checkpoint(session_key = "user_type", values = ["admin", "editor"],
+             fail_json = { "error": "staff only" }, fail_status = 401)]
+async fn inline() -> impl Responder {
+    "inline"
+}
+
+#[get("/login")]
+async fn login() -> impl Responder {
+    "login"
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(route_first)
+        .service(checkpoint_first)
+        .route("/by-hand", web::get().to(by_hand))
+        .route("/returns-response", web::post().to(returns_response))
+        .service(named)
+        .service(inline)
+        .service(login);
+}
+
+#[actix_web::test]
+async fn both_attribute_orders_and_hand_registration_are_guarded() {
+    let mut browser = browser!(routes);
+    for uri in ["/route-first/ann", "/checkpoint-first/ann", "/by-hand"] {
+        assert_eq!(
+            browser.get(uri).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
+    let post = test::TestRequest::post()
+        .uri("/returns-response")
+        .set_payload("hi");
+    assert_eq!(browser.send(post).await.status, StatusCode::FORBIDDEN);
+
+    browser.set_session(json!({ "logged_in": true })).await;
+    assert_eq!(
+        browser.get("/route-first/ann").await.body,
+        "ann at /route-first/ann"
+    );
+    assert_eq!(browser.get("/checkpoint-first/bob").await.body, "bob first");
+    assert_eq!(browser.get("/by-hand").await.body, "by hand");
+    let reply = browser.get("/by-hand?fail=nope").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "the handler's own error passes through"
+    );
+    assert_eq!(reply.body, "nope");
+    let post = test::TestRequest::post()
+        .uri("/returns-response")
+        .set_payload("hi");
+    let reply = browser.send(post).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::ACCEPTED, "hi")
+    );
+}
+
+#[actix_web::test]
+async fn the_named_form_behaves_exactly_as_the_inline_form() {
+    for uri in ["/named", "/inline"] {
+        let mut browser = browser!(routes);
+        let reply = browser.get(uri).await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{uri}");
+        assert_eq!(reply.location.as_deref(), Some("/login"));
+        assert_eq!(
+            browser.flashes().await,
+            [("warning".into(), "Login required".into())]
+        );
+
+        browser
+            .set_session(json!({ "logged_in": true, "user_type": "guest" }))
+            .await;
+        let reply = browser.get(uri).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(reply.json(), json!({ "error": "staff only" }));
+
+        browser
+            .set_session(json!({ "user_type": ["guest", "editor"] }))
+            .await;
+        let reply = browser.get(uri).await;
+        assert_eq!(reply.status, StatusCode::OK, "{uri}");
+        assert_eq!(reply.body, &uri[1..]);
+    }
+}
+
+#[actix_web::test]
+async fn the_handler_keeps_its_name_and_visibility() {
+    // `by_hand` is `pub(crate)` and still named `by_hand`: this compiles only if so.
+    let _handler: fn(HttpRequest, web::Payload) -> _ = by_hand;
+}
