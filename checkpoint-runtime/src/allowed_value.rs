@@ -92,9 +92,8 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<bool, E> {
-        Ok(i64::try_from(value).is_ok_and(|value| {
-            self.contains(|allowed| *allowed == AllowedValue::Int(value))
-        }))
+        Ok(i64::try_from(value)
+            .is_ok_and(|value| self.contains(|allowed| *allowed == AllowedValue::Int(value))))
     }
 
     fn visit_f64<E: de::Error>(self, _value: f64) -> Result<bool, E> {
@@ -180,12 +179,18 @@ mod tests {
         assert_eq!(check(&allowed, "[]"), Match::NotAllowed);
         assert_eq!(check(&allowed, r#"[["admin"]]"#), Match::NotAllowed);
         assert_eq!(check(&allowed, r#"{"role":"admin"}"#), Match::NotAllowed);
-        assert_eq!(check(&[Int(1), Bool(true)], r#"[false, 1]"#), Match::Allowed);
+        assert_eq!(
+            check(&[Int(1), Bool(true)], r#"[false, 1]"#),
+            Match::Allowed
+        );
     }
 
     #[test]
     fn integers_beyond_i64_never_match() {
-        assert_eq!(check(&[Int(i64::MAX)], "9223372036854775807"), Match::Allowed);
+        assert_eq!(
+            check(&[Int(i64::MAX)], "9223372036854775807"),
+            Match::Allowed
+        );
         assert_eq!(check(&[Int(-1)], "18446744073709551615"), Match::NotAllowed);
     }
 

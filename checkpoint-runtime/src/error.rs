@@ -52,7 +52,10 @@ impl fmt::Display for CheckpointError {
                  that name (e.g. `#[get(\"/path\")] async fn {name}`) or fix its arguments"
             ),
             Self::InvalidRedirect { location } => {
-                write!(f, "redirect target \"{location}\" is not a valid Location header")
+                write!(
+                    f,
+                    "redirect target \"{location}\" is not a valid Location header"
+                )
             }
             Self::SessionWrite { reason } => write!(f, "the session refused a write: {reason}"),
             Self::FailResponsePanicked => f.write_str("the fail_response function panicked"),

@@ -62,12 +62,12 @@ impl RedirectTarget {
         match *self {
             Self::Path(path) => Ok(path.to_owned()),
             Self::Route { name, args } => {
-                let url = req
-                    .url_for(name, args)
-                    .map_err(|source| CheckpointError::UnknownRoute {
-                        name,
-                        reason: source.to_string(),
-                    })?;
+                let url =
+                    req.url_for(name, args)
+                        .map_err(|source| CheckpointError::UnknownRoute {
+                            name,
+                            reason: source.to_string(),
+                        })?;
                 let info = req.connection_info();
                 let own_origin = url.scheme() == info.scheme()
                     && url[url::Position::BeforeHost..url::Position::BeforePath] == *info.host();
@@ -86,11 +86,10 @@ impl RedirectTarget {
 /// [`CheckpointError::InvalidRedirect`] when `location` cannot be a header value (control
 /// characters, for example), so that it can never split the response.
 pub(crate) fn found(location: &str) -> Result<HttpResponse, CheckpointError> {
-    let value = header::HeaderValue::from_str(location).map_err(|_| {
-        CheckpointError::InvalidRedirect {
+    let value =
+        header::HeaderValue::from_str(location).map_err(|_| CheckpointError::InvalidRedirect {
             location: location.escape_debug().to_string(),
-        }
-    })?;
+        })?;
     Ok(HttpResponse::build(StatusCode::FOUND)
         .insert_header((header::LOCATION, value))
         .finish())
@@ -106,7 +105,11 @@ mod tests {
     async fn routes_resolve_to_a_path_even_behind_a_forged_host() {
         let app = actix_web::test::init_service(
             App::new()
-                .service(web::resource("/users/{id}").name("user").to(HttpResponse::Ok))
+                .service(
+                    web::resource("/users/{id}")
+                        .name("user")
+                        .to(HttpResponse::Ok),
+                )
                 .external_resource("docs", "https://docs.example.com/{page}"),
         )
         .await;
@@ -124,9 +127,15 @@ mod tests {
         assert_eq!(docs.resolve(req).unwrap(), "https://docs.example.com/intro");
         assert!(matches!(
             url_for("missing").resolve(req),
-            Err(CheckpointError::UnknownRoute { name: "missing", .. })
+            Err(CheckpointError::UnknownRoute {
+                name: "missing",
+                ..
+            })
         ));
-        assert_eq!(RedirectTarget::Path("/x?y=1").resolve(req).unwrap(), "/x?y=1");
+        assert_eq!(
+            RedirectTarget::Path("/x?y=1").resolve(req).unwrap(),
+            "/x?y=1"
+        );
     }
 
     #[test]

@@ -83,6 +83,9 @@ mod tests {
         )
         .await;
         let res = test::call_service(&app, test::TestRequest::get().to_request()).await;
-        assert!(res.response().cookies().next().is_some(), "session cookie set");
+        assert!(
+            res.response().cookies().next().is_some(),
+            "session cookie set"
+        );
     }
 }
