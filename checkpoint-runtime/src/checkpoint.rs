@@ -21,7 +21,7 @@ use crate::{
     error::CheckpointError,
     flash::flash,
     redirect::{found, RedirectTarget},
-    session_presence::session_middleware_ran,
+    session_presence::SessionProbe,
 };
 
 /// The verdict of a [`Check`].
@@ -38,6 +38,13 @@ pub enum Outcome {
 /// The built-in [`SessionCheck`](crate::SessionCheck) implements it; so can your own types. The
 /// check runs before any of the handler's extractors, so it must not consume the payload.
 pub trait Check {
+    /// Whether [`check`](Check::check) reads the session. If so, the checkpoint first makes sure
+    /// `SessionMiddleware` runs in front of the route, and fails closed if not: without it the
+    /// session would read as empty.
+    fn reads_session(&self) -> bool {
+        false
+    }
+
     /// Decides whether `req` passes.
     ///
     /// # Errors
@@ -97,16 +104,21 @@ impl<C: Check> Checkpoint<C> {
     /// `Continue` means the handler should run; `Break` carries the response that ends the
     /// request (a redirect, a failure, or a `500` when the checkpoint could not decide or answer,
     /// which is also logged). It never panics: a panicking `fail_response` becomes a `500`.
+    ///
+    /// Each call verifies afresh that `SessionMiddleware` is in place before the session is used,
+    /// which allocates; the `#[checkpoint]` wrapper remembers the answer per handler instead.
     pub async fn enforce(&self, req: &HttpRequest) -> ControlFlow<HttpResponse> {
-        let decided = match self.check.check(req).await {
-            Ok(Outcome::Pass) => self.action.on_pass(req),
-            Ok(Outcome::Fail) => {
-                log::debug!("checkpoint failed for {} {}", req.method(), req.path());
-                self.action.on_fail(req)
-            }
-            Err(error) => Err(error),
-        };
-        decided.unwrap_or_else(|error| {
+        self.enforce_with(req, &SessionProbe::new()).await
+    }
+
+    /// [`enforce`](Self::enforce), with `probe` remembering whether the middleware was seen.
+    #[doc(hidden)]
+    pub async fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        probe: &SessionProbe,
+    ) -> ControlFlow<HttpResponse> {
+        self.decide(req, probe).await.unwrap_or_else(|error| {
             log::error!(
                 "checkpoint could not decide {} {}: {error}",
                 req.method(),
@@ -115,19 +127,32 @@ impl<C: Check> Checkpoint<C> {
             ControlFlow::Break(HttpResponse::from_error(error))
         })
     }
+
+    async fn decide(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        if self.check.reads_session() {
+            probe.verify(req)?;
+        }
+        match self.check.check(req).await? {
+            Outcome::Pass => self.action.on_pass(req, probe),
+            Outcome::Fail => {
+                log::debug!("checkpoint failed for {} {}", req.method(), req.path());
+                self.action.on_fail(req, probe)
+            }
+        }
+    }
 }
 
 type Decision = Result<ControlFlow<HttpResponse>, CheckpointError>;
 
 impl Action {
-    fn on_pass(&self, req: &HttpRequest) -> Decision {
+    fn on_pass(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
         match self.pass_url {
-            Some(target) if self.fail_json.is_none() => self.redirect(req, target),
+            Some(target) if self.fail_json.is_none() => self.redirect(req, target, probe),
             _ => Ok(ControlFlow::Continue(())),
         }
     }
 
-    fn on_fail(&self, req: &HttpRequest) -> Decision {
+    fn on_fail(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
         let status = self.status();
         if let Some(body) = self.fail_json {
             return Ok(ControlFlow::Break(json_response(status, body.as_str())));
@@ -138,7 +163,7 @@ impl Action {
                 .map_err(|_| CheckpointError::FailResponsePanicked);
         }
         if let Some(target) = self.fail_url {
-            return self.redirect(req, target);
+            return self.redirect(req, target, probe);
         }
         if self.disable_default_fail {
             return Ok(ControlFlow::Continue(()));
@@ -159,12 +184,15 @@ impl Action {
     }
 
     /// Resolves the target first, so that nothing is flashed for a redirect that cannot happen.
-    fn redirect(&self, req: &HttpRequest, target: RedirectTarget) -> Decision {
+    fn redirect(
+        &self,
+        req: &HttpRequest,
+        target: RedirectTarget,
+        probe: &SessionProbe,
+    ) -> Decision {
         let response = found(&target.resolve(req)?)?;
         if let Some(message) = self.message {
-            if !session_middleware_ran(req) {
-                return Err(CheckpointError::SessionMiddlewareMissing);
-            }
+            probe.verify(req)?;
             flash(&req.get_session(), message, self.message_category)?;
         }
         Ok(ControlFlow::Break(response))

@@ -129,15 +129,57 @@ pub use session_check::{SessionCheck, SessionCheckpoint};
 pub mod __private {
     pub use crate::handler_call::call_handler;
 
+    pub use crate::session_presence::SessionProbe;
+
     use crate::{Check, Checkpoint};
 
-    /// Enforces `checkpoint`; a free function so that a value that is not a checkpoint is
-    /// reported as a type mismatch on its name.
+    /// Enforces `checkpoint`, built by the expansion of the inline form.
     pub async fn enforce<C: Check>(
         checkpoint: &Checkpoint<C>,
         req: &HttpRequest,
+        probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
-        checkpoint.enforce(req).await
+        checkpoint.enforce_with(req, probe).await
+    }
+
+    /// What `#[checkpoint(NAME)]` requires of `NAME`, so that any other value is reported once,
+    /// on the name, with a note on what is expected.
+    #[diagnostic::on_unimplemented(
+        message = "this is not a checkpoint: its type is `{Self}`",
+        label = "not a checkpoint",
+        note = "`#[checkpoint(NAME)]` names a `Checkpoint` value, such as `const LOGGED_IN: \
+                SessionCheckpoint = SessionCheckpoint::new(\"logged_in\", \
+                &[AllowedValue::Bool(true)]);`, or write the check inline: \
+                `#[checkpoint(session_key = \"...\", values = ...)]`"
+    )]
+    pub trait NamedCheckpoint {
+        /// Enforces the checkpoint.
+        fn enforce_named(
+            &self,
+            req: &HttpRequest,
+            probe: &SessionProbe,
+        ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>>;
+    }
+
+    impl<C: Check> NamedCheckpoint for Checkpoint<C> {
+        fn enforce_named(
+            &self,
+            req: &HttpRequest,
+            probe: &SessionProbe,
+        ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>> {
+            self.enforce_with(req, probe)
+        }
+    }
+
+    #[diagnostic::do_not_recommend]
+    impl<T: NamedCheckpoint + ?Sized> NamedCheckpoint for &T {
+        fn enforce_named(
+            &self,
+            req: &HttpRequest,
+            probe: &SessionProbe,
+        ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>> {
+            T::enforce_named(*self, req, probe)
+        }
     }
     pub use actix_web::{web::Payload, Either, HttpRequest, HttpResponse};
     pub use core::ops::ControlFlow;

@@ -7,7 +7,6 @@ use crate::{
     allowed_value::{match_stored_json, AllowedValue, Match},
     checkpoint::{Check, Checkpoint, Outcome},
     error::CheckpointError,
-    session_presence::session_middleware_ran,
 };
 
 /// Passes when the session value under `session_key` is one of the allowed values, or is a list
@@ -52,12 +51,11 @@ impl SessionCheckpoint {
 }
 
 impl Check for SessionCheck {
+    fn reads_session(&self) -> bool {
+        true
+    }
+
     async fn check(&self, req: &HttpRequest) -> Result<Outcome, CheckpointError> {
-        // Asked before the session is first read: reading creates an empty stand-in session
-        // when there is no middleware, which would then be indistinguishable from a real one.
-        if !session_middleware_ran(req) {
-            return Err(CheckpointError::SessionMiddlewareMissing);
-        }
         let session = req.get_session();
         let entries = session.entries();
         let Some(stored) = entries.get(self.session_key) else {

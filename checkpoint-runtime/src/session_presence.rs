@@ -1,15 +1,55 @@
 //! Telling a session loaded by `SessionMiddleware` from the empty stand-in actix-session hands out
 //! when no middleware is registered.
 //!
-//! Without the middleware, `Session` reads as empty and silently drops writes. Read alone that
-//! looks like an anonymous visitor, so a check would fail the right way, but a flash message or a
-//! token written on the way out would be lost without a word. A checkpoint that sees an empty
-//! session therefore asks whether the middleware ran, and fails closed if it did not.
+//! Without the middleware, `Session` reads as empty and silently drops writes: a check would fail
+//! the right way by accident, but a flash message written on the way out would be lost without a
+//! word, and the misconfiguration would go unnoticed. So before a checkpoint first touches the
+//! session, it makes sure the middleware ran, and fails closed if it did not.
 
-use std::mem;
+use std::{
+    mem,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
+
+use crate::error::CheckpointError;
+
+/// Remembers that `SessionMiddleware` was found in front of a handler, so the probe (which
+/// allocates) runs on its first requests only. The `#[checkpoint]` wrapper keeps one per handler
+/// in a `static`: routing is fixed once the app is built, so what held for one request to a
+/// handler holds for the next.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct SessionProbe {
+    seen: AtomicBool,
+}
+
+impl SessionProbe {
+    /// A probe that has seen nothing yet.
+    pub const fn new() -> Self {
+        Self {
+            seen: AtomicBool::new(false),
+        }
+    }
+
+    /// Makes sure `SessionMiddleware` ran for `req`. Must be called before anything in this
+    /// request reads the session.
+    ///
+    /// # Errors
+    /// [`CheckpointError::SessionMiddlewareMissing`] when it did not.
+    pub(crate) fn verify(&self, req: &HttpRequest) -> Result<(), CheckpointError> {
+        if self.seen.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if !session_middleware_ran(req) {
+            return Err(CheckpointError::SessionMiddlewareMissing);
+        }
+        self.seen.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+}
 
 /// Whether `SessionMiddleware` put a session into this request's extensions before the handler
 /// ran.
@@ -19,9 +59,8 @@ use actix_web::{HttpMessage, HttpRequest};
 /// moves the request's own extensions over it (entries of the same type replace the probe), and
 /// looks at which session the request then holds. The request's extensions come out unchanged,
 /// except that a request without middleware keeps the probe as its (empty) session, as it would
-/// after any `get_session` call. This allocates, so it runs only on the path where the session
-/// lacked the checked key.
-pub(crate) fn session_middleware_ran(req: &HttpRequest) -> bool {
+/// after any `get_session` call. This allocates, hence [`SessionProbe`].
+fn session_middleware_ran(req: &HttpRequest) -> bool {
     let original = mem::take(&mut *req.extensions_mut());
     let probe = req.get_session();
     let mut merged = mem::replace(&mut *req.extensions_mut(), original);
