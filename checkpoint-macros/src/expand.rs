@@ -2,14 +2,18 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{spanned::Spanned, Attribute, GenericParam, ItemFn};
+use syn::{spanned::Spanned, Attribute, GenericParam, ItemFn, Path};
 
 use crate::model::{ActionSpec, AllowedLit, CheckpointSpec, JsonText, SessionSpec, TargetSpec};
 
 /// The wrapper: the handler's name, visibility and `attrs`, taking only the request and the
 /// unread payload; it enforces `stack` in order, then extracts the handler's own arguments and
 /// calls it, kept intact as an inner function.
-pub(crate) fn wrapper(handler: ItemFn, attrs: Vec<Attribute>, stack: &[CheckpointSpec]) -> TokenStream {
+pub(crate) fn wrapper(
+    handler: ItemFn,
+    attrs: Vec<Attribute>,
+    stack: &[CheckpointSpec],
+) -> TokenStream {
     let ItemFn {
         vis, sig, block, ..
     } = handler;
@@ -50,37 +54,51 @@ pub(crate) fn wrapper(handler: ItemFn, attrs: Vec<Attribute>, stack: &[Checkpoin
 
     let checks = stack.iter().enumerate().map(|(index, spec)| {
         let enforce = match spec {
-            CheckpointSpec::Named(path) => {
-                quote_spanned!(path.span()=> #private::enforce(&#path, &__checkpoint_request))
-            }
+            CheckpointSpec::Named(path) => named_checkpoint(path),
             CheckpointSpec::Session(session) => {
                 let name = format_ident!("__CHECKPOINT_{}", index);
                 let value = session_checkpoint(session);
                 quote! {{
                     const #name: #rt::SessionCheckpoint = #value;
-                    #private::enforce(&#name, &__checkpoint_request)
+                    #private::enforce(&#name, &__checkpoint_request, &__CHECKPOINT_SESSION_PROBE).await
                 }}
             }
         };
         quote! {
-            if let #private::ControlFlow::Break(__checkpoint_response) = #enforce.await {
+            if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
                 return #private::Either::Left(__checkpoint_response);
             }
         }
     });
 
+    // Spanned on the handler's name, so that an argument that is not an extractor is reported
+    // there rather than on the whole attribute.
+    let call = quote_spanned! {inner_name.span()=>
+        ::checkpoint_runtime::__private::call_handler(
+            #inner_name #turbofish,
+            __checkpoint_request,
+            __checkpoint_payload,
+        )
+        .await
+    };
     quote! {
         #(#attrs)*
         #vis #outer_sig {
             #inner_sig #block
+            static __CHECKPOINT_SESSION_PROBE: #private::SessionProbe = #private::SessionProbe::new();
             #(#checks)*
-            #private::call_handler(
-                #inner_name #turbofish,
-                __checkpoint_request,
-                __checkpoint_payload,
-            )
-            .await
+            #call
         }
+    }
+}
+
+/// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by
+/// checkpoints (and references to them): a value of another type is reported once, on `NAME`,
+/// rather than as a type mismatch inside the expansion.
+fn named_checkpoint(path: &Path) -> TokenStream {
+    let private = quote_spanned!(path.span()=> ::checkpoint_runtime::__private);
+    quote_spanned! {path.span()=>
+        #private::NamedCheckpoint::enforce_named(&#path, &__checkpoint_request, &__CHECKPOINT_SESSION_PROBE).await
     }
 }
 
@@ -111,8 +129,16 @@ fn action(spec: &ActionSpec) -> TokenStream {
     if let Some(JsonText { text, span }) = &spec.fail_json {
         chain.extend(quote_spanned!(*span=> .fail_json(#rt::FailJson::__from_checked_text(#text))));
     }
-    if let Some(path) = &spec.fail_response {
-        chain.extend(quote_spanned!(path.span()=> .fail_response(#path)));
+    if let Some((path, option)) = &spec.fail_response {
+        // A function of the wrong signature is reported on its path, "expected due to" the
+        // option's name, rather than inside the expansion.
+        let expected = quote_spanned!(*option=> ::checkpoint_runtime::FailResponse);
+        chain.extend(quote_spanned! {path.span()=>
+            .fail_response({
+                let fail_response: #expected = #path;
+                fail_response
+            })
+        });
     }
     if let Some(status) = spec.fail_status {
         chain.extend(quote!(.fail_status(#status)));

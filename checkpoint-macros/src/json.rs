@@ -8,27 +8,87 @@ use syn::{spanned::Spanned, Error, Lit, Result};
 
 use crate::model::JsonText;
 
+/// Where an object was written, for examples in error messages that match what the user wrote.
+#[derive(Clone, Copy)]
+pub(crate) enum Written {
+    /// `#[checkpoint(..., fail_json = { ... })]`.
+    Option,
+    /// `fail_json!({ ... })`.
+    Macro,
+}
+
+impl Written {
+    fn example(self) -> &'static str {
+        match self {
+            Self::Option => "`fail_json = { \"error\": \"Unauthorized\" }`",
+            Self::Macro => "`fail_json!({ \"error\": \"Unauthorized\" })`",
+        }
+    }
+}
+
 /// Converts the tokens of one JSON object (a `{ ... }` group) into JSON text.
 /// `name_span` points at what introduced the object, for errors when there is no object at all.
-pub(crate) fn object_from_tokens(tokens: TokenStream, name_span: Span) -> Result<JsonText> {
+pub(crate) fn object_from_tokens(
+    tokens: TokenStream,
+    name_span: Span,
+    written: Written,
+) -> Result<JsonText> {
     let span = if tokens.is_empty() {
         name_span
     } else {
         tokens.span()
     };
+    let example = written.example();
     let mut trees = tokens.clone().into_iter();
-    let object = match (trees.next(), trees.next()) {
-        (Some(TokenTree::Group(group)), None) if group.delimiter() == Delimiter::Brace => group,
-        _ if tokens.is_empty() => return Err(Error::new(name_span, NOT_AN_OBJECT)),
-        _ => return Err(Error::new_spanned(tokens, NOT_AN_OBJECT)),
+    let object = match trees.next() {
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Brace => group,
+        None => {
+            return Err(Error::new(
+                name_span,
+                format!("expected a JSON object, such as {example}"),
+            ))
+        }
+        Some(TokenTree::Group(group)) if group.delimiter() == Delimiter::Bracket => {
+            return Err(Error::new(
+                group.span(),
+                format!(
+                    "the fail_json body must be a JSON object, not an array: wrap the array \
+                     in an object, such as {example}"
+                ),
+            ))
+        }
+        Some(TokenTree::Literal(literal)) if matches!(Lit::new(literal.clone()), Lit::Str(_)) => {
+            return Err(Error::new(
+                literal.span(),
+                format!(
+                    "write the JSON object itself, not a string holding JSON: {example} \
+                     (it is checked while compiling)"
+                ),
+            ))
+        }
+        Some(_) => {
+            return Err(Error::new_spanned(
+                tokens,
+                format!("expected a JSON object, such as {example}"),
+            ))
+        }
     };
+    let rest: TokenStream = trees.collect();
+    if !rest.is_empty() {
+        return Err(Error::new_spanned(
+            rest,
+            "unexpected tokens after the JSON object: fail_json takes a single object",
+        ));
+    }
     let mut text = String::new();
     write_object(&object, &mut text)?;
     Ok(JsonText { text, span })
 }
 
-const NOT_AN_OBJECT: &str =
-    "fail_json takes a JSON object, such as `fail_json = { \"error\": \"Unauthorized\" }`";
+/// The hint for a value that is not JSON.
+const NOT_JSON: &str =
+    "not a JSON value: fail_json is data, not Rust code; use a string, number, true, false, \
+     null, [..] or {..}";
 
 fn write_value(trees: &mut Tokens, out: &mut String) -> Result<()> {
     match trees.next() {
@@ -61,14 +121,24 @@ fn write_value(trees: &mut Tokens, out: &mut String) -> Result<()> {
                 out.push_str(word);
                 Ok(())
             }
-            _ => Err(Error::new(
-                ident.span(),
-                "not a JSON value: fail_json is data, not Rust code; use a string, number, \
-                 true, false, null, [..] or {..}",
-            )),
+            word @ ("True" | "False" | "None" | "Null" | "nil" | "NULL" | "TRUE" | "FALSE") => {
+                let json = match word {
+                    "True" | "TRUE" => "true",
+                    "False" | "FALSE" => "false",
+                    _ => "null",
+                };
+                Err(Error::new(
+                    ident.span(),
+                    format!("not a JSON value: write `{json}`"),
+                ))
+            }
+            _ => Err(Error::new_spanned(rust_expression(ident, trees), NOT_JSON)),
         },
-        Some(other) => Err(Error::new(other.span(), "not a JSON value")),
-        None => Err(Error::new(trees.end_span, "expected a JSON value")),
+        Some(other) => Err(Error::new(other.span(), NOT_JSON)),
+        None => Err(Error::new(
+            trees.end_span,
+            "expected a JSON value after `:`",
+        )),
     }
 }
 
@@ -80,12 +150,20 @@ fn write_object(group: &Group, out: &mut String) -> Result<()> {
         let key = match key {
             TokenTree::Literal(literal) => match Lit::new(literal) {
                 Lit::Str(key) if key.suffix().is_empty() => key,
+                Lit::Int(int) => return Err(unquoted_key(int.span(), int.base10_digits())),
                 other => return Err(Error::new(other.span(), "a JSON key must be a string")),
             },
+            TokenTree::Ident(ident) => return Err(unquoted_key(ident.span(), &ident.to_string())),
             other => return Err(Error::new(other.span(), "a JSON key must be a string")),
         };
         if !keys.insert(key.value()) {
-            return Err(Error::new(key.span(), "duplicate key in the JSON object"));
+            return Err(Error::new(
+                key.span(),
+                format!(
+                    "duplicate key {:?} in the JSON object: each key may appear once",
+                    key.value()
+                ),
+            ));
         }
         if keys.len() > 1 {
             out.push(',');
@@ -145,6 +223,32 @@ fn write_number(number: &Lit, out: &mut String) -> Result<()> {
     }
 }
 
+fn unquoted_key(span: Span, key: &str) -> Error {
+    Error::new(
+        span,
+        format!("a JSON key must be a string: write `\"{key}\"`"),
+    )
+}
+
+/// A Rust expression where a JSON value should be, starting at `first`: a path, a macro call or
+/// a function call, taken whole so that the error covers all of it.
+fn rust_expression(first: proc_macro2::Ident, trees: &mut Tokens) -> TokenStream {
+    let mut expression: TokenStream = TokenTree::Ident(first).into();
+    while let Some(tree) = trees.inner.peek() {
+        let part_of_it = match tree {
+            TokenTree::Punct(punct) => matches!(punct.as_char(), '!' | ':' | '.'),
+            TokenTree::Group(group) => group.delimiter() != Delimiter::Brace,
+            TokenTree::Ident(_) => true,
+            TokenTree::Literal(_) => false,
+        };
+        if !part_of_it {
+            break;
+        }
+        expression.extend(trees.inner.next());
+    }
+    expression
+}
+
 /// Writes `value` as a JSON string literal.
 fn write_string(value: &str, out: &mut String) {
     out.push('"');
@@ -185,7 +289,18 @@ impl Tokens {
         match self.inner.next() {
             None => Ok(()),
             Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => Ok(()),
-            Some(other) => Err(Error::new(other.span(), "expected `,` between JSON entries")),
+            Some(TokenTree::Punct(operator)) if operator.as_char() != ':' => Err(Error::new(
+                operator.span(),
+                format!(
+                    "`{}` is not JSON: fail_json is data, not Rust code; write the value \
+                     itself, such as `401`",
+                    operator.as_char()
+                ),
+            )),
+            Some(other) => Err(Error::new(
+                other.span(),
+                "expected `,` between JSON entries",
+            )),
         }
     }
 }
@@ -205,7 +320,7 @@ mod tests {
     use super::*;
 
     fn json(tokens: TokenStream) -> std::result::Result<String, String> {
-        object_from_tokens(tokens, Span::call_site())
+        object_from_tokens(tokens, Span::call_site(), Written::Option)
             .map(|json| json.text)
             .map_err(|error| error.to_string())
     }
@@ -227,12 +342,26 @@ mod tests {
     fn non_json_is_refused_with_a_reason() {
         assert!(json(quote!(["x"])).unwrap_err().contains("JSON object"));
         assert!(json(quote!("x")).unwrap_err().contains("JSON object"));
-        assert!(json(quote!({ error: "x" })).unwrap_err().contains("key must be a string"));
-        assert!(json(quote!({ "a": 1, "a": 2 })).unwrap_err().contains("duplicate key"));
-        assert!(json(quote!({ "a" 1 })).unwrap_err().contains("expected `:`"));
-        assert!(json(quote!({ "a": 1 "b": 2 })).unwrap_err().contains("expected `,`"));
-        assert!(json(quote!({ "a": some_var })).unwrap_err().contains("not Rust code"));
-        assert!(json(quote!({ "a": 1u8 })).unwrap_err().contains("no type suffix"));
-        assert!(json(quote!({ "a": })).unwrap_err().contains("expected a JSON value"));
+        assert!(json(quote!({ error: "x" }))
+            .unwrap_err()
+            .contains("key must be a string"));
+        assert!(json(quote!({ "a": 1, "a": 2 }))
+            .unwrap_err()
+            .contains("duplicate key"));
+        assert!(json(quote!({ "a" 1 }))
+            .unwrap_err()
+            .contains("expected `:`"));
+        assert!(json(quote!({ "a": 1 "b": 2 }))
+            .unwrap_err()
+            .contains("expected `,`"));
+        assert!(json(quote!({ "a": some_var }))
+            .unwrap_err()
+            .contains("not Rust code"));
+        assert!(json(quote!({ "a": 1u8 }))
+            .unwrap_err()
+            .contains("no type suffix"));
+        assert!(json(quote!({ "a": }))
+            .unwrap_err()
+            .contains("expected a JSON value"));
     }
 }

@@ -13,7 +13,8 @@ mod validate;
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::ToTokens;
-use syn::{spanned::Spanned, Attribute, Error, ItemFn};
+use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn};
+use validate::AttrSite;
 
 /// Guards an `async fn` handler with a checkpoint; see `checkpoint_runtime` for the options.
 ///
@@ -24,13 +25,7 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = TokenStream2::from(args);
     let mut handler = match syn::parse::<ItemFn>(item.clone()) {
         Ok(handler) => handler,
-        Err(_) => {
-            let error = Error::new(
-                Span::call_site(),
-                "#[checkpoint] goes on an `async fn` request handler",
-            );
-            return with_compile_error(item.into(), error);
-        }
+        Err(_) => return with_compile_error(item.clone().into(), not_a_handler(item)),
     };
 
     let (stacked, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
@@ -57,14 +52,20 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 
     let mut stack = Vec::new();
-    let attr_tokens = std::iter::once((args, Span::call_site())).chain(stacked.iter().map(
-        |attr| match attr.meta.require_list() {
-            Ok(list) => (list.tokens.clone(), attr.span()),
-            Err(_) => (TokenStream2::new(), attr.span()),
+    let first = AttrSite {
+        args,
+        span: Span::call_site(),
+    };
+    let sites = std::iter::once(first).chain(stacked.iter().map(|attr| AttrSite {
+        args: match attr.meta.require_list() {
+            Ok(list) => list.tokens.clone(),
+            Err(_) => TokenStream2::new(),
         },
-    ));
-    for (tokens, span) in attr_tokens {
-        match parse::entries(tokens).and_then(|entries| validate::checkpoint(entries, span)) {
+        span: attr.span(),
+    }));
+    for site in sites {
+        let entries = parse::entries(site.args.clone());
+        match entries.and_then(|entries| validate::checkpoint(entries, &site)) {
             Ok(spec) => stack.push(spec),
             Err(error) => push(error),
         }
@@ -81,10 +82,37 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `Action::fail_json`; see `checkpoint_runtime::FailJson`.
 #[proc_macro]
 pub fn fail_json(input: TokenStream) -> TokenStream {
-    match json::object_from_tokens(input.into(), Span::call_site()) {
+    match json::object_from_tokens(input.into(), Span::call_site(), json::Written::Macro) {
         Ok(json) => expand::fail_json(&json).into(),
         Err(error) => error.into_compile_error().into(),
     }
+}
+
+/// The error for `#[checkpoint]` on something other than a function, on the keyword that says
+/// what it is.
+fn not_a_handler(item: TokenStream) -> Error {
+    let (what, span) = match syn::parse::<Item>(item) {
+        Ok(Item::Struct(item)) => ("a struct", item.struct_token.span),
+        Ok(Item::Enum(item)) => ("an enum", item.enum_token.span),
+        Ok(Item::Union(item)) => ("a union", item.union_token.span),
+        Ok(Item::Const(item)) => ("a const", item.const_token.span),
+        Ok(Item::Static(item)) => ("a static", item.static_token.span),
+        Ok(Item::Impl(item)) => ("an impl block", item.impl_token.span),
+        Ok(Item::Trait(item)) => ("a trait", item.trait_token.span),
+        Ok(Item::Mod(item)) => ("a module", item.mod_token.span),
+        Ok(Item::Type(item)) => ("a type alias", item.type_token.span),
+        Ok(Item::Use(item)) => ("a use declaration", item.use_token.span),
+        _ => ("this item", Span::call_site()),
+    };
+    let hint = if what == "an impl block" {
+        "; put it on each handler function, and make them free functions"
+    } else {
+        ""
+    };
+    Error::new(
+        span,
+        format!("#[checkpoint] goes on an `async fn` request handler, not on {what}{hint}"),
+    )
 }
 
 fn is_checkpoint_attribute(attr: &Attribute) -> bool {

@@ -31,7 +31,8 @@ pub(crate) struct ActionSpec {
     pub(crate) fail_url: Option<TargetSpec>,
     pub(crate) pass_url: Option<TargetSpec>,
     pub(crate) fail_json: Option<JsonText>,
-    pub(crate) fail_response: Option<Path>,
+    /// The function's path, and the span of the option's name (what expects its type).
+    pub(crate) fail_response: Option<(Path, Span)>,
     pub(crate) fail_status: Option<u16>,
     pub(crate) message: Option<LitStr>,
     pub(crate) message_category: Option<LitStr>,
