@@ -60,7 +60,7 @@ pub(crate) fn wrapper(
                 let value = session_checkpoint(session);
                 quote! {{
                     const #name: #rt::SessionCheckpoint = #value;
-                    #private::enforce(&#name, &__checkpoint_request, &__CHECKPOINT_SESSION_PROBE).await
+                    #private::enforce(&#name, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
                 }}
             }
         };
@@ -86,6 +86,7 @@ pub(crate) fn wrapper(
         #vis #outer_sig {
             #inner_sig #block
             static __CHECKPOINT_SESSION_PROBE: #private::SessionProbe = #private::SessionProbe::new();
+            let mut __checkpoint_payload = __checkpoint_payload.into_inner();
             #(#checks)*
             #call
         }
@@ -98,7 +99,7 @@ pub(crate) fn wrapper(
 fn named_checkpoint(path: &Path) -> TokenStream {
     let private = quote_spanned!(path.span()=> ::checkpoint_runtime::__private);
     quote_spanned! {path.span()=>
-        #private::NamedCheckpoint::enforce_named(&#path, &__checkpoint_request, &__CHECKPOINT_SESSION_PROBE).await
+        #private::NamedCheckpoint::enforce_named(&#path, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
     }
 }
 

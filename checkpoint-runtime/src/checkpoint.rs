@@ -9,6 +9,7 @@ use std::{
 
 use actix_session::SessionExt;
 use actix_web::{
+    dev::Payload,
     http::{
         header::{self, ContentType},
         StatusCode,
@@ -35,8 +36,27 @@ pub enum Outcome {
 
 /// What a checkpoint verifies about a request.
 ///
-/// The built-in [`SessionCheck`](crate::SessionCheck) implements it; so can your own types. The
-/// check runs before any of the handler's extractors, so it must not consume the payload.
+/// The built-in checks implement it; so can your own types. A check runs before any of the
+/// handler's extractors. It may read the request body from `payload`, but then it must put the
+/// bytes back (`*payload = Payload::from(bytes)`) for the handler, as the CSRF check does.
+///
+/// ```
+/// use actix_web::{dev::Payload, HttpRequest};
+/// use checkpoint_runtime::{Check, Checkpoint, CheckpointError, Outcome};
+///
+/// /// Passes requests that come from the loopback interface.
+/// struct FromLoopback;
+///
+/// impl Check for FromLoopback {
+///     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
+///         let local = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+///         Ok(if local { Outcome::Pass } else { Outcome::Fail })
+///     }
+/// }
+///
+/// const LOCAL_ONLY: Checkpoint<FromLoopback> = Checkpoint::with_check(FromLoopback);
+/// # let _ = LOCAL_ONLY;
+/// ```
 pub trait Check {
     /// Whether [`check`](Check::check) reads the session. If so, the checkpoint first makes sure
     /// `SessionMiddleware` runs in front of the route, and fails closed if not: without it the
@@ -50,7 +70,11 @@ pub trait Check {
     /// # Errors
     /// A [`CheckpointError`] when the check cannot decide (a misconfigured app, an unavailable
     /// store). The request then fails closed with `500 Internal Server Error`.
-    fn check(&self, req: &HttpRequest) -> impl Future<Output = Result<Outcome, CheckpointError>>;
+    fn check(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> impl Future<Output = Result<Outcome, CheckpointError>>;
 }
 
 /// A check and the action taken on its verdict: what `#[checkpoint(...)]` enforces.
@@ -99,7 +123,8 @@ impl<C> Checkpoint<C> {
 }
 
 impl<C: Check> Checkpoint<C> {
-    /// Runs the check on `req` and applies the action.
+    /// Runs the check on `req` and applies the action. `payload` is the request body, unread
+    /// (or read and put back) when the handler should run.
     ///
     /// `Continue` means the handler should run; `Break` carries the response that ends the
     /// request (a redirect, a failure, or a `500` when the checkpoint could not decide or answer,
@@ -107,8 +132,12 @@ impl<C: Check> Checkpoint<C> {
     ///
     /// Each call verifies afresh that `SessionMiddleware` is in place before the session is used,
     /// which allocates; the `#[checkpoint]` wrapper remembers the answer per handler instead.
-    pub async fn enforce(&self, req: &HttpRequest) -> ControlFlow<HttpResponse> {
-        self.enforce_with(req, &SessionProbe::new()).await
+    pub async fn enforce(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> ControlFlow<HttpResponse> {
+        self.enforce_with(req, payload, &SessionProbe::new()).await
     }
 
     /// [`enforce`](Self::enforce), with `probe` remembering whether the middleware was seen.
@@ -116,23 +145,31 @@ impl<C: Check> Checkpoint<C> {
     pub async fn enforce_with(
         &self,
         req: &HttpRequest,
+        payload: &mut Payload,
         probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
-        self.decide(req, probe).await.unwrap_or_else(|error| {
-            log::error!(
-                "checkpoint could not decide {} {}: {error}",
-                req.method(),
-                req.path()
-            );
-            ControlFlow::Break(HttpResponse::from_error(error))
-        })
+        self.decide(req, payload, probe)
+            .await
+            .unwrap_or_else(|error| {
+                log::error!(
+                    "checkpoint could not decide {} {}: {error}",
+                    req.method(),
+                    req.path()
+                );
+                ControlFlow::Break(HttpResponse::from_error(error))
+            })
     }
 
-    async fn decide(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+    async fn decide(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> Decision {
         if self.check.reads_session() {
             probe.verify(req)?;
         }
-        match self.check.check(req).await? {
+        match self.check.check(req, payload).await? {
             Outcome::Pass => self.action.on_pass(req, probe),
             Outcome::Fail => {
                 log::debug!("checkpoint failed for {} {}", req.method(), req.path());

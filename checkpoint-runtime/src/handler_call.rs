@@ -1,6 +1,6 @@
 //! Running the protected handler once its checkpoints let the request through.
 
-use actix_web::{web, Either, FromRequest, Handler, HttpRequest, HttpResponse};
+use actix_web::{dev::Payload, Either, FromRequest, Handler, HttpRequest, HttpResponse};
 
 /// Extracts `handler`'s arguments from the request and calls it, as actix-web would have.
 ///
@@ -10,13 +10,12 @@ use actix_web::{web, Either, FromRequest, Handler, HttpRequest, HttpResponse};
 pub async fn call_handler<F, Args>(
     handler: F,
     req: HttpRequest,
-    payload: web::Payload,
+    mut payload: Payload,
 ) -> Either<HttpResponse, F::Output>
 where
     F: Handler<Args>,
     Args: FromRequest,
 {
-    let mut payload = payload.into_inner();
     match Args::from_request(&req, &mut payload).await {
         Ok(args) => Either::Right(handler.call(args).await),
         Err(error) => Either::Left(HttpResponse::from_error(error.into())),

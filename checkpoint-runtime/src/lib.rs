@@ -137,9 +137,10 @@ pub mod __private {
     pub async fn enforce<C: Check>(
         checkpoint: &Checkpoint<C>,
         req: &HttpRequest,
+        payload: &mut dev::Payload,
         probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
-        checkpoint.enforce_with(req, probe).await
+        checkpoint.enforce_with(req, payload, probe).await
     }
 
     /// What `#[checkpoint(NAME)]` requires of `NAME`, so that any other value is reported once,
@@ -157,6 +158,7 @@ pub mod __private {
         fn enforce_named(
             &self,
             req: &HttpRequest,
+            payload: &mut dev::Payload,
             probe: &SessionProbe,
         ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>>;
     }
@@ -165,9 +167,10 @@ pub mod __private {
         fn enforce_named(
             &self,
             req: &HttpRequest,
+            payload: &mut dev::Payload,
             probe: &SessionProbe,
         ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>> {
-            self.enforce_with(req, probe)
+            self.enforce_with(req, payload, probe)
         }
     }
 
@@ -176,11 +179,12 @@ pub mod __private {
         fn enforce_named(
             &self,
             req: &HttpRequest,
+            payload: &mut dev::Payload,
             probe: &SessionProbe,
         ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>> {
-            T::enforce_named(*self, req, probe)
+            T::enforce_named(*self, req, payload, probe)
         }
     }
-    pub use actix_web::{web::Payload, Either, HttpRequest, HttpResponse};
+    pub use actix_web::{dev, web::Payload, Either, HttpRequest, HttpResponse};
     pub use core::ops::ControlFlow;
 }

@@ -1,7 +1,7 @@
 //! Flask-Imp's `SessionCheckpoint`: a session key must hold one of the allowed values.
 
 use actix_session::SessionExt;
-use actix_web::HttpRequest;
+use actix_web::{dev::Payload, HttpRequest};
 
 use crate::{
     allowed_value::{match_stored_json, AllowedValue, Match},
@@ -55,7 +55,7 @@ impl Check for SessionCheck {
         true
     }
 
-    async fn check(&self, req: &HttpRequest) -> Result<Outcome, CheckpointError> {
+    async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
         let session = req.get_session();
         let entries = session.entries();
         let Some(stored) = entries.get(self.session_key) else {
