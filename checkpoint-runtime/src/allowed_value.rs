@@ -1,10 +1,17 @@
 //! The values a [`SessionCheck`](crate::SessionCheck) accepts, and how a stored session value is
 //! matched against them.
 //!
-//! actix-session keeps every value as JSON text. Matching reads that text with a borrowing serde
-//! visitor, so a check never decodes into owned values and never allocates on the way.
+//! actix-session keeps every value as JSON text, written by `serde_json::to_string`. Matching
+//! first reads that compact form directly: a string without escapes, `true`, `false`, a short
+//! integer, or a list of those, is its own decoding, so it is compared where it lies. Anything
+//! else (escapes, spaces, floats, `null`, nesting, invalid JSON) goes to a borrowing serde
+//! visitor. Neither path decodes into owned values, so a check never allocates.
+//!
+//! The allowed values are binary-searched when they ascend in [`compare`] order, which
+//! `#[checkpoint]` emits them in and [`AllowedValues::new`] detects when the checkpoint is built,
+//! so a hundred values cost a few comparisons more than one.
 
-use std::fmt;
+use std::{cmp::Ordering, fmt};
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
@@ -38,42 +45,258 @@ pub(crate) enum Match {
     NotAllowed,
 }
 
-/// Matches the JSON text of a session value against `allowed`.
-///
-/// A scalar matches when it equals one allowed value; a list matches when any of its elements
-/// does (Flask-Imp's rule). Nested lists, objects, `null` and floats never match.
-///
-/// # Errors
-/// When `stored` is not valid JSON.
-pub(crate) fn match_stored_json(
-    allowed: &[AllowedValue],
-    stored: &str,
-) -> Result<Match, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_str(stored);
-    let found = deserializer.deserialize_any(ValueVisitor {
-        allowed,
-        lists_allowed: true,
-    })?;
-    deserializer.end()?;
-    Ok(if found {
-        Match::Allowed
+impl Match {
+    fn from_found(found: bool) -> Self {
+        if found {
+            Match::Allowed
+        } else {
+            Match::NotAllowed
+        }
+    }
+}
+
+/// A decoded scalar JSON value, borrowed from the stored text or from serde.
+#[derive(Debug, Clone, Copy)]
+enum Scalar<'a> {
+    Bool(bool),
+    Int(i64),
+    Str(&'a str),
+}
+
+/// The allowed values of a check, and whether they ascend so a lookup may binary-search them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AllowedValues<'a> {
+    values: &'a [AllowedValue],
+    ascending: bool,
+}
+
+impl<'a> AllowedValues<'a> {
+    /// `values`, with their order examined once: at compile time for a checkpoint in a `const`.
+    pub(crate) const fn new(values: &'a [AllowedValue]) -> Self {
+        Self {
+            values,
+            ascending: ascending(values),
+        }
+    }
+
+    /// The values, as given.
+    pub(crate) const fn as_slice(&self) -> &'a [AllowedValue] {
+        self.values
+    }
+
+    fn contains(&self, probe: Scalar<'_>) -> bool {
+        if self.ascending {
+            self.values
+                .binary_search_by(|allowed| compare(allowed, probe))
+                .is_ok()
+        } else {
+            self.values.iter().any(|allowed| equals(allowed, probe))
+        }
+    }
+
+    /// Matches the JSON text of a session value against these values.
+    ///
+    /// A scalar matches when it equals one allowed value; a list matches when any of its
+    /// elements does (Flask-Imp's rule). Nested lists, objects, `null` and floats never match.
+    ///
+    /// # Errors
+    /// When `stored` is not valid JSON.
+    pub(crate) fn match_stored_json(&self, stored: &str) -> Result<Match, serde_json::Error> {
+        match self.match_compact(stored) {
+            Some(matched) => Ok(matched),
+            None => self.match_with_serde(stored),
+        }
+    }
+
+    /// The general path: any JSON, read by a borrowing visitor.
+    fn match_with_serde(&self, stored: &str) -> Result<Match, serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(stored);
+        let found = deserializer.deserialize_any(ValueVisitor {
+            allowed: *self,
+            lists_allowed: true,
+        })?;
+        deserializer.end()?;
+        Ok(Match::from_found(found))
+    }
+
+    /// The fast path: `stored` read as compact JSON (see [`compact_scalar`]) or a list of such
+    /// scalars separated by bare commas. `None` when it is in any other form, valid or not.
+    fn match_compact(&self, stored: &str) -> Option<Match> {
+        let Some(elements) = stored
+            .strip_prefix('[')
+            .and_then(|rest| rest.strip_suffix(']'))
+        else {
+            let (scalar, rest) = compact_scalar(stored)?;
+            return rest
+                .is_empty()
+                .then(|| Match::from_found(self.contains(scalar)));
+        };
+        if elements.is_empty() {
+            return Some(Match::NotAllowed);
+        }
+        let mut found = false;
+        let mut rest = elements;
+        loop {
+            let (scalar, after) = compact_scalar(rest)?;
+            // Every element is read, even after a match, so that malformed JSON later in the
+            // list still goes to the visitor and is reported.
+            found = found || self.contains(scalar);
+            match after.strip_prefix(',') {
+                Some(next) => rest = next,
+                None if after.is_empty() => return Some(Match::from_found(found)),
+                None => return None,
+            }
+        }
+    }
+}
+
+/// Reads one scalar at the start of `text` in the form `serde_json::to_string` writes it, and
+/// what follows it: a string with no escape and no control character (its text is its value),
+/// `true`, `false`, or an integer of at most 18 digits without sign or leading zero quirks (so it
+/// fits an `i64`). `None` for anything else, including `-0`, which serde_json reads as a float.
+fn compact_scalar(text: &str) -> Option<(Scalar<'_>, &str)> {
+    match *text.as_bytes().first()? {
+        b'"' => {
+            let body = &text[1..];
+            let end = body
+                .bytes()
+                .position(|byte| matches!(byte, b'"' | b'\\' | 0..=0x1f))?;
+            // Slicing at an ASCII byte is always on a character boundary.
+            (body.as_bytes()[end] == b'"').then(|| (Scalar::Str(&body[..end]), &body[end + 1..]))
+        }
+        b't' => text
+            .strip_prefix("true")
+            .map(|rest| (Scalar::Bool(true), rest)),
+        b'f' => text
+            .strip_prefix("false")
+            .map(|rest| (Scalar::Bool(false), rest)),
+        b'-' | b'0'..=b'9' => compact_int(text),
+        _ => None,
+    }
+}
+
+fn compact_int(text: &str) -> Option<(Scalar<'_>, &str)> {
+    let negative = text.starts_with('-');
+    let unsigned = &text[usize::from(negative)..];
+    let digits = unsigned.bytes().take_while(u8::is_ascii_digit).count();
+    let leading_zero = unsigned.starts_with('0') && (digits > 1 || negative);
+    if digits == 0 || digits > 18 || leading_zero {
+        return None;
+    }
+    let rest = &unsigned[digits..];
+    if matches!(rest.as_bytes().first(), Some(b'.' | b'e' | b'E')) {
+        return None;
+    }
+    let magnitude = unsigned.as_bytes()[..digits]
+        .iter()
+        .fold(0_i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+    let value = if negative { -magnitude } else { magnitude };
+    Some((Scalar::Int(value), rest))
+}
+
+/// The order allowed values are searched in: booleans, then integers, then strings, each in its
+/// natural order (strings bytewise). `#[checkpoint]` sorts the values it emits the same way.
+fn compare(allowed: &AllowedValue, probe: Scalar<'_>) -> Ordering {
+    match (*allowed, probe) {
+        (AllowedValue::Bool(allowed), Scalar::Bool(probe)) => allowed.cmp(&probe),
+        (AllowedValue::Int(allowed), Scalar::Int(probe)) => allowed.cmp(&probe),
+        (AllowedValue::Str(allowed), Scalar::Str(probe)) => allowed.cmp(probe),
+        (allowed, probe) => rank(&allowed).cmp(&probe.rank()),
+    }
+}
+
+fn equals(allowed: &AllowedValue, probe: Scalar<'_>) -> bool {
+    match (*allowed, probe) {
+        (AllowedValue::Bool(allowed), Scalar::Bool(probe)) => allowed == probe,
+        (AllowedValue::Int(allowed), Scalar::Int(probe)) => allowed == probe,
+        (AllowedValue::Str(allowed), Scalar::Str(probe)) => allowed == probe,
+        _ => false,
+    }
+}
+
+impl Scalar<'_> {
+    const fn rank(self) -> u8 {
+        match self {
+            Scalar::Bool(_) => 0,
+            Scalar::Int(_) => 1,
+            Scalar::Str(_) => 2,
+        }
+    }
+}
+
+const fn rank(value: &AllowedValue) -> u8 {
+    match value {
+        AllowedValue::Bool(_) => 0,
+        AllowedValue::Int(_) => 1,
+        AllowedValue::Str(_) => 2,
+    }
+}
+
+/// [`compare`] between two allowed values, in a `const fn`.
+const fn const_compare(left: &AllowedValue, right: &AllowedValue) -> Ordering {
+    let (left_rank, right_rank) = (rank(left), rank(right));
+    if left_rank != right_rank {
+        return if left_rank < right_rank {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        };
+    }
+    match (left, right) {
+        (AllowedValue::Bool(left), AllowedValue::Bool(right)) => {
+            const_compare_ints(*left as i64, *right as i64)
+        }
+        (AllowedValue::Int(left), AllowedValue::Int(right)) => const_compare_ints(*left, *right),
+        (AllowedValue::Str(left), AllowedValue::Str(right)) => {
+            let (left, right) = (left.as_bytes(), right.as_bytes());
+            let mut index = 0;
+            while index < left.len() && index < right.len() {
+                if left[index] != right[index] {
+                    return if left[index] < right[index] {
+                        Ordering::Less
+                    } else {
+                        Ordering::Greater
+                    };
+                }
+                index += 1;
+            }
+            const_compare_ints(left.len() as i64, right.len() as i64)
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+const fn const_compare_ints(left: i64, right: i64) -> Ordering {
+    if left < right {
+        Ordering::Less
+    } else if left > right {
+        Ordering::Greater
     } else {
-        Match::NotAllowed
-    })
+        Ordering::Equal
+    }
+}
+
+/// Whether `values` never descend in [`compare`] order.
+const fn ascending(values: &[AllowedValue]) -> bool {
+    let mut index = 1;
+    while index < values.len() {
+        if matches!(
+            const_compare(&values[index - 1], &values[index]),
+            Ordering::Greater
+        ) {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 /// Visits one JSON value and answers whether it is allowed. A list is searched only at the top
 /// level; an element that is itself a list is skipped, as it can never equal a scalar.
 #[derive(Clone, Copy)]
 struct ValueVisitor<'a> {
-    allowed: &'a [AllowedValue],
+    allowed: AllowedValues<'a>,
     lists_allowed: bool,
-}
-
-impl ValueVisitor<'_> {
-    fn contains(self, wanted: impl Fn(&AllowedValue) -> bool) -> bool {
-        self.allowed.iter().any(wanted)
-    }
 }
 
 impl<'de> Visitor<'de> for ValueVisitor<'_> {
@@ -84,16 +307,15 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
     }
 
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
-        Ok(self.contains(|allowed| *allowed == AllowedValue::Bool(value)))
+        Ok(self.allowed.contains(Scalar::Bool(value)))
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<bool, E> {
-        Ok(self.contains(|allowed| *allowed == AllowedValue::Int(value)))
+        Ok(self.allowed.contains(Scalar::Int(value)))
     }
 
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<bool, E> {
-        Ok(i64::try_from(value)
-            .is_ok_and(|value| self.contains(|allowed| *allowed == AllowedValue::Int(value))))
+        Ok(i64::try_from(value).is_ok_and(|value| self.allowed.contains(Scalar::Int(value))))
     }
 
     fn visit_f64<E: de::Error>(self, _value: f64) -> Result<bool, E> {
@@ -101,7 +323,7 @@ impl<'de> Visitor<'de> for ValueVisitor<'_> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
-        Ok(self.contains(|allowed| matches!(allowed, AllowedValue::Str(text) if *text == value)))
+        Ok(self.allowed.contains(Scalar::Str(value)))
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
@@ -144,6 +366,13 @@ impl<'de> DeserializeSeed<'de> for ValueVisitor<'_> {
 mod tests {
     use super::*;
     use AllowedValue::{Bool, Int, Str};
+
+    fn match_stored_json(
+        allowed: &[AllowedValue],
+        stored: &str,
+    ) -> Result<Match, serde_json::Error> {
+        AllowedValues::new(allowed).match_stored_json(stored)
+    }
 
     fn check(allowed: &[AllowedValue], stored: &str) -> Match {
         match_stored_json(allowed, stored).expect("valid JSON")
@@ -200,5 +429,222 @@ mod tests {
         assert!(match_stored_json(&[Bool(true)], "true false").is_err());
         assert!(match_stored_json(&[Str("a")], r#"["a", nope]"#).is_err());
         assert!(match_stored_json(&[Str("a")], "").is_err());
+    }
+
+    /// Stored texts of every shape the fast path must read exactly as serde_json does, or
+    /// leave to it.
+    const CORPUS: &[&str] = &[
+        "true",
+        "false",
+        "null",
+        "0",
+        "1",
+        "-1",
+        "-0",
+        "01",
+        "1.0",
+        "1e3",
+        "1E3",
+        "-",
+        "+1",
+        "123456789012345678",
+        "-123456789012345678",
+        "1234567890123456789",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "18446744073709551615",
+        "2",
+        "3",
+        "\"\"",
+        "\"a\"",
+        "\"ab\"",
+        "\"a\\u0062\"",
+        "\"a\\\"b\"",
+        "\"a\\\\b\"",
+        "\"é\"",
+        "\"\\u00e9\"",
+        "\"a\tb\"",
+        "\"a\u{7f}b\"",
+        "\"admin\"",
+        "\"editor\"",
+        "\"admin",
+        "admin\"",
+        "\"admin\"x",
+        "\"a\"\"b\"",
+        " true",
+        "true ",
+        "truex",
+        "tru",
+        "fals",
+        "[]",
+        "[ ]",
+        "[true]",
+        "[1,2]",
+        "[1, 2]",
+        "[1,]",
+        "[,1]",
+        "[1,,2]",
+        "[\"a\",\"b\"]",
+        "[\"admin\"]",
+        "[\"guest\",\"editor\"]",
+        "[\"a]\"]",
+        "[\"a,b\"]",
+        "[[\"admin\"]]",
+        "[\"admin\",[1]]",
+        "[\"admin\",{}]",
+        "[\"admin\",nope]",
+        "[\"admin\"",
+        "\"admin\"]",
+        "[\"admin\"]]",
+        "[[]",
+        "[1.0]",
+        "[-0]",
+        "[01]",
+        "[true,false]",
+        "{}",
+        "{\"role\":\"admin\"}",
+        "[null]",
+        "[\"a\\u0062\"]",
+        "[\"ab\"]x",
+        "",
+    ];
+
+    const ALLOWED: &[AllowedValue] = &[
+        Bool(true),
+        Int(-1),
+        Int(1),
+        Int(123456789012345678),
+        Int(i64::MAX),
+        Str(""),
+        Str("a\"b"),
+        Str("a\\b"),
+        Str("ab"),
+        Str("admin"),
+        Str("a\u{7f}b"),
+        Str("é"),
+    ];
+
+    #[test]
+    fn the_compact_fast_path_agrees_with_the_serde_visitor() {
+        assert!(AllowedValues::new(ALLOWED).ascending);
+        let mut reversed = ALLOWED.to_vec();
+        reversed.reverse();
+        assert!(!AllowedValues::new(&reversed).ascending);
+        for allowed in [
+            ALLOWED,
+            &reversed[..],
+            &[Str("editor")],
+            &[Int(0), Bool(false)],
+            &[],
+        ] {
+            let allowed = AllowedValues::new(allowed);
+            for stored in CORPUS {
+                let fast = allowed.match_compact(stored);
+                let general = allowed.match_with_serde(stored).ok();
+                if let Some(fast) = fast {
+                    assert_eq!(Some(fast), general, "{stored:?} against {allowed:?}");
+                }
+                let verdict = allowed.match_stored_json(stored).ok();
+                assert_eq!(verdict, general, "{stored:?} against {allowed:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_actix_session_writes() {
+        let allowed = AllowedValues::new(&[Bool(true), Int(-7), Str("admin"), Str("é")]);
+        for stored in [
+            "true",
+            "-7",
+            "\"admin\"",
+            "\"é\"",
+            "[\"guest\",\"admin\"]",
+            "[false,-7]",
+        ] {
+            assert_eq!(
+                allowed.match_compact(stored),
+                Some(Match::Allowed),
+                "{stored}"
+            );
+        }
+        for stored in ["false", "7", "\"guest\"", "[]", "[\"guest\"]"] {
+            assert_eq!(
+                allowed.match_compact(stored),
+                Some(Match::NotAllowed),
+                "{stored}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_that_differs_only_in_form_still_matches() {
+        assert_eq!(check(&[Str("ab")], r#""a\u0062""#), Match::Allowed);
+        assert_eq!(check(&[Str("ab")], r#"["x", "a\u0062"]"#), Match::Allowed);
+        assert_eq!(check(&[Int(1)], "1.0"), Match::NotAllowed);
+        assert_eq!(check(&[Int(1)], "[1.0]"), Match::NotAllowed);
+        assert_eq!(check(&[Int(0)], "-0"), Match::NotAllowed);
+        assert_eq!(check(&[Int(1000)], "1e3"), Match::NotAllowed);
+        assert_eq!(check(&[Int(5)], " 5"), Match::Allowed);
+        assert!(match_stored_json(&[Str("a")], "\"a\tb\"").is_err());
+        assert!(match_stored_json(&[Int(1)], "01").is_err());
+    }
+
+    #[test]
+    fn sorted_and_unsorted_values_give_the_same_verdicts() {
+        let sorted: Vec<AllowedValue> = (0..100)
+            .map(|index| Str(String::leak(format!("role{index:03}"))))
+            .chain([Int(5)])
+            .collect();
+        let mut values = sorted.clone();
+        values.sort_by(const_compare);
+        assert!(AllowedValues::new(&values).ascending);
+        let mut shuffled = values.clone();
+        shuffled.swap(0, 60);
+        assert!(!AllowedValues::new(&shuffled).ascending);
+        for stored in [
+            "\"role000\"",
+            "\"role099\"",
+            "\"role050\"",
+            "\"role100\"",
+            "5",
+            "[\"x\",\"role042\"]",
+        ] {
+            let expected = check(&shuffled, stored);
+            assert_eq!(check(&values, stored), expected, "{stored}");
+        }
+        assert_eq!(check(&values, "\"role073\""), Match::Allowed);
+        assert_eq!(check(&values, "\"role1\""), Match::NotAllowed);
+    }
+
+    #[test]
+    fn the_const_order_is_the_search_order() {
+        let values = [
+            Bool(false),
+            Bool(true),
+            Int(i64::MIN),
+            Int(-1),
+            Int(0),
+            Int(7),
+            Str(""),
+            Str("A"),
+            Str("a"),
+            Str("ab"),
+            Str("b"),
+            Str("é"),
+        ];
+        for left in &values {
+            for right in &values {
+                let probe = match *right {
+                    Bool(flag) => Scalar::Bool(flag),
+                    Int(int) => Scalar::Int(int),
+                    Str(text) => Scalar::Str(text),
+                };
+                assert_eq!(
+                    const_compare(left, right),
+                    compare(left, probe),
+                    "{left:?} {right:?}"
+                );
+            }
+        }
     }
 }

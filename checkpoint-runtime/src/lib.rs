@@ -131,6 +131,12 @@ pub mod __private {
 
     pub use crate::session_presence::SessionProbe;
 
+    /// The verdict of `check` on `stored_json`, the JSON text actix-session keeps under the
+    /// session key, without a request: what the evaluation benchmarks measure.
+    pub fn evaluate_stored_json(check: &crate::SessionCheck, stored_json: &str) -> crate::Outcome {
+        check.evaluate(stored_json)
+    }
+
     use crate::{Check, Checkpoint};
 
     /// Enforces `checkpoint`, built by the expansion of the inline form.

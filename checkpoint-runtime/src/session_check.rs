@@ -4,7 +4,7 @@ use actix_session::SessionExt;
 use actix_web::{dev::Payload, HttpRequest};
 
 use crate::{
-    allowed_value::{match_stored_json, AllowedValue, Match},
+    allowed_value::{AllowedValue, AllowedValues, Match},
     checkpoint::{Check, Checkpoint, Outcome},
     error::CheckpointError,
 };
@@ -15,15 +15,19 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionCheck {
     session_key: &'static str,
-    values: &'static [AllowedValue],
+    values: AllowedValues<'static>,
 }
 
 impl SessionCheck {
     /// A check of `session_key` against `values`.
+    ///
+    /// Values listed in ascending order (booleans, then integers, then strings, each in natural
+    /// order, strings bytewise) are binary-searched, so a long list costs little more than a short
+    /// one; `#[checkpoint]` emits them in that order. Any order gives the same verdicts.
     pub const fn new(session_key: &'static str, values: &'static [AllowedValue]) -> Self {
         Self {
             session_key,
-            values,
+            values: AllowedValues::new(values),
         }
     }
 
@@ -34,7 +38,7 @@ impl SessionCheck {
 
     /// The allowed values.
     pub const fn values(&self) -> &'static [AllowedValue] {
-        self.values
+        self.values.as_slice()
     }
 }
 
@@ -58,18 +62,25 @@ impl Check for SessionCheck {
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
         let session = req.get_session();
         let entries = session.entries();
-        let Some(stored) = entries.get(self.session_key) else {
-            return Ok(Outcome::Fail);
-        };
-        match match_stored_json(self.values, stored) {
-            Ok(Match::Allowed) => Ok(Outcome::Pass),
-            Ok(Match::NotAllowed) => Ok(Outcome::Fail),
+        Ok(match entries.get(self.session_key) {
+            Some(stored) => self.evaluate(stored),
+            None => Outcome::Fail,
+        })
+    }
+}
+
+impl SessionCheck {
+    /// The verdict on `stored`, the JSON text actix-session keeps under the key.
+    pub(crate) fn evaluate(&self, stored: &str) -> Outcome {
+        match self.values.match_stored_json(stored) {
+            Ok(Match::Allowed) => Outcome::Pass,
+            Ok(Match::NotAllowed) => Outcome::Fail,
             Err(error) => {
                 log::warn!(
                     "session value of {:?} is not valid JSON, failing the check: {error}",
                     self.session_key
                 );
-                Ok(Outcome::Fail)
+                Outcome::Fail
             }
         }
     }
