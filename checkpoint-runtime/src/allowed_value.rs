@@ -63,11 +63,25 @@ enum Scalar<'a> {
     Str(&'a str),
 }
 
-/// The allowed values of a check, and whether they ascend so a lookup may binary-search them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The allowed values of a check, and what makes looking one up cheap.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct AllowedValues<'a> {
     values: &'a [AllowedValue],
+    /// An open-addressing hash table of indices into `values` (`EMPTY` marks a free slot), so
+    /// that a lookup costs one hash and about one comparison however many values there are.
+    /// Built when the checkpoint is built; left empty for a short list, which a scan serves
+    /// faster, or one too long to index, which is binary-searched or scanned.
+    index: [u8; INDEX_SLOTS],
     ascending: bool,
+    /// No allowed string needs escaping in JSON, so stored text equal to one, between quotes,
+    /// is that string's JSON as it stands.
+    plain_strings: bool,
+}
+
+impl fmt::Debug for AllowedValues<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.values.fmt(formatter)
+    }
 }
 
 impl<'a> AllowedValues<'a> {
@@ -75,7 +89,9 @@ impl<'a> AllowedValues<'a> {
     pub(crate) const fn new(values: &'a [AllowedValue]) -> Self {
         Self {
             values,
+            index: build_index(values),
             ascending: ascending(values),
+            plain_strings: plain_strings(values),
         }
     }
 
@@ -84,7 +100,30 @@ impl<'a> AllowedValues<'a> {
         self.values
     }
 
+    #[inline]
     fn contains(&self, probe: Scalar<'_>) -> bool {
+        if self.values.len() <= SCANNED {
+            self.values.iter().any(|allowed| equals(allowed, probe))
+        } else {
+            self.look_up(probe)
+        }
+    }
+
+    /// [`contains`](Self::contains) for more values than are worth scanning.
+    fn look_up(&self, probe: Scalar<'_>) -> bool {
+        if self.values.len() <= INDEXED {
+            let mut slot = probe.hash() % INDEX_SLOTS;
+            loop {
+                let index = self.index[slot];
+                if index == EMPTY {
+                    return false;
+                }
+                if equals(&self.values[usize::from(index)], probe) {
+                    return true;
+                }
+                slot = (slot + 1) % INDEX_SLOTS;
+            }
+        }
         if self.ascending {
             self.values
                 .binary_search_by(|allowed| compare(allowed, probe))
@@ -101,6 +140,7 @@ impl<'a> AllowedValues<'a> {
     ///
     /// # Errors
     /// When `stored` is not valid JSON.
+    #[inline]
     pub(crate) fn match_stored_json(&self, stored: &str) -> Result<Match, serde_json::Error> {
         match self.match_compact(stored) {
             Some(matched) => Ok(matched),
@@ -121,16 +161,38 @@ impl<'a> AllowedValues<'a> {
 
     /// The fast path: `stored` read as compact JSON (see [`compact_scalar`]) or a list of such
     /// scalars separated by bare commas. `None` when it is in any other form, valid or not.
+    #[inline]
     fn match_compact(&self, stored: &str) -> Option<Match> {
-        let Some(elements) = stored
-            .strip_prefix('[')
-            .and_then(|rest| rest.strip_suffix(']'))
-        else {
-            let (scalar, rest) = compact_scalar(stored)?;
-            return rest
-                .is_empty()
-                .then(|| Match::from_found(self.contains(scalar)));
-        };
+        match stored.as_bytes() {
+            b"true" => Some(Match::from_found(self.contains(Scalar::Bool(true)))),
+            b"false" => Some(Match::from_found(self.contains(Scalar::Bool(false)))),
+            [b'"', .., b'"'] => self.match_compact_string(&stored[1..stored.len() - 1]),
+            [b'[', .., b']'] => self.match_compact_list(&stored[1..stored.len() - 1]),
+            _ => {
+                let (scalar, rest) = compact_scalar(stored)?;
+                rest.is_empty()
+                    .then(|| Match::from_found(self.contains(scalar)))
+            }
+        }
+    }
+
+    /// `text` is what lies between the quotes of a stored string.
+    fn match_compact_string(&self, text: &str) -> Option<Match> {
+        // Equal to a string that needs no escaping, the stored text is that string's JSON, so a
+        // pass needs no scan.
+        if self.plain_strings && self.contains(Scalar::Str(text)) {
+            return Some(Match::Allowed);
+        }
+        if first_needing_escape(text.as_bytes()).is_some() {
+            return None;
+        }
+        Some(Match::from_found(
+            !self.plain_strings && self.contains(Scalar::Str(text)),
+        ))
+    }
+
+    /// `elements` is what lies between the brackets of a stored list.
+    fn match_compact_list(&self, elements: &str) -> Option<Match> {
         if elements.is_empty() {
             return Some(Match::NotAllowed);
         }
@@ -141,13 +203,124 @@ impl<'a> AllowedValues<'a> {
             // Every element is read, even after a match, so that malformed JSON later in the
             // list still goes to the visitor and is reported.
             found = found || self.contains(scalar);
-            match after.strip_prefix(',') {
-                Some(next) => rest = next,
-                None if after.is_empty() => return Some(Match::from_found(found)),
-                None => return None,
+            match after.as_bytes().first() {
+                Some(b',') => rest = &after[1..],
+                None => return Some(Match::from_found(found)),
+                Some(_) => return None,
             }
         }
     }
+}
+
+/// Lists up to this long are scanned rather than looked up in the index.
+const SCANNED: usize = 4;
+/// The slots of [`AllowedValues::index`]: twice the values it indexes at most, so that a probe
+/// meets few others.
+const INDEX_SLOTS: usize = 256;
+/// Lists up to this long are looked up in the index; longer ones are searched or scanned.
+const INDEXED: usize = INDEX_SLOTS / 2;
+const EMPTY: u8 = u8::MAX;
+
+impl Scalar<'_> {
+    /// FNV-1a over the value's kind and content; [`AllowedValue::hash`] agrees.
+    fn hash(self) -> usize {
+        match self {
+            Scalar::Bool(flag) => hash_bytes(0, &[flag as u8]),
+            Scalar::Int(int) => hash_bytes(1, &int.to_le_bytes()),
+            Scalar::Str(text) => hash_bytes(2, text.as_bytes()),
+        }
+    }
+}
+
+impl AllowedValue {
+    const fn hash(&self) -> usize {
+        match self {
+            AllowedValue::Bool(flag) => hash_bytes(0, &[*flag as u8]),
+            AllowedValue::Int(int) => hash_bytes(1, &int.to_le_bytes()),
+            AllowedValue::Str(text) => hash_bytes(2, text.as_bytes()),
+        }
+    }
+}
+
+const fn hash_bytes(kind: u8, bytes: &[u8]) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ kind as u64;
+    let mut at = 0;
+    while at < bytes.len() {
+        hash = (hash ^ bytes[at] as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        at += 1;
+    }
+    // Fold the high bits, which FNV mixes best, into the slot number.
+    (hash ^ (hash >> 32)) as usize
+}
+
+/// The index of `values`, or an empty one when [`AllowedValues::contains`] will not use it.
+const fn build_index(values: &[AllowedValue]) -> [u8; INDEX_SLOTS] {
+    let mut index = [EMPTY; INDEX_SLOTS];
+    if values.len() <= SCANNED || values.len() > INDEXED {
+        return index;
+    }
+    let mut value = 0;
+    while value < values.len() {
+        let mut slot = values[value].hash() % INDEX_SLOTS;
+        while index[slot] != EMPTY {
+            slot = (slot + 1) % INDEX_SLOTS;
+        }
+        index[slot] = value as u8;
+        value += 1;
+    }
+    index
+}
+
+/// A byte JSON must escape inside a string: a quote, a backslash or a control character.
+fn needs_escaping(byte: u8) -> bool {
+    matches!(byte, b'"' | b'\\' | 0..=0x1f)
+}
+
+/// The position of the first byte in `bytes` that JSON must escape, found eight bytes at a time.
+fn first_needing_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH_BITS: u64 = ONES * 0x80;
+    // The high bit of each byte of `word` that is below `limit` (at most 0x80). A borrow can
+    // also mark a byte above one truly below `limit`, never one before it, so the lowest mark
+    // is exact.
+    let below =
+        |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = chunk.try_into().map_or(0, u64::from_le_bytes);
+        let marks = below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+            | below(word, 0x20);
+        if marks != 0 {
+            return Some(offset + marks.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    let tail = chunks
+        .remainder()
+        .iter()
+        .position(|&byte| needs_escaping(byte))?;
+    Some(offset + tail)
+}
+
+/// Whether no string in `values` holds a byte JSON must escape.
+const fn plain_strings(values: &[AllowedValue]) -> bool {
+    let mut index = 0;
+    while index < values.len() {
+        if let AllowedValue::Str(text) = values[index] {
+            let bytes = text.as_bytes();
+            let mut at = 0;
+            while at < bytes.len() {
+                if matches!(bytes[at], b'"' | b'\\' | 0..=0x1f) {
+                    return false;
+                }
+                at += 1;
+            }
+        }
+        index += 1;
+    }
+    true
 }
 
 /// Reads one scalar at the start of `text` in the form `serde_json::to_string` writes it, and
@@ -157,12 +330,10 @@ impl<'a> AllowedValues<'a> {
 fn compact_scalar(text: &str) -> Option<(Scalar<'_>, &str)> {
     match *text.as_bytes().first()? {
         b'"' => {
-            let body = &text[1..];
-            let end = body
-                .bytes()
-                .position(|byte| matches!(byte, b'"' | b'\\' | 0..=0x1f))?;
+            let bytes = text.as_bytes();
+            let end = 1 + first_needing_escape(&bytes[1..])?;
             // Slicing at an ASCII byte is always on a character boundary.
-            (body.as_bytes()[end] == b'"').then(|| (Scalar::Str(&body[..end]), &body[end + 1..]))
+            (bytes[end] == b'"').then(|| (Scalar::Str(&text[1..end]), &text[end + 1..]))
         }
         b't' => text
             .strip_prefix("true")
@@ -205,6 +376,7 @@ fn compare(allowed: &AllowedValue, probe: Scalar<'_>) -> Ordering {
     }
 }
 
+#[inline]
 fn equals(allowed: &AllowedValue, probe: Scalar<'_>) -> bool {
     match (*allowed, probe) {
         (AllowedValue::Bool(allowed), Scalar::Bool(probe)) => allowed == probe,
@@ -551,6 +723,16 @@ mod tests {
     }
 
     #[test]
+    fn strings_that_need_escaping_are_noticed() {
+        assert!(
+            AllowedValues::new(&[Str("admin"), Str("é"), Str("a\u{7f}"), Int(1)]).plain_strings
+        );
+        for special in ["a\"b", "a\\b", "a\nb", "\u{1f}"] {
+            assert!(!AllowedValues::new(&[Str("admin"), Str(special)]).plain_strings);
+        }
+    }
+
+    #[test]
     fn the_fast_path_reads_what_actix_session_writes() {
         let allowed = AllowedValues::new(&[Bool(true), Int(-7), Str("admin"), Str("é")]);
         for stored in [
@@ -613,6 +795,19 @@ mod tests {
             assert_eq!(check(&values, stored), expected, "{stored}");
         }
         assert_eq!(check(&values, "\"role073\""), Match::Allowed);
+        // Too many to index: binary-searched when ascending, scanned otherwise.
+        let many: Vec<AllowedValue> = (0..300).map(|index| Int(index * 3)).collect();
+        let mut shuffled = many.clone();
+        shuffled.swap(0, 299);
+        for (stored, expected) in [
+            ("0", Match::Allowed),
+            ("897", Match::Allowed),
+            ("898", Match::NotAllowed),
+            ("[1,450]", Match::Allowed),
+        ] {
+            assert_eq!(check(&many, stored), expected, "{stored}");
+            assert_eq!(check(&shuffled, stored), expected, "{stored}");
+        }
         assert_eq!(check(&values, "\"role1\""), Match::NotAllowed);
     }
 
@@ -646,5 +841,28 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_word_scan_finds_the_first_byte_to_escape() {
+        for text in [
+            "",
+            "a",
+            "abcdefgh",
+            "abcdefghijklmnopq",
+            "é€😀 long text with no specials at all",
+        ] {
+            assert_eq!(first_needing_escape(text.as_bytes()), None, "{text:?}");
+        }
+        for length in 0..20 {
+            for special in [b'"', b'\\', 0, 0x1f, b'\n'] {
+                let mut bytes = vec![b'a'; length];
+                bytes.push(special);
+                bytes.extend_from_slice(b"\"\\x\x01");
+                bytes.extend(vec![0xe9; 9]);
+                assert_eq!(first_needing_escape(&bytes), Some(length), "{bytes:?}");
+            }
+        }
+        assert_eq!(first_needing_escape(b"\x7f\x80\xff !#[]"), None);
     }
 }

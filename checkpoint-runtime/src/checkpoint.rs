@@ -182,6 +182,7 @@ impl<C: Check> Checkpoint<C> {
 type Decision = Result<ControlFlow<HttpResponse>, CheckpointError>;
 
 impl Action {
+    #[inline]
     fn on_pass(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
         match self.pass_url {
             Some(target) if self.fail_json.is_none() => self.redirect(req, target, probe),

@@ -71,6 +71,7 @@ impl Check for SessionCheck {
 
 impl SessionCheck {
     /// The verdict on `stored`, the JSON text actix-session keeps under the key.
+    #[inline]
     pub(crate) fn evaluate(&self, stored: &str) -> Outcome {
         match self.values.match_stored_json(stored) {
             Ok(Match::Allowed) => Outcome::Pass,

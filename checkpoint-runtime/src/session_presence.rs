@@ -39,10 +39,19 @@ impl SessionProbe {
     ///
     /// # Errors
     /// [`CheckpointError::SessionMiddlewareMissing`] when it did not.
+    #[inline]
     pub(crate) fn verify(&self, req: &HttpRequest) -> Result<(), CheckpointError> {
         if self.seen.load(Ordering::Relaxed) {
             return Ok(());
         }
+        self.probe(req)
+    }
+
+    /// The first requests' half of [`verify`](Self::verify), kept out of line so the check on
+    /// every later request is one load.
+    #[cold]
+    #[inline(never)]
+    fn probe(&self, req: &HttpRequest) -> Result<(), CheckpointError> {
         if !session_middleware_ran(req) {
             return Err(CheckpointError::SessionMiddlewareMissing);
         }
