@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Instruction counts under callgrind: deterministic where wall-clock medians on a shared, noisy
+# machine are not. Only the function that sends the requests (or runs the evaluations) is
+# counted, so setup, warm-up and request building are left out.
+#
+#   bench/callgrind.sh full_stack   # Ir per request; the variants of a group share one process
+#   bench/callgrind.sh evaluation   # Ir per evaluation, one process per case
+#
+# full_stack: each group's variants are driven in turn, ROUNDS times, in one process, so they
+# share the cookie, the allocator's state and the hash seeds (which otherwise move a process's
+# count by about 2%); the table gives the median over the rounds and its ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bench="${1:-full_stack}"
+requests="${REQUESTS:-1000}"
+rounds="${ROUNDS:-5}"
+evaluations="${EVALUATIONS:-20000}"
+
+binary=$(cargo bench --bench "$bench" --no-run --message-format=json 2>/dev/null |
+    jq -r 'select(.reason == "compiler-artifact" and .target.name == "'"$bench"'"
+                  and (.target.kind | index("bench"))) | .executable')
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+case "$bench" in
+full_stack)
+    echo "Ir per request, median of $rounds rounds of $requests requests (min..max in brackets)"
+    printf '%-32s %10s %17s %10s %10s\n' scenario Ir/request "" /no_check /hand
+    CHECKPOINT_CALLGRIND=list "$binary" | while read -r group variants; do
+        rm -f "$out"/cg*
+        CHECKPOINT_CALLGRIND="$group" CHECKPOINT_CALLGRIND_REQUESTS="$requests" \
+            CHECKPOINT_CALLGRIND_ROUNDS="$rounds" \
+            valgrind --tool=callgrind --callgrind-out-file="$out/cg" --collect-atstart=no \
+            --toggle-collect=full_stack::measured_requests \
+            --dump-before=full_stack::measured_requests "$binary" >/dev/null 2>&1
+        # Dump n (n >= 2) holds call n - 1; the final file holds the last call.
+        set -- $variants
+        count=$(ls "$out"/cg.* | wc -l)
+        for call in $(seq 1 "$count"); do
+            file="$out/cg.$((call + 1))"
+            [ "$call" -eq "$count" ] && file="$out/cg"
+            variant=$(( (call - 1) % $# ))
+            echo "$variant $(awk -v n="$requests" '/^summary:/ { print int($2 / n) }' "$file")"
+        done >"$out/calls"
+        index=0
+        for variant in "$@"; do
+            awk -v v="$index" '$1 == v { print $2 }' "$out/calls" >"$out/v$index"
+            index=$((index + 1))
+        done
+        no_check=$(median <"$out/v0")
+        hand=$(median <"$out/v1")
+        index=0
+        for variant in "$@"; do
+            value=$(median <"$out/v$index")
+            range="[$(sort -n "$out/v$index" | head -1)..$(sort -n "$out/v$index" | tail -1)]"
+            printf '%-32s %10d %17s %10.4f %10.4f\n' "$group::$variant" "$value" "$range" \
+                "$(awk -v a="$value" -v b="$no_check" 'BEGIN { print a / b }')" \
+                "$(awk -v a="$value" -v b="$hand" 'BEGIN { print a / b }')"
+            index=$((index + 1))
+        done
+    done
+    ;;
+evaluation)
+    echo "Ir per evaluation ($evaluations evaluations per case)"
+    printf '%-32s %10s %12s\n' case Ir/eval checkpoint/hand
+    CHECKPOINT_CALLGRIND=list "$binary" | while read -r name; do
+        CHECKPOINT_CALLGRIND="$name" CHECKPOINT_CALLGRIND_REQUESTS="$evaluations" \
+            valgrind --tool=callgrind --callgrind-out-file="$out/cg" --collect-atstart=no \
+            --toggle-collect='*measured_evaluations*' "$binary" >/dev/null 2>&1
+        value=$(awk -v n="$evaluations" '/^summary:/ { printf "%.1f", $2 / n }' "$out/cg")
+        echo "$name $value" >>"$out/results"
+        ratio=-
+        if [[ "$name" == */hand_written/* ]]; then
+            mine=$(awk -v key="${name/hand_written/checkpoint}" '$1 == key { print $2 }' "$out/results")
+            ratio=$(awk -v a="$mine" -v b="$value" 'BEGIN { printf "%.3f", a / b }')
+        fi
+        printf '%-32s %10s %12s\n' "$name" "$value" "$ratio"
+    done
+    ;;
+*)
+    echo "usage: $0 full_stack|evaluation" >&2
+    exit 2
+    ;;
+esac

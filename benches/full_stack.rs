@@ -1,0 +1,406 @@
+//! Per-request cost through the whole actix stack with cookie sessions: the same handler with no
+//! check, with the check written by hand, with the equivalent `#[checkpoint]`, and with
+//! actix-web-grants' `#[protect]`, for a bool value, a list of strings and a stack of three.
+//!
+//! Every variant is its own app with one route, behind the same `SessionMiddleware`, called with
+//! the same session cookie (all checks pass), so the variants differ only in the check.
+//!
+//! `cargo bench --bench full_stack` times them with divan. With `CHECKPOINT_CALLGRIND=GROUP` the
+//! binary instead drives the variants of one group for `bench/callgrind.sh` to count
+//! instructions (see [`count_group`]).
+
+use std::collections::HashSet;
+
+use actix_session::{storage::CookieSessionStore, Session, SessionExt, SessionMiddleware};
+use actix_web::{
+    cookie::{Cookie, Key},
+    dev::{Service, ServiceRequest, ServiceResponse},
+    rt::{System, SystemRunner},
+    test, web, App, HttpResponse,
+};
+use actix_web_grants::{protect, GrantsMiddleware};
+use checkpoint_runtime::checkpoint;
+
+fn main() {
+    match std::env::var("CHECKPOINT_CALLGRIND") {
+        Ok(group) => count_group(&group),
+        Err(_) => divan::main(),
+    }
+}
+
+/// The callgrind mode: builds every variant of `group` in one process (so all share the cookie,
+/// the allocator's state and the hash seeds), then sends `CHECKPOINT_CALLGRIND_REQUESTS`
+/// requests to each in turn, `CHECKPOINT_CALLGRIND_ROUNDS` times. `bench/callgrind.sh` counts
+/// each call of `measured_requests` separately. `list` prints the groups and their variants.
+fn count_group(group: &str) {
+    let setting = |name, default| {
+        std::env::var(name)
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(default)
+    };
+    if group == "list" {
+        for (group, variants) in GROUPS {
+            println!(
+                "{group} {}",
+                variants
+                    .iter()
+                    .map(|(name, _)| *name)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+        }
+        return;
+    }
+    let (_, variants) = GROUPS
+        .iter()
+        .find(|(known, _)| *known == group)
+        .unwrap_or_else(|| panic!("no group {group:?}; try CHECKPOINT_CALLGRIND=list"));
+    let (requests, rounds) = (
+        setting("CHECKPOINT_CALLGRIND_REQUESTS", 1000),
+        setting("CHECKPOINT_CALLGRIND_ROUNDS", 5),
+    );
+    let system = System::new();
+    let cookie = session_cookie(&system);
+    let runners: Vec<Runner> = variants
+        .iter()
+        .map(|(_, build)| build(&system, &cookie))
+        .collect();
+    for _ in 0..rounds {
+        for run in &runners {
+            run(&system, (0..requests).map(|_| request(&cookie)).collect());
+        }
+    }
+}
+
+/// Sends the requests it is given to one variant's app.
+type Runner = Box<dyn Fn(&SystemRunner, Vec<actix_http::Request>)>;
+
+fn session_key() -> Key {
+    Key::from(&[7; 64])
+}
+
+fn cookie_sessions() -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::builder(CookieSessionStore::default(), session_key())
+        .cookie_secure(false)
+        .build()
+}
+
+/// A session cookie under which every check of this file passes.
+fn session_cookie(system: &SystemRunner) -> Cookie<'static> {
+    async fn log_in(session: Session) -> HttpResponse {
+        let stored = session
+            .insert("logged_in", true)
+            .and(session.insert("user_type", "editor"))
+            .and(session.insert("plan", "team"));
+        match stored {
+            Ok(()) => HttpResponse::NoContent().finish(),
+            Err(_) => HttpResponse::InternalServerError().finish(),
+        }
+    }
+    system.block_on(async {
+        let app = test::init_service(
+            App::new()
+                .wrap(cookie_sessions())
+                .route("/login", web::post().to(log_in)),
+        )
+        .await;
+        let response =
+            test::call_service(&app, test::TestRequest::post().uri("/login").to_request()).await;
+        let cookie = response
+            .response()
+            .cookies()
+            .next()
+            .expect("a session cookie")
+            .into_owned();
+        cookie
+    })
+}
+
+fn request(cookie: &Cookie<'static>) -> actix_http::Request {
+    test::TestRequest::get()
+        .uri("/")
+        .cookie(cookie.clone())
+        .to_request()
+}
+
+fn forbidden() -> HttpResponse {
+    HttpResponse::Forbidden().finish()
+}
+
+fn page() -> HttpResponse {
+    HttpResponse::Ok().body("ok")
+}
+
+async fn no_check() -> HttpResponse {
+    page()
+}
+
+// A bool value: `logged_in` must be `true`.
+
+async fn bool_hand_written(session: Session) -> HttpResponse {
+    if !matches!(session.get::<bool>("logged_in"), Ok(Some(true))) {
+        return forbidden();
+    }
+    page()
+}
+
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn bool_checkpoint() -> HttpResponse {
+    page()
+}
+
+async fn bool_grants_extract(req: &ServiceRequest) -> Result<HashSet<String>, actix_web::Error> {
+    let mut grants = HashSet::new();
+    if matches!(req.get_session().get::<bool>("logged_in"), Ok(Some(true))) {
+        grants.insert("LOGGED_IN".to_owned());
+    }
+    Ok(grants)
+}
+
+#[protect("LOGGED_IN")]
+async fn bool_grants() -> HttpResponse {
+    page()
+}
+
+// A list of strings: `user_type` must be "admin" or "editor".
+
+fn is_editor_or_admin(session: &Session) -> bool {
+    matches!(session.get::<String>("user_type"),
+             Ok(Some(role)) if ["admin", "editor"].contains(&role.as_str()))
+}
+
+async fn list_hand_written(session: Session) -> HttpResponse {
+    if !is_editor_or_admin(&session) {
+        return forbidden();
+    }
+    page()
+}
+
+#[checkpoint(session_key = "user_type", values = ["admin", "editor"])]
+async fn list_checkpoint() -> HttpResponse {
+    page()
+}
+
+async fn list_grants_extract(req: &ServiceRequest) -> Result<HashSet<String>, actix_web::Error> {
+    let mut grants = HashSet::new();
+    if let Ok(Some(role)) = req.get_session().get::<String>("user_type") {
+        grants.insert(role);
+    }
+    Ok(grants)
+}
+
+#[protect(any("admin", "editor"))]
+async fn list_grants() -> HttpResponse {
+    page()
+}
+
+// A stack of three: logged in, an admin or editor, on the "pro" or "team" plan.
+
+async fn stack_hand_written(session: Session) -> HttpResponse {
+    if !matches!(session.get::<bool>("logged_in"), Ok(Some(true))) {
+        return forbidden();
+    }
+    if !is_editor_or_admin(&session) {
+        return forbidden();
+    }
+    if !matches!(session.get::<String>("plan"),
+                 Ok(Some(plan)) if ["pro", "team"].contains(&plan.as_str()))
+    {
+        return forbidden();
+    }
+    page()
+}
+
+#[checkpoint(session_key = "logged_in", values = true)]
+#[checkpoint(session_key = "user_type", values = ["admin", "editor"])]
+#[checkpoint(session_key = "plan", values = ["pro", "team"])]
+async fn stack_checkpoint() -> HttpResponse {
+    page()
+}
+
+async fn stack_grants_extract(req: &ServiceRequest) -> Result<HashSet<String>, actix_web::Error> {
+    let session = req.get_session();
+    let mut grants = HashSet::new();
+    if matches!(session.get::<bool>("logged_in"), Ok(Some(true))) {
+        grants.insert("LOGGED_IN".to_owned());
+    }
+    if let Ok(Some(role)) = session.get::<String>("user_type") {
+        grants.insert(format!("ROLE_{role}"));
+    }
+    if let Ok(Some(plan)) = session.get::<String>("plan") {
+        grants.insert(format!("PLAN_{plan}"));
+    }
+    Ok(grants)
+}
+
+#[protect(all(
+    "LOGGED_IN",
+    any("ROLE_admin", "ROLE_editor"),
+    any("PLAN_pro", "PLAN_team")
+))]
+async fn stack_grants() -> HttpResponse {
+    page()
+}
+
+/// Sends `requests` (built beforehand) to `app`: the only function `bench/callgrind.sh` counts.
+#[inline(never)]
+fn measured_requests<S, B>(system: &SystemRunner, app: &S, requests: Vec<actix_http::Request>)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    for request in requests {
+        let response = system.block_on(test::call_service(app, request));
+        assert!(response.status().is_success());
+    }
+}
+
+/// One scenario: a divan benchmark named `$bench` and a callgrind entry `$count`.
+macro_rules! scenario {
+    ($bench:ident, $count:ident, $app:expr) => {
+        #[divan::bench(sample_count = 3000, sample_size = 4)]
+        fn $bench(bencher: divan::Bencher) {
+            let system = System::new();
+            let app = system.block_on(test::init_service($app));
+            let cookie = session_cookie(&system);
+            // The first request to a checkpointed handler probes for the session middleware.
+            let warm_up = system.block_on(test::call_service(&app, request(&cookie)));
+            assert!(warm_up.status().is_success(), "{}", warm_up.status());
+            bencher
+                .with_inputs(|| request(&cookie))
+                .bench_local_values(|request| {
+                    system.block_on(test::call_service(&app, request)).status()
+                });
+        }
+
+        pub(super) fn $count(system: &SystemRunner, cookie: &Cookie<'static>) -> Runner {
+            let app = system.block_on(test::init_service($app));
+            let warm_up = system.block_on(test::call_service(&app, request(cookie)));
+            assert!(warm_up.status().is_success(), "{}", warm_up.status());
+            Box::new(move |system, requests| measured_requests(system, &app, requests))
+        }
+    };
+}
+
+/// An app behind the cookie-session middleware.
+macro_rules! app {
+    () => {
+        App::new().wrap(cookie_sessions())
+    };
+}
+
+mod bool_value {
+    use super::*;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        app!().route("/", web::get().to(bool_hand_written))
+    );
+    scenario!(
+        c_checkpoint,
+        checkpoint_count,
+        app!().route("/", web::get().to(bool_checkpoint))
+    );
+    scenario!(
+        d_grants_protect,
+        grants_count,
+        App::new()
+            .wrap(GrantsMiddleware::with_extractor(bool_grants_extract))
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(bool_grants))
+    );
+}
+
+mod string_list {
+    use super::*;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        app!().route("/", web::get().to(list_hand_written))
+    );
+    scenario!(
+        c_checkpoint,
+        checkpoint_count,
+        app!().route("/", web::get().to(list_checkpoint))
+    );
+    scenario!(
+        d_grants_protect,
+        grants_count,
+        App::new()
+            .wrap(GrantsMiddleware::with_extractor(list_grants_extract))
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(list_grants))
+    );
+}
+
+mod three_stacked {
+    use super::*;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        app!().route("/", web::get().to(stack_hand_written))
+    );
+    scenario!(
+        c_checkpoint,
+        checkpoint_count,
+        app!().route("/", web::get().to(stack_checkpoint))
+    );
+    scenario!(
+        d_grants_protect,
+        grants_count,
+        App::new()
+            .wrap(GrantsMiddleware::with_extractor(stack_grants_extract))
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(stack_grants))
+    );
+}
+
+type Variant = (&'static str, fn(&SystemRunner, &Cookie<'static>) -> Runner);
+
+const GROUPS: &[(&str, &[Variant])] = &[
+    (
+        "bool_value",
+        &[
+            ("a_no_check", bool_value::no_check_count),
+            ("b_hand_written", bool_value::hand_written_count),
+            ("c_checkpoint", bool_value::checkpoint_count),
+            ("d_grants_protect", bool_value::grants_count),
+        ],
+    ),
+    (
+        "string_list",
+        &[
+            ("a_no_check", string_list::no_check_count),
+            ("b_hand_written", string_list::hand_written_count),
+            ("c_checkpoint", string_list::checkpoint_count),
+            ("d_grants_protect", string_list::grants_count),
+        ],
+    ),
+    (
+        "three_stacked",
+        &[
+            ("a_no_check", three_stacked::no_check_count),
+            ("b_hand_written", three_stacked::hand_written_count),
+            ("c_checkpoint", three_stacked::checkpoint_count),
+            ("d_grants_protect", three_stacked::grants_count),
+        ],
+    ),
+];
