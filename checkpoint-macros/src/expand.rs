@@ -1,10 +1,13 @@
 //! Code generation: one wrapper around the handler for the whole checkpoint stack.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{spanned::Spanned, Attribute, GenericParam, ItemFn, Path};
+use syn::{spanned::Spanned, Attribute, Expr, GenericParam, ItemFn, LitStr, Path};
 
-use crate::model::{ActionSpec, AllowedLit, CheckpointSpec, JsonText, SessionSpec, TargetSpec};
+use crate::model::{
+    ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, JsonText, KeyLocation, SessionSpec,
+    TargetSpec,
+};
 
 /// The wrapper: the handler's name, visibility and `attrs`, taking only the request and the
 /// unread payload; it enforces `stack` in order, then extracts the handler's own arguments and
@@ -55,13 +58,8 @@ pub(crate) fn wrapper(
     let checks = stack.iter().enumerate().map(|(index, spec)| {
         let enforce = match spec {
             CheckpointSpec::Named(path) => named_checkpoint(path),
-            CheckpointSpec::Session(session) => {
-                let name = format_ident!("__CHECKPOINT_{}", index);
-                let value = session_checkpoint(session);
-                quote! {{
-                    const #name: #rt::SessionCheckpoint = #value;
-                    #private::enforce(&#name, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
-                }}
+            CheckpointSpec::Inline(inline) => {
+                inline_checkpoint(index, &inline.check, &inline.action)
             }
         };
         quote! {
@@ -72,15 +70,16 @@ pub(crate) fn wrapper(
     });
 
     // Spanned on the handler's name, so that an argument that is not an extractor is reported
-    // there rather than on the whole attribute.
-    let call = quote_spanned! {inner_name.span()=>
-        ::checkpoint_runtime::__private::call_handler(
-            #inner_name #turbofish,
-            __checkpoint_request,
-            __checkpoint_payload,
-        )
-        .await
-    };
+    // there rather than on the whole attribute; the wrapper's own locals keep its hygiene.
+    let mut arguments = Group::new(
+        Delimiter::Parenthesis,
+        quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
+    );
+    arguments.set_span(inner_name.span());
+    let call_handler =
+        quote_spanned!(inner_name.span()=> ::checkpoint_runtime::__private::call_handler);
+    let dot_await = quote_spanned!(inner_name.span()=> .await);
+    let call = quote!(#call_handler #arguments #dot_await);
     quote! {
         #(#attrs)*
         #vis #outer_sig {
@@ -97,13 +96,26 @@ pub(crate) fn wrapper(
 /// checkpoints (and references to them): a value of another type is reported once, on `NAME`,
 /// rather than as a type mismatch inside the expansion.
 fn named_checkpoint(path: &Path) -> TokenStream {
-    let private = quote_spanned!(path.span()=> ::checkpoint_runtime::__private);
-    quote_spanned! {path.span()=>
-        #private::NamedCheckpoint::enforce_named(&#path, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
-    }
+    let span = path.span();
+    let function =
+        quote_spanned!(span=> ::checkpoint_runtime::__private::NamedCheckpoint::enforce_named);
+    enforce_call(function, quote_spanned!(span=> &#path), span)
 }
 
-fn session_checkpoint(spec: &SessionSpec) -> TokenStream {
+/// `function(checkpoint, <the wrapper's request, payload and probe>).await`, the call spanned at
+/// `span`. The wrapper's locals keep the wrapper's hygiene (not `span`'s, which may be the
+/// user's), so that they resolve when the handler is written by a `macro_rules!` macro.
+fn enforce_call(function: TokenStream, checkpoint: TokenStream, span: Span) -> TokenStream {
+    let mut arguments = Group::new(
+        Delimiter::Parenthesis,
+        quote!(#checkpoint, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE),
+    );
+    arguments.set_span(span);
+    let dot_await = quote_spanned!(span=> .await);
+    quote!(#function #arguments #dot_await)
+}
+
+fn session_checkpoint(spec: &SessionSpec, action: &ActionSpec) -> TokenStream {
     let rt = quote!(::checkpoint_runtime);
     let key = &spec.session_key;
     // In the order `SessionCheck` binary-searches, so that a long list costs about what a short
@@ -115,7 +127,7 @@ fn session_checkpoint(spec: &SessionSpec) -> TokenStream {
         AllowedLit::Int(int) => quote!(#rt::AllowedValue::Int(#int)),
         AllowedLit::Str(text) => quote!(#rt::AllowedValue::Str(#text)),
     });
-    let action = action(&spec.action);
+    let action = self::action(action, None);
     quote!(#rt::SessionCheckpoint::new(#key, &[#(#values),*]).action(#action))
 }
 
@@ -128,8 +140,127 @@ fn search_key(value: &AllowedLit) -> (u8, i64, &str) {
     }
 }
 
+/// `#[include_csrf(...)]` as a constant: only the keys given are set, and the failure status is
+/// the CSRF check's own unless `fail_status` is given.
+fn csrf_checkpoint(
+    session_key: Option<&LitStr>,
+    form_key: Option<&LitStr>,
+    action: &ActionSpec,
+) -> TokenStream {
+    let rt = quote!(::checkpoint_runtime);
+    let mut check = quote!(#rt::CsrfCheck::new());
+    if let Some(key) = session_key {
+        check.extend(quote!(.session_key(#key)));
+    }
+    if let Some(key) = form_key {
+        check.extend(quote!(.form_key(#key)));
+    }
+    let action = self::action(action, Some(quote!(#rt::CsrfCheck::FAIL_STATUS)));
+    quote!(#rt::Checkpoint::with_check(#check).action(#action))
+}
+
+/// The enforcement of the inline checkpoint at `index` of the stack.
+fn inline_checkpoint(index: usize, check: &CheckSpec, action: &ActionSpec) -> TokenStream {
+    let rt = quote!(::checkpoint_runtime);
+    let private = quote!(#rt::__private);
+    let name = format_ident!("__CHECKPOINT_{}", index);
+    match check {
+        CheckSpec::Session(session) => {
+            let value = session_checkpoint(session, action);
+            quote! {{
+                const #name: #rt::SessionCheckpoint = #value;
+                #private::enforce(&#name, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
+            }}
+        }
+        CheckSpec::Csrf {
+            session_key,
+            form_key,
+        } => {
+            let value = csrf_checkpoint(session_key.as_ref(), form_key.as_ref(), action);
+            quote! {{
+                const #name: #rt::Checkpoint<#rt::CsrfCheck> = #value;
+                #private::enforce(&#name, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
+            }}
+        }
+        CheckSpec::ApiKey { expr, location } => {
+            let (binding, key) = expected_key(index, expr);
+            let check = match location {
+                KeyLocation::Header(name) => quote!(#rt::ApiKeyCheck::header(#name, #key)),
+                KeyLocation::Query(name) => quote!(#rt::ApiKeyCheck::query(#name, #key)),
+            };
+            evaluated_checkpoint(index, binding, check, Span::call_site(), action)
+        }
+        CheckSpec::Bearer { expr } => {
+            let (binding, key) = expected_key(index, expr);
+            let check = quote!(#rt::BearerCheck::new(#key));
+            evaluated_checkpoint(index, binding, check, Span::call_site(), action)
+        }
+        CheckSpec::Predicate { path } => {
+            // What makes a function a predicate (`bool` output, extractor arguments) is checked
+            // where the check is built and enforced: all spanned on the function's name, every
+            // error about it is reported once, there. The path itself is resolved on its own.
+            let name = path
+                .segments
+                .last()
+                .map_or_else(|| path.span(), |segment| segment.ident.span());
+            // Named, where defined and where used, with the user's hygiene (`name`'s).
+            let local = format_ident!("__checkpoint_predicate_{}", index, span = name);
+            let binding = quote!(let #local = #path;);
+            let check = quote_spanned!(name=> ::checkpoint_runtime::PredicateCheck::new(#local));
+            evaluated_checkpoint(index, binding, check, name, action)
+        }
+    }
+}
+
+/// The expected key of `api_key` or `bearer`, evaluated on each request into a local
+/// (`binding`), and lent to the check as a `&str` (`key`). `AsRef<str>`, the one bound the
+/// expression must meet, is thus required in one place, reported once, under the whole
+/// expression (spanned from its first to its last token), and the check's type does not depend
+/// on the expression's.
+fn expected_key(index: usize, expr: &Expr) -> (TokenStream, TokenStream) {
+    let mut tokens = expr.to_token_stream().into_iter();
+    let first = tokens
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let last = tokens.last().map_or(first, |token| token.span());
+    // Named, where defined and where used, with the user's hygiene (`last`'s).
+    let local = format_ident!("__checkpoint_key_{}", index, span = last);
+    let binding = quote!(let #local = #expr;);
+    let reference = quote_spanned!(first=> &);
+    let mut argument = Group::new(Delimiter::Parenthesis, quote!(#reference #local));
+    argument.set_span(last);
+    let as_ref = quote_spanned!(first=> ::core::convert::AsRef::<str>::as_ref);
+    (binding, quote!(#as_ref #argument))
+}
+
+/// A checkpoint whose check holds the user's expression or function: built on each request
+/// (the expression is evaluated then, and a function's type cannot be named in a `const`), with
+/// its action still a constant. `binding` comes first (the expected key's local); the
+/// enforcement is spanned at `span`.
+fn evaluated_checkpoint(
+    index: usize,
+    binding: TokenStream,
+    check: TokenStream,
+    span: Span,
+    action: &ActionSpec,
+) -> TokenStream {
+    let rt = quote!(::checkpoint_runtime);
+    let action_name = format_ident!("__CHECKPOINT_ACTION_{}", index);
+    let checkpoint_name = format_ident!("__checkpoint_{}", index, span = span);
+    let action = self::action(action, None);
+    let function = quote_spanned!(span=> ::checkpoint_runtime::__private::enforce);
+    let enforce = enforce_call(function, quote_spanned!(span=> &#checkpoint_name), span);
+    quote! {{
+        const #action_name: #rt::Action = #action;
+        #binding
+        let #checkpoint_name = #rt::Checkpoint::with_check(#check).action(#action_name);
+        #enforce
+    }}
+}
+
 /// The `Action` builder chain for `spec`: the same calls a hand-written constant makes.
-fn action(spec: &ActionSpec) -> TokenStream {
+/// `default_status` is the kind's own failure status, set when `fail_status` is not given.
+fn action(spec: &ActionSpec, default_status: Option<TokenStream>) -> TokenStream {
     let rt = quote!(::checkpoint_runtime);
     let mut chain = quote!(#rt::Action::new());
     if let Some(target) = &spec.fail_url {
@@ -154,8 +285,10 @@ fn action(spec: &ActionSpec) -> TokenStream {
             })
         });
     }
-    if let Some(status) = spec.fail_status {
-        chain.extend(quote!(.fail_status(#status)));
+    match (spec.fail_status, default_status) {
+        (Some(status), _) => chain.extend(quote!(.fail_status(#status))),
+        (None, Some(status)) => chain.extend(quote!(.fail_status(#status))),
+        (None, None) => {}
     }
     if let Some(message) = &spec.message {
         chain.extend(quote!(.message(#message)));

@@ -3,6 +3,9 @@
 //!
 //! The work is a pipeline: `parse` splits an attribute into entries, `validate` turns them into
 //! the typed `model` (every misuse a spanned compile error), `expand` emits the wrapper.
+//!
+//! `#[checkpoint(...)]` and `#[include_csrf(...)]` (a CSRF check, with its own options) share it:
+//! whichever is topmost on a handler takes the others below it, in order, into one wrapper.
 
 mod expand;
 mod json;
@@ -13,24 +16,35 @@ mod validate;
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::ToTokens;
-use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn};
-use validate::AttrSite;
+use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn, Meta};
+use validate::{AttrKind, AttrSite};
 
 /// Guards an `async fn` handler with a checkpoint; see `checkpoint_runtime` for the options.
 ///
-/// The first `#[checkpoint]` on a function takes every other `#[checkpoint]` below it and
-/// generates a single wrapper that runs them top to bottom.
+/// The topmost `#[checkpoint]` or `#[include_csrf]` on a function takes every other one below
+/// it and generates a single wrapper that runs them top to bottom.
 #[proc_macro_attribute]
 pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
-    let args = TokenStream2::from(args);
+    guard(AttrKind::Checkpoint, args.into(), item)
+}
+
+/// Guards an `async fn` handler with a CSRF check (`session_key`, `form_key`, both default
+/// `"csrf"`, and the action options); stacks with `#[checkpoint]`. See `checkpoint_runtime`.
+#[proc_macro_attribute]
+pub fn include_csrf(args: TokenStream, item: TokenStream) -> TokenStream {
+    guard(AttrKind::IncludeCsrf, args.into(), item)
+}
+
+/// The work of the topmost attribute `kind`, written with `args`, on `item`.
+fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
     let mut handler = match syn::parse::<ItemFn>(item.clone()) {
         Ok(handler) => handler,
-        Err(_) => return with_compile_error(item.clone().into(), not_a_handler(item)),
+        Err(_) => return with_compile_error(item.clone().into(), not_a_handler(kind, item)),
     };
 
     let (stacked, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
         .into_iter()
-        .partition(is_checkpoint_attribute);
+        .partition(|attr| our_attribute(attr).is_some());
     handler.attrs = attrs;
 
     let mut errors: Option<Error> = None;
@@ -52,20 +66,18 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 
     let mut stack = Vec::new();
-    let first = AttrSite {
+    let first = Ok(AttrSite {
+        kind,
         args,
         span: Span::call_site(),
-    };
-    let sites = std::iter::once(first).chain(stacked.iter().map(|attr| AttrSite {
-        args: match attr.meta.require_list() {
-            Ok(list) => list.tokens.clone(),
-            Err(_) => TokenStream2::new(),
-        },
-        span: attr.span(),
-    }));
+    });
+    let sites = std::iter::once(first).chain(stacked.iter().map(stacked_site));
     for site in sites {
-        let entries = parse::entries(site.args.clone());
-        match entries.and_then(|entries| validate::checkpoint(entries, &site)) {
+        let spec = site.and_then(|site| {
+            parse::entries(site.args.clone())
+                .and_then(|entries| validate::attribute(entries, &site))
+        });
+        match spec {
             Ok(spec) => stack.push(spec),
             Err(error) => push(error),
         }
@@ -78,6 +90,31 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::wrapper(handler, attrs, &stack).into()
 }
 
+/// One of our attributes below the topmost: its arguments are in parentheses, or absent.
+fn stacked_site(attr: &Attribute) -> syn::Result<AttrSite> {
+    let kind = our_attribute(attr).unwrap_or(AttrKind::Checkpoint);
+    let args = match &attr.meta {
+        Meta::Path(_) => TokenStream2::new(),
+        Meta::List(list) => list.tokens.clone(),
+        Meta::NameValue(pair) => {
+            return Err(Error::new_spanned(
+                &pair.value,
+                format!(
+                    "`#[{} = ...]` is not a form of this attribute: write its options in \
+                     parentheses, `#[{}(...)]`",
+                    kind.name(),
+                    kind.name()
+                ),
+            ))
+        }
+    };
+    Ok(AttrSite {
+        kind,
+        args,
+        span: attr.span(),
+    })
+}
+
 /// A JSON object checked at compile time, as a `checkpoint_runtime::FailJson` for
 /// `Action::fail_json`; see `checkpoint_runtime::FailJson`.
 #[proc_macro]
@@ -88,9 +125,9 @@ pub fn fail_json(input: TokenStream) -> TokenStream {
     }
 }
 
-/// The error for `#[checkpoint]` on something other than a function, on the keyword that says
-/// what it is.
-fn not_a_handler(item: TokenStream) -> Error {
+/// The error for `#[checkpoint]` or `#[include_csrf]` on something other than a function, on the
+/// keyword that says what it is.
+fn not_a_handler(kind: AttrKind, item: TokenStream) -> Error {
     let (what, span) = match syn::parse::<Item>(item) {
         Ok(Item::Struct(item)) => ("a struct", item.struct_token.span),
         Ok(Item::Enum(item)) => ("an enum", item.enum_token.span),
@@ -111,15 +148,20 @@ fn not_a_handler(item: TokenStream) -> Error {
     };
     Error::new(
         span,
-        format!("#[checkpoint] goes on an `async fn` request handler, not on {what}{hint}"),
+        format!(
+            "#[{}] goes on an `async fn` request handler, not on {what}{hint}",
+            kind.name()
+        ),
     )
 }
 
-fn is_checkpoint_attribute(attr: &Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|segment| segment.ident == "checkpoint")
+/// Which of our attributes `attr` is, recognised by its last path segment so that
+/// `#[checkpoint_runtime::checkpoint]` counts too.
+fn our_attribute(attr: &Attribute) -> Option<AttrKind> {
+    let segment = attr.path().segments.last()?;
+    [AttrKind::Checkpoint, AttrKind::IncludeCsrf]
+        .into_iter()
+        .find(|kind| segment.ident == kind.name())
 }
 
 /// The item as written (so IDEs keep working inside it) plus the errors.

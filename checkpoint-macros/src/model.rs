@@ -2,20 +2,50 @@
 //! been validated: expansion cannot fail.
 
 use proc_macro2::Span;
-use syn::{LitStr, Path};
+use syn::{Expr, LitStr, Path};
 
-/// One `#[checkpoint(...)]` attribute.
+/// One `#[checkpoint(...)]` or `#[include_csrf(...)]` attribute.
 pub(crate) enum CheckpointSpec {
     /// `#[checkpoint(NAME)]`: a checkpoint value declared elsewhere.
     Named(Path),
-    /// `#[checkpoint(session_key = ..., values = ..., ...)]`.
+    /// A checkpoint written out in the attribute.
+    Inline(Box<InlineSpec>),
+}
+
+/// An inline checkpoint: what it checks, and what it does about the verdict.
+pub(crate) struct InlineSpec {
+    pub(crate) check: CheckSpec,
+    pub(crate) action: ActionSpec,
+}
+
+/// What an inline checkpoint verifies.
+pub(crate) enum CheckSpec {
+    /// `session_key = "...", values = ...`.
     Session(SessionSpec),
+    /// `api_key = EXPR`, read from a header or the query string.
+    ApiKey { expr: Expr, location: KeyLocation },
+    /// `bearer = EXPR`.
+    Bearer { expr: Expr },
+    /// `check = path::to::predicate`, an `async fn` of extractors returning `bool`.
+    Predicate { path: Path },
+    /// `#[include_csrf(...)]`; a key not given is the runtime's default.
+    Csrf {
+        session_key: Option<LitStr>,
+        form_key: Option<LitStr>,
+    },
 }
 
 pub(crate) struct SessionSpec {
     pub(crate) session_key: LitStr,
     pub(crate) values: Vec<AllowedLit>,
-    pub(crate) action: ActionSpec,
+}
+
+/// Where an API key is read.
+pub(crate) enum KeyLocation {
+    /// A header name, lowercased (header names are case-insensitive), spanned as written.
+    Header(LitStr),
+    /// A query-string parameter.
+    Query(LitStr),
 }
 
 /// An allowed session value, as written.

@@ -1,15 +1,16 @@
-//! Splitting the arguments of one `#[checkpoint(...)]` into entries, before any meaning is
-//! given to them (that is `validate.rs`).
+//! Splitting the arguments of one `#[checkpoint(...)]` or `#[include_csrf(...)]` into entries,
+//! before any meaning is given to them (that is `validate.rs`).
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{
     parse::{ParseStream, Parser},
-    Ident, Result, Token,
+    Expr, Ident, Result, Token,
 };
 
 /// One comma-separated entry of the attribute.
 pub(crate) enum Entry {
-    /// `name = value`, with the value's tokens up to the next top-level comma.
+    /// `name = value`: the value's tokens up to the next comma outside the value (a Rust
+    /// expression keeps the commas of its generics and closure parameters).
     Option { name: Ident, value: TokenStream },
     /// Anything else: a bare flag, a checkpoint path, or a mistake.
     Bare(TokenStream),
@@ -28,7 +29,7 @@ fn parse_entries(input: ParseStream<'_>) -> Result<Vec<Entry>> {
             input.parse::<Token![=]>()?;
             Entry::Option {
                 name,
-                value: tokens_until_comma(input)?,
+                value: value_tokens(input)?,
             }
         } else {
             Entry::Bare(tokens_until_comma(input)?)
@@ -39,6 +40,21 @@ fn parse_entries(input: ParseStream<'_>) -> Result<Vec<Entry>> {
         }
     }
     Ok(entries)
+}
+
+/// An option's value: a whole Rust expression when the tokens up to the entry's end are one
+/// (`api_key = keys::get::<A, B>()`, `check = |a, b| ...`), else everything up to the next comma
+/// (a `fail_json` object, or a mistake for `validate` to point at).
+fn value_tokens(input: ParseStream<'_>) -> Result<TokenStream> {
+    let fork = input.fork();
+    if fork.parse::<Expr>().is_ok() && (fork.is_empty() || fork.peek(Token![,])) {
+        let mut tokens = TokenStream::new();
+        while !input.is_empty() && input.cursor() != fork.cursor() {
+            tokens.extend([input.parse::<TokenTree>()?]);
+        }
+        return Ok(tokens);
+    }
+    tokens_until_comma(input)
 }
 
 fn tokens_until_comma(input: ParseStream<'_>) -> Result<TokenStream> {

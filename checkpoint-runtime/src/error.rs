@@ -37,14 +37,19 @@ pub enum CheckpointError {
     },
     /// A `fail_response` function panicked.
     FailResponsePanicked,
+    /// A `check` predicate panicked.
+    CheckPanicked,
+    /// The operating system's random number generator failed (a CSRF token could not be made).
+    RandomUnavailable,
 }
 
 impl fmt::Display for CheckpointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SessionMiddlewareMissing => f.write_str(
-                "no SessionMiddleware is registered for this route: wrap the App or scope \
-                 with actix_session::SessionMiddleware",
+                "no SessionMiddleware runs before this checkpoint: wrap the App or scope with \
+                 actix_session::SessionMiddleware (registered after a checkpoint middleware, \
+                 since the last `.wrap()` runs first)",
             ),
             Self::UnknownRoute { name, reason } => write!(
                 f,
@@ -59,6 +64,10 @@ impl fmt::Display for CheckpointError {
             }
             Self::SessionWrite { reason } => write!(f, "the session refused a write: {reason}"),
             Self::FailResponsePanicked => f.write_str("the fail_response function panicked"),
+            Self::CheckPanicked => f.write_str("the check predicate panicked"),
+            Self::RandomUnavailable => {
+                f.write_str("the operating system's random number generator failed")
+            }
         }
     }
 }

@@ -62,6 +62,25 @@
 //! | `disable_default_fail` | when nothing above answers a failure, run the handler anyway |
 //! | `NAME` | a [`Checkpoint`] declared once, e.g. a `const` built with [`SessionCheckpoint::new`] |
 //!
+//! # Kinds of checkpoint
+//!
+//! Every option above except `session_key`/`values` works with every kind:
+//!
+//! | attribute | passes when | runtime type |
+//! |---|---|---|
+//! | `session_key = "k", values = V` | the session value under `k` is allowed | [`SessionCheck`] |
+//! | `api_key = EXPR` (+ `header = "x-api-key"` or `query = "api_key"`) | the header (default `x-api-key`) or query parameter equals `EXPR` | [`ApiKeyCheck`] |
+//! | `bearer = EXPR` | `Authorization: Bearer <token>` carries `EXPR` | [`BearerCheck`] |
+//! | `check = path::to::predicate` | the `async fn` of extractors returns `true` | [`PredicateCheck`] |
+//! | `#[include_csrf(session_key = "csrf", form_key = "csrf")]` | a safe method, or the request echoes the session's CSRF token (failure: 401) | [`CsrfCheck`] |
+//! | `NAME` | any [`Checkpoint`] value, including your own [`Check`] types | [`Checkpoint<C>`] |
+//!
+//! `EXPR` is any expression yielding something `AsRef<str>`, evaluated on each request, so keys
+//! can come from configuration. Keys and tokens are compared in constant time (`subtle`).
+//!
+//! A [`Checkpoint`] value is also middleware: `.wrap(NAME)` guards a whole `web::scope` or `App`
+//! with the same semantics.
+//!
 //! On failure the first of these that applies answers: `fail_json`, `fail_response`, `fail_url`,
 //! `disable_default_fail`; otherwise a JSON request (`Content-Type: application/json`) gets
 //! `{"error": "Unauthorized"}` and any other a plain-text response, both with `fail_status`.
@@ -99,28 +118,50 @@
 //!     call_handler(__checkpoint_handler, req, payload).await
 //! }
 //! ```
+//!
+//! A session or CSRF checkpoint is a `const`. An `api_key`, `bearer` or `check` checkpoint is
+//! built on each request, since its expression is evaluated then (and a function's type cannot
+//! be named in a `const`); its action stays a `const`:
+//!
+//! ```ignore
+//! const __CHECKPOINT_ACTION_1: Action = Action::new().fail_status(401);
+//! let __checkpoint_key_1 = config::api_key();
+//! let __checkpoint_1 = Checkpoint::with_check(ApiKeyCheck::header("x-api-key",
+//!     AsRef::<str>::as_ref(&__checkpoint_key_1))).action(__CHECKPOINT_ACTION_1);
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod action;
 mod allowed_value;
+mod api_key_check;
+mod bearer_check;
 mod checkpoint;
+mod csrf_check;
 mod error;
 mod fail_json;
 mod flash;
 mod handler_call;
+mod middleware;
+mod predicate_check;
 mod redirect;
+mod secret;
 mod session_check;
 mod session_presence;
 
 pub use action::{Action, FailResponse};
 pub use allowed_value::AllowedValue;
+pub use api_key_check::{ApiKeyCheck, KeyLocation};
+pub use bearer_check::BearerCheck;
 pub use checkpoint::{Check, Checkpoint, Outcome};
-pub use checkpoint_macros::{checkpoint, fail_json};
+pub use checkpoint_macros::{checkpoint, fail_json, include_csrf};
+pub use csrf_check::{CsrfCheck, CsrfCheckpoint};
 pub use error::CheckpointError;
 pub use fail_json::FailJson;
 pub use flash::{flash, FlashMessage, FlashMessages, FLASHES_KEY};
+pub use middleware::CheckpointMiddleware;
+pub use predicate_check::PredicateCheck;
 pub use redirect::{url_for, RedirectTarget};
 pub use session_check::{SessionCheck, SessionCheckpoint};
 

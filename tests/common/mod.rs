@@ -39,6 +39,12 @@ pub async fn write_session(session: Session, values: web::Json<serde_json::Value
     HttpResponse::NoContent().finish()
 }
 
+/// `GET /__session/{key}` answers the JSON value under `key`, or `null`.
+pub async fn read_session(session: Session, key: web::Path<String>) -> HttpResponse {
+    let value = session.get::<serde_json::Value>(&key).ok().flatten();
+    HttpResponse::Ok().json(value)
+}
+
 /// `GET /__flashes` answers the pending flash messages as `[[category, message], ...]`.
 pub async fn read_flashes(flashes: FlashMessages) -> HttpResponse {
     let pairs: Vec<(String, String)> = flashes
@@ -51,6 +57,7 @@ pub async fn read_flashes(flashes: FlashMessages) -> HttpResponse {
 /// The test routes every app gets.
 pub fn session_tools(cfg: &mut web::ServiceConfig) {
     cfg.route("/__session", web::post().to(write_session))
+        .route("/__session/{key}", web::get().to(read_session))
         .route("/__flashes", web::get().to(read_flashes));
 }
 
@@ -128,6 +135,11 @@ where
             .send(test::TestRequest::post().uri("/__session").set_json(values))
             .await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    }
+
+    /// The JSON value the session holds under `key` (`null` when none).
+    pub async fn session_value(&mut self, key: &str) -> serde_json::Value {
+        self.get(&format!("/__session/{key}")).await.json()
     }
 
     /// Takes the pending flash messages as `(category, message)` pairs.

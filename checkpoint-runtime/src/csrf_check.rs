@@ -1,0 +1,302 @@
+//! Flask-Imp's `include_csrf`: a per-session token that every unsafe request must echo back.
+
+use actix_session::{Session, SessionExt};
+use actix_web::{
+    dev::Payload,
+    http::{header, Method},
+    mime,
+    web::{Bytes, BytesMut},
+    HttpMessage, HttpRequest,
+};
+use futures_util::StreamExt as _;
+
+use crate::{
+    action::Action,
+    api_key_check::single_header,
+    checkpoint::{Check, Checkpoint, Outcome},
+    error::CheckpointError,
+    secret::secrets_match,
+};
+
+/// Cross-site request forgery protection (Flask-Imp's `include_csrf`).
+///
+/// - `GET`, `HEAD` and `OPTIONS` pass, after making sure the session holds a token (256 bits
+///   from the operating system's CSPRNG, as 64 hex digits, stored as a JSON string under
+///   `session_key`) so the handler can put it in its form.
+/// - Any other method passes only when the request echoes that token, compared in constant
+///   time: in an `X-CSRF-Token` header, or in the form field `form_key` of an
+///   `application/x-www-form-urlencoded` or `multipart/form-data` body. A session without a
+///   token fails.
+///
+/// Reading the field buffers at most [`body_limit`](Self::body_limit) bytes (256 KiB unless
+/// set; a larger body fails); the handler's own `web::Form<T>` or `web::Bytes` then receives the
+/// whole body as sent. Large uploads should send the header instead.
+///
+/// The attribute is `#[include_csrf]` (or `#[include_csrf(session_key = "csrf", form_key =
+/// "csrf")]`); as a value, [`CsrfCheckpoint::new`] fails with 401 like the attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsrfCheck {
+    session_key: &'static str,
+    form_key: &'static str,
+    body_limit: usize,
+}
+
+impl CsrfCheck {
+    /// The status a CSRF failure answers unless `fail_status` says otherwise.
+    pub const FAIL_STATUS: u16 = 401;
+
+    /// The header that may carry the token instead of the form field.
+    pub const HEADER: &'static str = "x-csrf-token";
+
+    /// The defaults: session key and form field `csrf`, bodies up to 256 KiB.
+    pub const fn new() -> Self {
+        Self {
+            session_key: "csrf",
+            form_key: "csrf",
+            body_limit: 256 * 1024,
+        }
+    }
+
+    /// The session key holding the token.
+    pub const fn session_key(mut self, key: &'static str) -> Self {
+        self.session_key = key;
+        self
+    }
+
+    /// The form field carrying the token.
+    pub const fn form_key(mut self, key: &'static str) -> Self {
+        self.form_key = key;
+        self
+    }
+
+    /// The largest body read to find the form field.
+    pub const fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The session's token, if it has one.
+    fn session_token(&self, session: &Session) -> Option<String> {
+        match session.get::<String>(self.session_key) {
+            Ok(Some(token)) if !token.is_empty() => Some(token),
+            Ok(_) => None,
+            Err(error) => {
+                log::warn!("the CSRF token in the session does not decode: {error}");
+                None
+            }
+        }
+    }
+
+    /// The token the request sends: the header, else the form field. The body, if read, is put
+    /// back into `payload` for the handler.
+    async fn sent_token(&self, req: &HttpRequest, payload: &mut Payload) -> Option<Bytes> {
+        if let Some(token) = single_header(req, Self::HEADER) {
+            return Some(Bytes::copy_from_slice(token));
+        }
+        let mime = req.mime_type().ok()??;
+        let urlencoded = mime == mime::APPLICATION_WWW_FORM_URLENCODED;
+        let multipart = mime.type_() == mime::MULTIPART && mime.subtype() == mime::FORM_DATA;
+        if !urlencoded && !multipart {
+            return None;
+        }
+        let body = read_body(payload, self.body_limit).await?;
+        *payload = Payload::from(body.clone());
+        if urlencoded {
+            form_field(&body, self.form_key)
+        } else {
+            let boundary = mime.get_param(mime::BOUNDARY)?;
+            multipart_field(&body, boundary.as_str(), self.form_key)
+        }
+    }
+}
+
+impl Default for CsrfCheck {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A checkpoint enforcing [`CsrfCheck`]: what `#[include_csrf]` builds.
+pub type CsrfCheckpoint = Checkpoint<CsrfCheck>;
+
+impl CsrfCheckpoint {
+    /// CSRF protection with the defaults, failing with 401.
+    pub const fn new() -> Self {
+        Checkpoint::with_check(CsrfCheck::new())
+            .action(Action::new().fail_status(CsrfCheck::FAIL_STATUS))
+    }
+}
+
+impl Default for CsrfCheckpoint {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Check for CsrfCheck {
+    fn reads_session(&self) -> bool {
+        true
+    }
+
+    async fn check(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> Result<Outcome, CheckpointError> {
+        let session = req.get_session();
+        let expected = self.session_token(&session);
+        if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+            if expected.is_none() {
+                session
+                    .insert(self.session_key, new_token()?)
+                    .map_err(|error| CheckpointError::SessionWrite {
+                        reason: error.to_string(),
+                    })?;
+            }
+            return Ok(Outcome::Pass);
+        }
+        let Some(expected) = expected else {
+            log::debug!("CSRF: the session holds no token");
+            return Ok(Outcome::Fail);
+        };
+        let matched = self
+            .sent_token(req, payload)
+            .await
+            .is_some_and(|sent| secrets_match(&sent, expected.as_bytes()));
+        Ok(if matched {
+            Outcome::Pass
+        } else {
+            Outcome::Fail
+        })
+    }
+}
+
+fn new_token() -> Result<String, CheckpointError> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| {
+        log::error!("getrandom failed: {error}");
+        CheckpointError::RandomUnavailable
+    })?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The whole body, or `None` when it is larger than `limit` or breaks off.
+async fn read_body(payload: &mut Payload, limit: usize) -> Option<Bytes> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk
+            .map_err(|error| log::debug!("CSRF: the body broke off: {error}"))
+            .ok()?;
+        if body.len() + chunk.len() > limit {
+            log::warn!(
+                "CSRF: the body exceeds {limit} bytes; send the token in the {} header",
+                CsrfCheck::HEADER
+            );
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body.freeze())
+}
+
+/// The value of `name` in an urlencoded form, when it appears exactly once.
+fn form_field(body: &[u8], name: &str) -> Option<Bytes> {
+    let mut values = form_urlencoded::parse(body)
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value);
+    let value = values.next()?;
+    values
+        .next()
+        .is_none()
+        .then(|| Bytes::from(value.into_owned()))
+}
+
+/// The content of the part named `name` in a `multipart/form-data` body, when exactly one part
+/// has that name.
+fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<Bytes> {
+    let delimiter = format!("--{boundary}");
+    let mut found = None;
+    // Parts sit between delimiters; the text before the first is a preamble and the text
+    // after the closing `--boundary--` an epilogue, both ignored.
+    let mut parts = memchr::memmem::find_iter(body, delimiter.as_bytes()).peekable();
+    while let Some(start) = parts.next() {
+        let after = start + delimiter.len();
+        let rest = &body[after..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let end = parts.peek().copied()?;
+        // A part is `\r\n` headers `\r\n\r\n` content `\r\n`, then the next delimiter.
+        let part = body[after..end]
+            .strip_prefix(b"\r\n")?
+            .strip_suffix(b"\r\n")?;
+        let mut headers = [httparse::EMPTY_HEADER; 8];
+        let httparse::Status::Complete((header_len, headers)) =
+            httparse::parse_headers(part, &mut headers).ok()?
+        else {
+            return None;
+        };
+        let part_name = headers
+            .iter()
+            .find(|h| {
+                h.name
+                    .eq_ignore_ascii_case(header::CONTENT_DISPOSITION.as_str())
+            })
+            .and_then(|h| header::HeaderValue::from_bytes(h.value).ok())
+            .and_then(|value| header::ContentDisposition::from_raw(&value).ok())
+            .and_then(|disposition| disposition.get_name().map(str::to_owned));
+        if part_name.as_deref() == Some(name) {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(Bytes::copy_from_slice(&part[header_len..]));
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_256_random_bits_in_hex() {
+        let (a, b) = (new_token().unwrap(), new_token().unwrap());
+        assert_eq!(a.len(), 64);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn form_fields_are_decoded_and_must_be_unique() {
+        assert_eq!(
+            form_field(b"a=1&csrf=t%2Bk&b=2", "csrf").as_deref(),
+            Some(&b"t+k"[..])
+        );
+        assert_eq!(form_field(b"a=1", "csrf"), None);
+        assert_eq!(form_field(b"csrf=1&csrf=1", "csrf"), None);
+    }
+
+    #[test]
+    fn multipart_fields_are_found_by_name() {
+        let body = b"preamble\r\n--XyZ\r\n\
+            Content-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--XyZ\r\n\
+            Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
+            Content-Type: text/plain\r\n\r\nline one\r\nline two\r\n--XyZ\r\n\
+            content-disposition: form-data; name=\"csrf\"\r\n\r\ns3cret\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_field(body, "XyZ", "csrf").as_deref(),
+            Some(&b"s3cret"[..])
+        );
+        assert_eq!(
+            multipart_field(body, "XyZ", "file").as_deref(),
+            Some(&b"line one\r\nline two"[..])
+        );
+        assert_eq!(multipart_field(body, "XyZ", "missing"), None);
+        assert_eq!(multipart_field(body, "other", "csrf"), None);
+        let twice = b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n1\r\n\
+            --b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n1\r\n--b--";
+        assert_eq!(multipart_field(twice, "b", "csrf"), None);
+        assert_eq!(multipart_field(b"--b\r\nno headers end", "b", "csrf"), None);
+    }
+}
