@@ -62,12 +62,24 @@ impl Check for SessionCheck {
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
         let session = req.get_session();
         let entries = session.entries();
-        Ok(match entries.get(self.session_key) {
+        // A session holds a handful of keys: comparing them costs less than hashing the key
+        // (SipHash) to look it up.
+        let stored = if entries.len() <= SCANNED_SESSION_KEYS {
+            entries
+                .iter()
+                .find_map(|(key, value)| (key == self.session_key).then_some(value))
+        } else {
+            entries.get(self.session_key)
+        };
+        Ok(match stored {
             Some(stored) => self.evaluate(stored),
             None => Outcome::Fail,
         })
     }
 }
+
+/// Sessions with up to this many keys are searched by comparing keys rather than hashing.
+const SCANNED_SESSION_KEYS: usize = 8;
 
 impl SessionCheck {
     /// The verdict on `stored`, the JSON text actix-session keeps under the key.
@@ -83,6 +95,50 @@ impl SessionCheck {
                 );
                 Outcome::Fail
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+    use actix_web::{cookie::Key, test, web, App, HttpResponse};
+
+    use super::*;
+
+    const ADMIN: SessionCheck = SessionCheck::new("role", &[AllowedValue::Str("admin")]);
+
+    /// `/N` stores `N` other keys beside `role`, then answers the check's verdicts with and
+    /// without `role`.
+    async fn verdict(req: HttpRequest, keys: web::Path<usize>) -> HttpResponse {
+        let session = req.get_session();
+        for index in 0..keys.into_inner() {
+            session.insert(format!("key{index}"), index).unwrap();
+        }
+        session.insert("role", "admin").unwrap();
+        let found = ADMIN.check(&req, &mut Payload::None).await.unwrap();
+        session.remove("role");
+        let missing = ADMIN.check(&req, &mut Payload::None).await.unwrap();
+        HttpResponse::Ok().body(format!("{found:?} {missing:?}"))
+    }
+
+    #[actix_web::test]
+    async fn finds_the_key_in_small_and_large_sessions() {
+        let app = test::init_service(
+            App::new()
+                .wrap(SessionMiddleware::new(
+                    CookieSessionStore::default(),
+                    Key::generate(),
+                ))
+                .route("/{keys}", web::get().to(verdict)),
+        )
+        .await;
+        for keys in [0, 1, SCANNED_SESSION_KEYS, SCANNED_SESSION_KEYS + 1, 40] {
+            let uri = format!("/{keys}");
+            let body =
+                test::call_and_read_body(&app, test::TestRequest::get().uri(&uri).to_request())
+                    .await;
+            assert_eq!(body, "Pass Fail", "{keys} other keys");
         }
     }
 }
