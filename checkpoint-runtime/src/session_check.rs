@@ -60,6 +60,16 @@ impl Check for SessionCheck {
     }
 
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
+        Ok(self.verdict(req))
+    }
+}
+
+impl SessionCheck {
+    /// The verdict on `req`'s session. Out of line, so that every checkpoint of an app shares
+    /// one copy rather than each handler's future inlining its own: less code to keep in the
+    /// instruction cache on the way through a request.
+    #[inline(never)]
+    fn verdict(&self, req: &HttpRequest) -> Outcome {
         let session = req.get_session();
         let entries = session.entries();
         // A session holds a handful of keys: comparing them costs less than hashing the key
@@ -71,10 +81,10 @@ impl Check for SessionCheck {
         } else {
             entries.get(self.session_key)
         };
-        Ok(match stored {
+        match stored {
             Some(stored) => self.evaluate(stored),
             None => Outcome::Fail,
-        })
+        }
     }
 }
 
