@@ -135,6 +135,8 @@
 
 mod action;
 mod allowed_value;
+#[cfg(test)]
+mod allowed_value_props;
 mod api_key_check;
 mod bearer_check;
 mod checkpoint;
@@ -146,6 +148,7 @@ mod handler_call;
 mod middleware;
 mod predicate_check;
 mod redirect;
+mod safe_redirect;
 mod secret;
 mod session_check;
 mod session_presence;
@@ -163,6 +166,7 @@ pub use flash::{flash, FlashMessage, FlashMessages, FLASHES_KEY};
 pub use middleware::CheckpointMiddleware;
 pub use predicate_check::PredicateCheck;
 pub use redirect::{url_for, RedirectTarget};
+pub use safe_redirect::is_safe_redirect;
 pub use session_check::{SessionCheck, SessionCheckpoint};
 
 /// What the `#[checkpoint]` expansion uses. Not public API: it may change in any release.
