@@ -101,17 +101,31 @@ pub(crate) fn single_header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r 
         .then_some(value.as_bytes())
 }
 
-/// The decoded value of the query parameter `name` when it is present exactly once.
+/// The decoded value of the query parameter `name` when it is present exactly once and
+/// decodes to UTF-8. (`form_urlencoded::parse` would decode lossily, turning `%FF` into U+FFFD.)
 fn single_query_value(req: &HttpRequest, name: &str) -> Option<String> {
-    let mut values = form_urlencoded::parse(req.query_string().as_bytes())
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value);
+    let mut values = req
+        .query_string()
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .filter(|(key, _)| decode_component(key).as_deref() == Some(name))
+        .map(|(_, value)| decode_component(value));
     let value = values.next()?;
     if values.next().is_some() {
         log::debug!("query parameter {name} given more than once: refused");
         return None;
     }
-    Some(value.into_owned())
+    value
+}
+
+/// One `application/x-www-form-urlencoded` component (`+` is a space), or `None` when it does
+/// not decode to UTF-8.
+fn decode_component(component: &str) -> Option<String> {
+    let spaced = component.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 #[cfg(test)]

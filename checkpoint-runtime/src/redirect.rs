@@ -68,13 +68,22 @@ impl RedirectTarget {
                             name,
                             reason: source.to_string(),
                         })?;
+                // actix-web builds an app route's URL on this very base; an external resource
+                // has an origin of its own. Comparing parsed origins (not header text) keeps a
+                // forged `Host` such as `EVIL.example:80` from passing for "external".
                 let info = req.connection_info();
-                let own_origin = url.scheme() == info.scheme()
-                    && url[url::Position::BeforeHost..url::Position::BeforePath] == *info.host();
-                if !own_origin {
+                let base = url::Url::parse(&format!("{}://{}", info.scheme(), info.host()));
+                if base.map(|base| base.origin()) != Ok(url.origin()) {
                     return Ok(url.into());
                 }
-                Ok(url[url::Position::BeforePath..url::Position::AfterQuery].to_owned())
+                let location = &url[url::Position::BeforePath..url::Position::AfterQuery];
+                if location.starts_with("//") || location.starts_with("/\\") {
+                    // A route argument beginning with `/` would make this protocol-relative.
+                    return Err(CheckpointError::InvalidRedirect {
+                        location: location.escape_debug().to_string(),
+                    });
+                }
+                Ok(location.to_owned())
             }
         }
     }
