@@ -294,7 +294,7 @@ async fn flask_imp_url_argument_predicate_passes_and_fails() {
 async fn csrf_token<S, B>(browser: &mut common::Browser<S>) -> String
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
+    B: MessageBody + 'static,
 {
     let reply = browser.get("/form").await;
     assert_eq!(reply.status, StatusCode::OK);

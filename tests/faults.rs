@@ -176,3 +176,52 @@ async fn an_undecodable_session_value_fails_the_check_with_a_warning() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(BODY_RUNS.get(), runs + 1);
 }
+
+#[actix_web::test]
+async fn a_tampered_truncated_or_foreign_session_cookie_never_passes() {
+    let mut browser = browser!(routes);
+    browser.set_session(json!({ "logged_in": true })).await;
+    assert_eq!(browser.get("/strict").await.body, "body ran");
+    let genuine = browser.cookie("id").expect("a session cookie").clone();
+    let runs = BODY_RUNS.get();
+
+    let value = genuine.value().to_owned();
+    let mut flipped = value.clone().into_bytes();
+    let middle = flipped.len() / 2;
+    flipped[middle] = if flipped[middle] == b'A' { b'B' } else { b'A' };
+    let mut foreign_jar = CookieJar::new();
+    let state = if common::redis_url().is_some() {
+        // A Redis cookie names a session key; seal the genuine one with another key.
+        let mut jar = CookieJar::new();
+        jar.add_original(genuine.clone());
+        let key = common::session_key();
+        let sealed = jar.private(&key).get("id");
+        sealed.unwrap().value().to_owned()
+    } else {
+        json!({ "logged_in": "true" }).to_string()
+    };
+    foreign_jar
+        .private_mut(&actix_web::cookie::Key::generate())
+        .add(Cookie::new("id", state));
+    let foreign = foreign_jar.get("id").unwrap().value().to_owned();
+
+    for (forged, what) in [
+        (String::from_utf8(flipped).unwrap(), "one character changed"),
+        (value[..value.len() / 2].to_owned(), "truncated"),
+        (foreign, "sealed with another key"),
+        (String::new(), "empty"),
+    ] {
+        let request = test::TestRequest::get()
+            .uri("/strict")
+            .cookie(Cookie::new("id", forged));
+        let app =
+            test::init_service(App::new().wrap(common::sessions().await).configure(routes)).await;
+        let res = test::call_service(&app, request.to_request()).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{what}");
+    }
+    assert_eq!(
+        BODY_RUNS.get(),
+        runs,
+        "the body never ran on a forged cookie"
+    );
+}

@@ -98,7 +98,7 @@ async fn middleware_built_at_start_up_can_hold_a_configured_key() {
 async fn a_session_checkpoint_in_front_of_the_session_middleware_fails_closed() {
     let app = test::init_service(
         App::new()
-            .wrap(common::cookie_sessions())
+            .wrap(common::sessions().await)
             .wrap(LOGGED_IN)
             .route("/", web::get().to(|| async { "body ran" })),
     )

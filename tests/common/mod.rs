@@ -3,12 +3,21 @@
 
 #![allow(dead_code)]
 
-use std::sync::{Mutex, OnceLock};
+use std::{
+    collections::HashMap,
+    sync::{Mutex, OnceLock},
+};
 
-use actix_session::{storage::CookieSessionStore, Session, SessionMiddleware};
+use actix_session::{
+    storage::{
+        CookieSessionStore, LoadError, RedisSessionStore, SaveError, SessionKey, SessionStore,
+        UpdateError,
+    },
+    Session, SessionMiddleware,
+};
 use actix_web::{
     body::MessageBody,
-    cookie::{Cookie, Key},
+    cookie::{time::Duration, Cookie, Key},
     dev::{Service, ServiceResponse},
     http::{header, StatusCode},
     test, web, HttpResponse,
@@ -26,6 +35,98 @@ pub fn cookie_sessions() -> SessionMiddleware<CookieSessionStore> {
     SessionMiddleware::builder(CookieSessionStore::default(), session_key())
         .cookie_secure(false)
         .build()
+}
+
+/// The Redis server the suite runs against, when `CHECKPOINT_SESSION_STORE=redis`: the value
+/// of `REDIS_URL` (`scripts/test.sh` starts one on a free port).
+pub fn redis_url() -> Option<String> {
+    match std::env::var("CHECKPOINT_SESSION_STORE").as_deref() {
+        Ok("redis") => Some(std::env::var("REDIS_URL").expect("REDIS_URL for the Redis suite")),
+        Ok("cookie") | Err(_) => None,
+        Ok(other) => panic!("CHECKPOINT_SESSION_STORE={other}: expected cookie or redis"),
+    }
+}
+
+/// The session middleware of the suite: the cookie store, or Redis when
+/// `CHECKPOINT_SESSION_STORE=redis`. Every integration test builds its app with this, so the
+/// whole suite runs on either store.
+pub async fn sessions() -> SessionMiddleware<TestStore> {
+    let store = match redis_url() {
+        None => TestStore::Cookie(CookieSessionStore::default()),
+        Some(url) => TestStore::Redis(redis_store(&url).await),
+    };
+    SessionMiddleware::builder(store, session_key())
+        .cookie_secure(false)
+        .build()
+}
+
+/// A Redis session store at `url`, on a connection pool with short timeouts: while Redis is
+/// down a request fails within a second instead of waiting on reconnection back-off.
+pub async fn redis_store(url: &str) -> RedisSessionStore {
+    let timeout = Some(std::time::Duration::from_secs(1));
+    let pool = deadpool_redis::Config::from_url(url)
+        .builder()
+        .expect("a Redis URL")
+        .wait_timeout(timeout)
+        .create_timeout(timeout)
+        .recycle_timeout(timeout)
+        .runtime(deadpool_redis::Runtime::Tokio1)
+        .build()
+        .expect("a Redis pool");
+    RedisSessionStore::builder_pooled(pool)
+        .build()
+        .await
+        .unwrap_or_else(|error| panic!("cannot reach Redis at {url}: {error}"))
+}
+
+/// Either session store, chosen when the test runs.
+pub enum TestStore {
+    Cookie(CookieSessionStore),
+    Redis(RedisSessionStore),
+}
+
+type State = HashMap<String, String>;
+
+impl SessionStore for TestStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        match self {
+            Self::Cookie(store) => store.load(key).await,
+            Self::Redis(store) => store.load(key).await,
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        match self {
+            Self::Cookie(store) => store.save(state, ttl).await,
+            Self::Redis(store) => store.save(state, ttl).await,
+        }
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        match self {
+            Self::Cookie(store) => store.update(key, state, ttl).await,
+            Self::Redis(store) => store.update(key, state, ttl).await,
+        }
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> anyhow::Result<()> {
+        match self {
+            Self::Cookie(store) => store.update_ttl(key, ttl).await,
+            Self::Redis(store) => store.update_ttl(key, ttl).await,
+        }
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        match self {
+            Self::Cookie(store) => store.delete(key).await,
+            Self::Redis(store) => store.delete(key).await,
+        }
+    }
 }
 
 /// `POST /__session` with a JSON object writes each member into the session as given.
@@ -85,7 +186,7 @@ pub struct Browser<S> {
 impl<S, B> Browser<S>
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
+    B: MessageBody + 'static,
 {
     pub fn new(service: S) -> Self {
         Self {
@@ -99,7 +200,16 @@ where
         for cookie in &self.cookies {
             request = request.cookie(cookie.clone());
         }
-        let response = test::call_service(&self.service, request.to_request()).await;
+        // A service error (the session store down, say) is what a server would answer as an
+        // error response.
+        let response = match test::try_call_service(&self.service, request.to_request()).await {
+            Ok(response) => response.map_into_boxed_body(),
+            Err(error) => {
+                let response = error.error_response();
+                let request = test::TestRequest::default().to_http_request();
+                ServiceResponse::new(request, response)
+            }
+        };
         for cookie in response.response().cookies() {
             let cookie = cookie.into_owned();
             self.cookies.retain(|kept| kept.name() != cookie.name());
@@ -123,6 +233,11 @@ where
             content_type,
             body: String::from_utf8(body.to_vec()).expect("a UTF-8 body"),
         }
+    }
+
+    /// The cookie `name` the browser holds.
+    pub fn cookie(&self, name: &str) -> Option<&Cookie<'static>> {
+        self.cookies.iter().find(|cookie| cookie.name() == name)
     }
 
     pub async fn get(&mut self, uri: &str) -> Reply {
@@ -149,14 +264,15 @@ where
     }
 }
 
-/// Builds a [`Browser`] on an app with cookie sessions, the session tools and `configure`.
+/// Builds a [`Browser`] on an app with the suite's session store, the session tools and
+/// `configure`.
 #[macro_export]
 macro_rules! browser {
     ($configure:expr) => {
         $crate::common::Browser::new(
             actix_web::test::init_service(
                 actix_web::App::new()
-                    .wrap($crate::common::cookie_sessions())
+                    .wrap($crate::common::sessions().await)
                     .configure($crate::common::session_tools)
                     .configure($configure),
             )
@@ -200,4 +316,70 @@ impl log::Log for RecordingLogger {
     }
 
     fn flush(&self) {}
+}
+
+/// A `redis-server` of a test's own on a free loopback port, stopped when dropped, so that a
+/// test can stop and restart it.
+pub struct RedisServer {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl RedisServer {
+    /// Starts one; needs the `redis-server` binary (`scripts/test.sh` installs it).
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = Self { port, child: None };
+        server.restart();
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server again on the same port (empty: nothing is persisted).
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if self.cli(&["PING"]) == "PONG" {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Runs `redis-cli` against this server and answers its output, trimmed.
+    pub fn cli(&self, args: &[&str]) -> String {
+        std::process::Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
