@@ -56,6 +56,17 @@ async fn strict() -> impl Responder {
     "body ran"
 }
 
+async fn panicking_predicate() -> bool {
+    panic!("the check blew up")
+}
+
+#[get("/check-explodes")]
+#[checkpoint(check = panicking_predicate, disable_default_fail)]
+async fn panicking_check() -> impl Responder {
+    body_ran();
+    "body ran"
+}
+
 #[get("/healthy")]
 async fn healthy() -> impl Responder {
     "fine"
@@ -66,6 +77,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(to_nowhere)
         .service(panicking_fail_response)
         .service(strict)
+        .service(panicking_check)
         .service(healthy);
 }
 
@@ -224,4 +236,23 @@ async fn a_tampered_truncated_or_foreign_session_cookie_never_passes() {
         runs,
         "the body never ran on a forged cookie"
     );
+}
+
+#[actix_web::test]
+async fn a_panicking_check_is_a_500_and_the_worker_survives() {
+    common::record_logs();
+    let mut browser = browser!(routes);
+    let runs = BODY_RUNS.get();
+    let logged = common::logged_lines().len();
+    for _ in 0..3 {
+        let reply = browser.get("/check-explodes").await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    assert_eq!(
+        BODY_RUNS.get(),
+        runs,
+        "not even disable_default_fail runs it"
+    );
+    assert!(logged_since(logged, "check"));
+    assert_eq!(browser.get("/healthy").await.body, "fine");
 }
