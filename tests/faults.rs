@@ -256,3 +256,79 @@ async fn a_panicking_check_is_a_500_and_the_worker_survives() {
     assert!(logged_since(logged, "check"));
     assert_eq!(browser.get("/healthy").await.body, "fine");
 }
+
+mod without_session_middleware {
+    use actix_web::{get, post, Responder};
+    use checkpoint_runtime::{checkpoint, include_csrf};
+
+    use super::body_ran;
+
+    async fn always() -> bool {
+        true
+    }
+
+    #[get("/key")]
+    #[checkpoint(api_key = "k3y", fail_url = "/login", message = "Key required")]
+    pub async fn key() -> impl Responder {
+        body_ran();
+        "body ran"
+    }
+
+    #[get("/bearer")]
+    #[checkpoint(bearer = "t0ken", fail_status = 401)]
+    pub async fn bearer() -> impl Responder {
+        body_ran();
+        "body ran"
+    }
+
+    #[get("/check")]
+    #[checkpoint(check = always, pass_url = "/next", message = "Welcome")]
+    pub async fn check() -> impl Responder {
+        body_ran();
+        "body ran"
+    }
+
+    #[post("/csrf")]
+    #[include_csrf]
+    pub async fn csrf() -> impl Responder {
+        body_ran();
+        "body ran"
+    }
+}
+
+#[actix_web::test]
+async fn every_kind_without_session_middleware_fails_closed_or_answers_its_failure() {
+    use without_session_middleware as routes_of;
+    let app = test::init_service(
+        App::new()
+            .service(routes_of::key)
+            .service(routes_of::bearer)
+            .service(routes_of::check)
+            .service(routes_of::csrf),
+    )
+    .await;
+    let runs = BODY_RUNS.get();
+    let status = |request: test::TestRequest| {
+        let app = &app;
+        async move { test::call_service(app, request.to_request()).await.status() }
+    };
+    // A redirect that would flash, and a CSRF check (it reads the session), cannot work
+    // without the middleware: 500. A failure that needs no session is answered as configured.
+    assert_eq!(
+        status(test::TestRequest::get().uri("/key")).await,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(
+        status(test::TestRequest::get().uri("/bearer")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        status(test::TestRequest::get().uri("/check")).await,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    let csrf = test::TestRequest::post()
+        .uri("/csrf")
+        .insert_header(("x-csrf-token", "t"));
+    assert_eq!(status(csrf).await, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(BODY_RUNS.get(), runs, "no handler body ran");
+}
