@@ -61,6 +61,16 @@ pub(crate) fn wrapper(
             CheckpointSpec::Inline(inline) => {
                 inline_checkpoint(index, &inline.check, &inline.action)
             }
+            CheckpointSpec::Login { fresh } => {
+                let check = if *fresh {
+                    quote!(#rt::LoginRequired::FRESH)
+                } else {
+                    quote!(#rt::LoginRequired::LOGGED_IN)
+                };
+                quote! {
+                    #private::enforce_login(&#check, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
+                }
+            }
         };
         quote! {
             if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {

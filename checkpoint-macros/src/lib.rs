@@ -4,8 +4,9 @@
 //! The work is a pipeline: `parse` splits an attribute into entries, `validate` turns them into
 //! the typed `model` (every misuse a spanned compile error), `expand` emits the wrapper.
 //!
-//! `#[checkpoint(...)]` and `#[include_csrf(...)]` (a CSRF check, with its own options) share it:
-//! whichever is topmost on a handler takes the others below it, in order, into one wrapper.
+//! `#[checkpoint(...)]`, `#[include_csrf(...)]` (a CSRF check, with its own options),
+//! `#[login_required]` and `#[fresh_login_required]` share it: whichever is topmost on a handler
+//! takes the others below it, in order, into one wrapper.
 
 mod expand;
 mod json;
@@ -33,6 +34,21 @@ pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn include_csrf(args: TokenStream, item: TokenStream) -> TokenStream {
     guard(AttrKind::IncludeCsrf, args.into(), item)
+}
+
+/// Requires a logged-in identity (Flask-Login's `@login_required`); stacks with
+/// `#[checkpoint]`. Takes no options: the app's `LoginManager` configures it. See
+/// `checkpoint_runtime`.
+#[proc_macro_attribute]
+pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    guard(AttrKind::LoginRequired, args.into(), item)
+}
+
+/// Requires a fresh login (Flask-Login's `@fresh_login_required`); stacks with `#[checkpoint]`.
+/// See `checkpoint_runtime`.
+#[proc_macro_attribute]
+pub fn fresh_login_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    guard(AttrKind::FreshLoginRequired, args.into(), item)
 }
 
 /// The work of the topmost attribute `kind`, written with `args`, on `item`.
@@ -159,9 +175,14 @@ fn not_a_handler(kind: AttrKind, item: TokenStream) -> Error {
 /// `#[checkpoint_runtime::checkpoint]` counts too.
 fn our_attribute(attr: &Attribute) -> Option<AttrKind> {
     let segment = attr.path().segments.last()?;
-    [AttrKind::Checkpoint, AttrKind::IncludeCsrf]
-        .into_iter()
-        .find(|kind| segment.ident == kind.name())
+    [
+        AttrKind::Checkpoint,
+        AttrKind::IncludeCsrf,
+        AttrKind::LoginRequired,
+        AttrKind::FreshLoginRequired,
+    ]
+    .into_iter()
+    .find(|kind| segment.ident == kind.name())
 }
 
 /// The item as written (so IDEs keep working inside it) plus the errors.

@@ -4,12 +4,15 @@
 use proc_macro2::Span;
 use syn::{Expr, LitStr, Path};
 
-/// One `#[checkpoint(...)]` or `#[include_csrf(...)]` attribute.
+/// One `#[checkpoint(...)]`, `#[include_csrf(...)]`, `#[login_required]` or
+/// `#[fresh_login_required]` attribute.
 pub(crate) enum CheckpointSpec {
     /// `#[checkpoint(NAME)]`: a checkpoint value declared elsewhere.
     Named(Path),
     /// A checkpoint written out in the attribute.
     Inline(Box<InlineSpec>),
+    /// `#[login_required]`, or `#[fresh_login_required]` when `fresh`.
+    Login { fresh: bool },
 }
 
 /// An inline checkpoint: what it checks, and what it does about the verdict.

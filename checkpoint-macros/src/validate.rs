@@ -62,6 +62,8 @@ const EXPECTED_CHECKPOINT: &str = "expected a checkpoint: options such as \
 pub(crate) enum AttrKind {
     Checkpoint,
     IncludeCsrf,
+    LoginRequired,
+    FreshLoginRequired,
 }
 
 impl AttrKind {
@@ -70,6 +72,8 @@ impl AttrKind {
         match self {
             AttrKind::Checkpoint => "checkpoint",
             AttrKind::IncludeCsrf => "include_csrf",
+            AttrKind::LoginRequired => "login_required",
+            AttrKind::FreshLoginRequired => "fresh_login_required",
         }
     }
 
@@ -77,6 +81,7 @@ impl AttrKind {
         match self {
             AttrKind::Checkpoint => CHECKPOINT_OPTIONS,
             AttrKind::IncludeCsrf => CSRF_OPTIONS,
+            AttrKind::LoginRequired | AttrKind::FreshLoginRequired => &[],
         }
     }
 }
@@ -172,7 +177,26 @@ pub(crate) fn attribute(entries: Vec<Entry>, site: &AttrSite) -> Result<Checkpoi
     match site.kind {
         AttrKind::Checkpoint => checkpoint(entries, site),
         AttrKind::IncludeCsrf => include_csrf(entries),
+        AttrKind::LoginRequired => login_required(site, false),
+        AttrKind::FreshLoginRequired => login_required(site, true),
     }
+}
+
+/// `#[login_required]` and `#[fresh_login_required]` take no options: the app's
+/// `LoginManager` says how a refused request is answered.
+fn login_required(site: &AttrSite, fresh: bool) -> Result<CheckpointSpec> {
+    if !site.args.is_empty() {
+        return Err(Error::new_spanned(
+            &site.args,
+            format!(
+                "`#[{}]` takes no options: configure the login view, messages and freshness \
+                 window on the app's `checkpoint_runtime::LoginManager`, registered with \
+                 `App::app_data`",
+                site.kind.name()
+            ),
+        ));
+    }
+    Ok(CheckpointSpec::Login { fresh })
 }
 
 /// `#[checkpoint(...)]`: a named checkpoint, or exactly one kind of check plus action options.
@@ -374,7 +398,9 @@ struct Options {
     action: ActionSpec,
 }
 
-/// Reads every entry as an option of `attr`, reporting each faulty one.
+/// Reads every entry as an option of `attr`, reporting each faulty one. `attr` is
+/// `#[checkpoint]` or `#[include_csrf]`: the login attributes take no options, so in the matches
+/// below they share `#[include_csrf]`'s arm, which they never reach.
 fn given(entries: Vec<Entry>, attr: AttrKind) -> Given {
     let mut errors = Errors::default();
     let mut seen: Vec<Ident> = Vec::new();
@@ -424,7 +450,7 @@ fn given(entries: Vec<Entry>, attr: AttrKind) -> Given {
                                  write `#[checkpoint(NAME)]` as an attribute of its own, and set \
                                  its options on its `.action(...)`"
                             ),
-                            AttrKind::IncludeCsrf => format!(
+                            _ => format!(
                                 "`{written}` is not an option of `#[include_csrf]`, which takes \
                                  `session_key = \"...\"`, `form_key = \"...\"` and the action \
                                  options; a named checkpoint goes in a `#[checkpoint({written})]` \
@@ -439,7 +465,7 @@ fn given(entries: Vec<Entry>, attr: AttrKind) -> Given {
                         &tokens,
                         match attr {
                             AttrKind::Checkpoint => EXPECTED_CHECKPOINT,
-                            AttrKind::IncludeCsrf => {
+                            _ => {
                                 "expected options of `#[include_csrf]`: `session_key = \"...\"`, \
                                  `form_key = \"...\"`, or action options such as \
                                  `fail_url = \"/\"`; or nothing, for the defaults"
@@ -480,7 +506,7 @@ fn given(entries: Vec<Entry>, attr: AttrKind) -> Given {
             (AttrKind::Checkpoint, "session_key") => {
                 options.session_key = errors.take(session_key_value(&name, value));
             }
-            (AttrKind::IncludeCsrf, "session_key" | "form_key") => {
+            (_, "session_key" | "form_key") => {
                 let key_value = errors.take(csrf_key(&name, value));
                 if name == "session_key" {
                     options.session_key = key_value;
@@ -526,7 +552,7 @@ fn misplaced_option_error(attr: AttrKind, name: &Ident) -> Error {
             "`{name}` is an option of `#[include_csrf]`, not of `#[checkpoint]`: for a CSRF \
              check write `#[include_csrf({name} = \"...\")]` as an attribute of its own"
         ),
-        AttrKind::IncludeCsrf => {
+        _ => {
             let kind = Kind::of(&name.to_string()).unwrap_or(Kind::Session);
             format!(
                 "`{name}` is not an option of `#[include_csrf]`, which checks a CSRF token and \
@@ -545,7 +571,7 @@ fn misplaced_option_error(attr: AttrKind, name: &Ident) -> Error {
 fn misplaced_option(attr: AttrKind, name: &Ident) -> Option<&'static str> {
     let other = match attr {
         AttrKind::Checkpoint => CSRF_OPTIONS,
-        AttrKind::IncludeCsrf => CHECKPOINT_OPTIONS,
+        _ => CHECKPOINT_OPTIONS,
     };
     other
         .iter()

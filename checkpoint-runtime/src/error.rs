@@ -41,6 +41,14 @@ pub enum CheckpointError {
     CheckPanicked,
     /// The operating system's random number generator failed (a CSRF token could not be made).
     RandomUnavailable,
+    /// The app has no actix-identity `IdentityMiddleware`, so no login can be read or written.
+    IdentityMiddlewareMissing,
+    /// A [`CurrentUser<U>`](crate::CurrentUser) was asked for, but no
+    /// [`UserLoader<U>`](crate::UserLoader) is registered as app data.
+    UserLoaderMissing {
+        /// The user type `U`.
+        user_type: &'static str,
+    },
 }
 
 impl fmt::Display for CheckpointError {
@@ -68,6 +76,17 @@ impl fmt::Display for CheckpointError {
             Self::RandomUnavailable => {
                 f.write_str("the operating system's random number generator failed")
             }
+            Self::IdentityMiddlewareMissing => f.write_str(
+                "no IdentityMiddleware runs before this login check: wrap the App with \
+                 actix_identity::IdentityMiddleware, then SessionMiddleware \
+                 (`.wrap(IdentityMiddleware::default()).wrap(SessionMiddleware::new(...))`: the \
+                 last `.wrap()` runs first)",
+            ),
+            Self::UserLoaderMissing { user_type } => write!(
+                f,
+                "no UserLoader<{user_type}> is registered: add \
+                 `.app_data(UserLoader::new(|id| async move {{ ... }}))` to the App"
+            ),
         }
     }
 }

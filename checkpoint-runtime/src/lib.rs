@@ -141,10 +141,14 @@ mod api_key_check;
 mod bearer_check;
 mod checkpoint;
 mod csrf_check;
+mod current_user;
 mod error;
 mod fail_json;
 mod flash;
 mod handler_call;
+mod login_manager;
+mod login_required;
+mod login_state;
 mod middleware;
 mod predicate_check;
 mod redirect;
@@ -158,11 +162,19 @@ pub use allowed_value::AllowedValue;
 pub use api_key_check::{ApiKeyCheck, KeyLocation};
 pub use bearer_check::BearerCheck;
 pub use checkpoint::{Check, Checkpoint, Outcome};
-pub use checkpoint_macros::{checkpoint, fail_json, include_csrf};
+pub use checkpoint_macros::{
+    checkpoint, fail_json, fresh_login_required, include_csrf, login_required,
+};
 pub use csrf_check::{CsrfCheck, CsrfCheckpoint};
+pub use current_user::{CurrentUser, UserLoader};
 pub use error::CheckpointError;
 pub use fail_json::FailJson;
 pub use flash::{flash, FlashMessage, FlashMessages, FLASHES_KEY};
+pub use login_manager::{
+    LoginManager, UnauthorizedHandler, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
+};
+pub use login_required::LoginRequired;
+pub use login_state::{login_user, logout_user, FRESH_AT_KEY};
 pub use middleware::CheckpointMiddleware;
 pub use predicate_check::PredicateCheck;
 pub use redirect::{url_for, RedirectTarget};
@@ -193,6 +205,16 @@ pub mod __private {
         probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
         checkpoint.enforce_with(req, payload, probe).await
+    }
+
+    /// Enforces `#[login_required]` or `#[fresh_login_required]`.
+    pub async fn enforce_login(
+        check: &crate::LoginRequired,
+        req: &HttpRequest,
+        payload: &mut dev::Payload,
+        probe: &SessionProbe,
+    ) -> ControlFlow<HttpResponse> {
+        check.enforce_with(req, payload, probe).await
     }
 
     /// What `#[checkpoint(NAME)]` requires of `NAME`, so that any other value is reported once,

@@ -1,0 +1,140 @@
+//! The logged-in user as an extractor: Flask-Login's `current_user` and `user_loader`.
+
+use std::{fmt, future::Future, ops::Deref, rc::Rc};
+
+use actix_web::{dev::Payload, error::InternalError, FromRequest, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+
+use crate::{error::CheckpointError, login_manager::LoginManager, login_state::authenticate};
+
+type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, Option<U>>;
+
+/// Loads the app's user from an identity id (Flask-Login's `user_loader`), for
+/// [`CurrentUser<U>`]. Register it with `App::app_data(UserLoader::new(...))`.
+///
+/// ```
+/// use actix_web::App;
+/// use checkpoint_runtime::UserLoader;
+///
+/// #[derive(Clone)]
+/// struct User { name: String }
+///
+/// let loader = UserLoader::new(|id: String| async move {
+///     // Look the user up in the database; `None` if there is no such user any more.
+///     (id == "alice").then(|| User { name: id })
+/// });
+/// let app = App::new().app_data(loader);
+/// # let _ = app;
+/// ```
+pub struct UserLoader<U> {
+    load: Rc<LoadUser<U>>,
+}
+
+impl<U> UserLoader<U> {
+    /// A loader calling `load` with the identity id.
+    pub fn new<F, Fut>(load: F) -> Self
+    where
+        F: Fn(String) -> Fut + 'static,
+        Fut: Future<Output = Option<U>> + 'static,
+    {
+        Self {
+            load: Rc::new(move |id| Box::pin(load(id)) as LocalBoxFuture<'static, Option<U>>),
+        }
+    }
+}
+
+impl<U> Clone for UserLoader<U> {
+    fn clone(&self) -> Self {
+        Self {
+            load: Rc::clone(&self.load),
+        }
+    }
+}
+
+impl<U> fmt::Debug for UserLoader<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserLoader").finish_non_exhaustive()
+    }
+}
+
+/// The logged-in user (Flask-Login's `current_user`), loaded by the app's [`UserLoader<U>`] from
+/// the session identity, or from the [`LoginManager::request_loader`]'s identity when the
+/// session has none.
+///
+/// Extraction fails with `401 Unauthorized` when nobody is logged in (or the loader finds no
+/// such user); take `Option<CurrentUser<U>>` to serve anonymous requests too. Without a
+/// registered `UserLoader<U>` or `IdentityMiddleware` it fails with `500`, logged.
+///
+/// ```
+/// use actix_web::{get, Responder};
+/// use checkpoint_runtime::CurrentUser;
+///
+/// #[derive(Clone)]
+/// struct User { name: String }
+///
+/// #[get("/")]
+/// async fn index(user: Option<CurrentUser<User>>) -> impl Responder {
+///     match user {
+///         Some(user) => format!("Hello, {}", user.name),
+///         None => "Hello, stranger".to_owned(),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CurrentUser<U> {
+    id: String,
+    user: U,
+}
+
+impl<U> CurrentUser<U> {
+    /// The identity id the user was loaded from.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The user.
+    pub fn into_inner(self) -> U {
+        self.user
+    }
+}
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+
+    fn deref(&self) -> &U {
+        &self.user
+    }
+}
+
+impl<U: 'static> FromRequest for CurrentUser<U> {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let fail_closed = |error: CheckpointError| {
+                log::error!(
+                    "CurrentUser cannot be extracted for {} {}: {error}",
+                    req.method(),
+                    req.path()
+                );
+                actix_web::Error::from(error)
+            };
+            let Some(loader) = req.app_data::<UserLoader<U>>().cloned() else {
+                return Err(fail_closed(CheckpointError::UserLoaderMissing {
+                    user_type: std::any::type_name::<U>(),
+                }));
+            };
+            let manager = LoginManager::of(&req).into_owned();
+            let identity = authenticate(&req, &manager).await.map_err(fail_closed)?;
+            let anonymous = || -> actix_web::Error {
+                InternalError::from_response("not logged in", HttpResponse::Unauthorized().finish())
+                    .into()
+            };
+            let id = identity.ok_or_else(anonymous)?.id;
+            let user = (loader.load)(id.clone()).await.ok_or_else(anonymous)?;
+            Ok(Self { id, user })
+        })
+    }
+}

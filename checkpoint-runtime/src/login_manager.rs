@@ -1,0 +1,292 @@
+//! The login layer's configuration, registered as app data: Flask-Login's `LoginManager`.
+
+use std::{fmt, future::Future, rc::Rc, time::Duration};
+
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+
+use crate::redirect::RedirectTarget;
+
+/// A function that builds the whole response to a request that is not logged in (Flask-Login's
+/// `unauthorized_handler`), or not freshly enough (`needs_refresh_handler`).
+pub type UnauthorizedHandler = fn(&HttpRequest) -> HttpResponse;
+
+/// Flask-Login's default `login_message`.
+pub const DEFAULT_LOGIN_MESSAGE: &str = "Please log in to access this page.";
+
+/// Flask-Login's default `needs_refresh_message`.
+pub const DEFAULT_NEEDS_REFRESH_MESSAGE: &str = "Please reauthenticate to access this page.";
+
+type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<String>>;
+
+/// How `#[login_required]` and `#[fresh_login_required]` answer a request they refuse, and how a
+/// request without a session identity may still be authenticated: Flask-Login's `LoginManager`.
+///
+/// Register it with `App::app_data(manager)`. Without one, the defaults apply: no login view,
+/// so a refused request gets a plain `401 Unauthorized`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use actix_web::{App, HttpRequest, HttpResponse};
+/// use checkpoint_runtime::{url_for, LoginManager};
+///
+/// let manager = LoginManager::new()
+///     .login_view(url_for("login_page"))
+///     .login_message("Log in first")
+///     .login_message_category("info")
+///     .refresh_view(url_for("reauthenticate"))
+///     .fresh_for(Duration::from_secs(15 * 60))
+///     // An API token stands for the identity it was issued to.
+///     .request_loader(|req: &HttpRequest| {
+///         let token = req.headers().get("x-api-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+///         async move { token.filter(|token| token == "t0ken").map(|_| String::from("api-user")) }
+///     });
+/// let app = App::new().app_data(manager);
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct LoginManager {
+    pub(crate) login_view: Option<RedirectTarget>,
+    pub(crate) login_message: Option<String>,
+    pub(crate) login_message_category: String,
+    pub(crate) refresh_view: Option<RedirectTarget>,
+    pub(crate) needs_refresh_message: Option<String>,
+    pub(crate) needs_refresh_message_category: String,
+    pub(crate) fresh_for: Option<Duration>,
+    pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
+    pub(crate) needs_refresh_handler: Option<UnauthorizedHandler>,
+    pub(crate) request_loader: Option<Rc<RequestLoaderFn>>,
+}
+
+impl LoginManager {
+    /// Flask-Login's defaults: no login or refresh view, its default messages in category
+    /// `"message"`, a login fresh for as long as the session lasts.
+    pub fn new() -> Self {
+        Self {
+            login_view: None,
+            login_message: Some(DEFAULT_LOGIN_MESSAGE.to_owned()),
+            login_message_category: "message".to_owned(),
+            refresh_view: None,
+            needs_refresh_message: Some(DEFAULT_NEEDS_REFRESH_MESSAGE.to_owned()),
+            needs_refresh_message_category: "message".to_owned(),
+            fresh_for: None,
+            unauthorized_handler: None,
+            needs_refresh_handler: None,
+            request_loader: None,
+        }
+    }
+
+    /// Where a browser that is not logged in is sent, with `next=<its path and query>`: a route
+    /// name (`url_for("login_page")`) or a path (`RedirectTarget::Path("/login")`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::{LoginManager, RedirectTarget};
+    /// let manager = LoginManager::new().login_view(RedirectTarget::Path("/login"));
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn login_view(mut self, target: RedirectTarget) -> Self {
+        self.login_view = Some(target);
+        self
+    }
+
+    /// The message flashed on the way to the login view (default
+    /// [`DEFAULT_LOGIN_MESSAGE`]).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().login_message("Members only");
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn login_message(mut self, message: impl Into<String>) -> Self {
+        self.login_message = Some(message.into());
+        self
+    }
+
+    /// Flash nothing on the way to the login view (Flask-Login's `login_message = None`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().no_login_message();
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn no_login_message(mut self) -> Self {
+        self.login_message = None;
+        self
+    }
+
+    /// The category of the login message (default `"message"`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().login_message_category("info");
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn login_message_category(mut self, category: impl Into<String>) -> Self {
+        self.login_message_category = category.into();
+        self
+    }
+
+    /// Where `#[fresh_login_required]` sends a browser whose login is not fresh, with `next`.
+    /// Without one such a request gets `401 Unauthorized`.
+    ///
+    /// ```
+    /// use checkpoint_runtime::{url_for, LoginManager};
+    /// let manager = LoginManager::new().refresh_view(url_for("reauthenticate"));
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn refresh_view(mut self, target: RedirectTarget) -> Self {
+        self.refresh_view = Some(target);
+        self
+    }
+
+    /// The message flashed on the way to the refresh view (default
+    /// [`DEFAULT_NEEDS_REFRESH_MESSAGE`]).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().needs_refresh_message("Confirm your password");
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn needs_refresh_message(mut self, message: impl Into<String>) -> Self {
+        self.needs_refresh_message = Some(message.into());
+        self
+    }
+
+    /// The category of the refresh message (default `"message"`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().needs_refresh_message_category("warning");
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn needs_refresh_message_category(mut self, category: impl Into<String>) -> Self {
+        self.needs_refresh_message_category = category.into();
+        self
+    }
+
+    /// How long a login with a password ([`login_user`](crate::login_user) with `fresh`) stays
+    /// fresh. Without it a fresh login stays fresh for the rest of the session, as in
+    /// Flask-Login.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().fresh_for(Duration::from_secs(600));
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn fresh_for(mut self, window: Duration) -> Self {
+        self.fresh_for = Some(window);
+        self
+    }
+
+    /// Replaces the whole response to a request that is not logged in (Flask-Login's
+    /// `unauthorized_handler`), browser or API alike.
+    ///
+    /// ```
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use checkpoint_runtime::LoginManager;
+    ///
+    /// fn not_logged_in(_: &HttpRequest) -> HttpResponse {
+    ///     HttpResponse::Forbidden().body("members only")
+    /// }
+    /// let manager = LoginManager::new().unauthorized_handler(not_logged_in);
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn unauthorized_handler(mut self, handler: UnauthorizedHandler) -> Self {
+        self.unauthorized_handler = Some(handler);
+        self
+    }
+
+    /// Replaces the whole response to a login that is not fresh enough (Flask-Login's
+    /// `needs_refresh_handler`).
+    ///
+    /// ```
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use checkpoint_runtime::LoginManager;
+    ///
+    /// fn stale(_: &HttpRequest) -> HttpResponse {
+    ///     HttpResponse::Unauthorized().body("log in again")
+    /// }
+    /// let manager = LoginManager::new().needs_refresh_handler(stale);
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn needs_refresh_handler(mut self, handler: UnauthorizedHandler) -> Self {
+        self.needs_refresh_handler = Some(handler);
+        self
+    }
+
+    /// Authenticates a request that carries no session identity (Flask-Login's
+    /// `request_loader`), from an API token header for instance: `loader` answers the identity
+    /// id the request stands for, or `None`. Such a login is never fresh and is not stored in
+    /// the session. The future must own what it needs of the request.
+    ///
+    /// ```
+    /// use actix_web::HttpRequest;
+    /// use checkpoint_runtime::LoginManager;
+    ///
+    /// let manager = LoginManager::new().request_loader(|req: &HttpRequest| {
+    ///     let token = req.headers().get("x-api-token").cloned();
+    ///     async move { token.filter(|token| token == "t0ken").map(|_| "api-user".to_owned()) }
+    /// });
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn request_loader<F, Fut>(mut self, loader: F) -> Self
+    where
+        F: Fn(&HttpRequest) -> Fut + 'static,
+        Fut: Future<Output = Option<String>> + 'static,
+    {
+        self.request_loader = Some(Rc::new(move |req: &HttpRequest| {
+            Box::pin(loader(req)) as LocalBoxFuture<'static, Option<String>>
+        }));
+        self
+    }
+
+    /// The app's manager, or the defaults when it registered none.
+    pub(crate) fn of(req: &HttpRequest) -> std::borrow::Cow<'_, Self> {
+        match req.app_data::<Self>() {
+            Some(manager) => std::borrow::Cow::Borrowed(manager),
+            None => std::borrow::Cow::Owned(Self::new()),
+        }
+    }
+}
+
+impl Default for LoginManager {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for LoginManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginManager")
+            .field("login_view", &self.login_view)
+            .field("login_message", &self.login_message)
+            .field("login_message_category", &self.login_message_category)
+            .field("refresh_view", &self.refresh_view)
+            .field("needs_refresh_message", &self.needs_refresh_message)
+            .field(
+                "needs_refresh_message_category",
+                &self.needs_refresh_message_category,
+            )
+            .field("fresh_for", &self.fresh_for)
+            .field("unauthorized_handler", &self.unauthorized_handler.is_some())
+            .field(
+                "needs_refresh_handler",
+                &self.needs_refresh_handler.is_some(),
+            )
+            .field("request_loader", &self.request_loader.is_some())
+            .finish()
+    }
+}

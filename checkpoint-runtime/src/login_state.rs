@@ -1,0 +1,158 @@
+//! Who is logged in: actix-identity's session identity, Flask-Login's `login_user` and
+//! `logout_user`, and when the login was made with a password (its freshness).
+
+use std::{
+    panic::{catch_unwind, AssertUnwindSafe},
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use actix_identity::{Identity, IdentityExt};
+use actix_session::SessionExt;
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::{error::CheckpointError, login_manager::LoginManager};
+
+/// The session key holding when the user last logged in with a password (Unix seconds):
+/// Flask-Login's `_fresh`, as a time so that [`LoginManager::fresh_for`] can bound it.
+pub const FRESH_AT_KEY: &str = "_fresh_at";
+
+/// The identity of a request that passed the login check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Authenticated {
+    pub(crate) id: String,
+    /// Whether it came from the session (`login_user`) rather than the request loader.
+    pub(crate) from_session: bool,
+}
+
+/// The session identity, through actix-identity.
+///
+/// actix-identity panics, rather than answering an error, when its middleware did not run; that
+/// panic is caught here and becomes [`CheckpointError::IdentityMiddlewareMissing`].
+fn session_identity(req: &HttpRequest) -> Result<Option<Identity>, CheckpointError> {
+    let identity = catch_unwind(AssertUnwindSafe(|| req.get_identity()))
+        .map_err(|_| CheckpointError::IdentityMiddlewareMissing)?;
+    Ok(identity.ok())
+}
+
+/// The identity `req` carries: the session's, else the request loader's. Errors only for a
+/// misconfigured app.
+pub(crate) async fn authenticate(
+    req: &HttpRequest,
+    manager: &LoginManager,
+) -> Result<Option<Authenticated>, CheckpointError> {
+    if let Some(identity) = session_identity(req)? {
+        match identity.id() {
+            Ok(id) => {
+                return Ok(Some(Authenticated {
+                    id,
+                    from_session: true,
+                }))
+            }
+            Err(error) => log::warn!("the session identity cannot be read: {error}"),
+        }
+    }
+    match &manager.request_loader {
+        Some(loader) => Ok(loader(req).await.map(|id| Authenticated {
+            id,
+            from_session: false,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// Whether the session's login was made with a password within the manager's window.
+pub(crate) fn is_fresh(req: &HttpRequest, manager: &LoginManager) -> bool {
+    let Ok(Some(fresh_at)) = req.get_session().get::<u64>(FRESH_AT_KEY) else {
+        return false;
+    };
+    match manager.fresh_for {
+        None => true,
+        Some(window) => {
+            let age = now().saturating_sub(Duration::from_secs(fresh_at));
+            age < window
+        }
+    }
+}
+
+fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+}
+
+/// Logs `id` in (Flask-Login's `login_user(user, fresh=...)`), through actix-identity, which
+/// renews the session id against fixation. `fresh` says the user just proved who they are (with
+/// a password, say): `#[fresh_login_required]` accepts the login for
+/// [`LoginManager::fresh_for`]. A login that is not fresh (restored from a long-lived token,
+/// say) passes only `#[login_required]`.
+///
+/// Flask-Login's `remember`, `duration` and `force` have no counterpart: actix-session's cookie
+/// lifetime (`SessionMiddleware::builder(...).session_lifecycle(...)`) plays the part of
+/// "remember me", and there is no `is_active` to force past.
+///
+/// # Errors
+/// [`CheckpointError::IdentityMiddlewareMissing`] without actix-identity's `IdentityMiddleware`
+/// (log it, and answer 500), [`CheckpointError::SessionWrite`] when the session refuses the
+/// write.
+///
+/// ```
+/// use actix_web::{post, HttpRequest, HttpResponse};
+/// use checkpoint_runtime::{login_user, CheckpointError};
+///
+/// #[post("/login")]
+/// async fn login(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+///     // ... check the password ...
+///     login_user(&req, "alice", true)?;
+///     Ok(HttpResponse::SeeOther().insert_header(("location", "/")).finish())
+/// }
+/// ```
+pub fn login_user(
+    req: &HttpRequest,
+    id: impl Into<String>,
+    fresh: bool,
+) -> Result<(), CheckpointError> {
+    let id = id.into();
+    let login = catch_unwind(AssertUnwindSafe(|| {
+        Identity::login(&req.extensions(), id).map(drop)
+    }))
+    .map_err(|_| CheckpointError::IdentityMiddlewareMissing)?;
+    login.map_err(|error| CheckpointError::SessionWrite {
+        reason: error.to_string(),
+    })?;
+    let session = req.get_session();
+    if fresh {
+        session
+            .insert(FRESH_AT_KEY, now().as_secs())
+            .map_err(|error| CheckpointError::SessionWrite {
+                reason: error.to_string(),
+            })?;
+    } else {
+        session.remove(FRESH_AT_KEY);
+    }
+    Ok(())
+}
+
+/// Logs the request's user out (Flask-Login's `logout_user`), through actix-identity: by
+/// default it purges the whole session. Logging out a request that is not logged in does
+/// nothing.
+///
+/// # Errors
+/// [`CheckpointError::IdentityMiddlewareMissing`] without actix-identity's `IdentityMiddleware`.
+///
+/// ```
+/// use actix_web::{post, HttpRequest, HttpResponse};
+/// use checkpoint_runtime::{logout_user, CheckpointError};
+///
+/// #[post("/logout")]
+/// async fn logout(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+///     logout_user(&req)?;
+///     Ok(HttpResponse::SeeOther().insert_header(("location", "/")).finish())
+/// }
+/// ```
+pub fn logout_user(req: &HttpRequest) -> Result<(), CheckpointError> {
+    if let Some(identity) = session_identity(req)? {
+        identity.logout();
+    }
+    req.get_session().remove(FRESH_AT_KEY);
+    Ok(())
+}

@@ -1,0 +1,538 @@
+//! The login layer through the whole actix stack: `#[login_required]`, `#[fresh_login_required]`,
+//! `LoginManager`, `login_user`/`logout_user`, `CurrentUser` with its loaders; Flask-Login's own
+//! behaviours are marked "Flask-Login:".
+
+mod common;
+
+use std::time::Duration;
+
+use actix_identity::IdentityMiddleware;
+use actix_web::{
+    get,
+    http::{header, StatusCode},
+    post, test, web, HttpRequest, HttpResponse, Responder,
+};
+use checkpoint_runtime::{
+    checkpoint, fresh_login_required, login_required, login_user, logout_user, url_for,
+    CheckpointError, CurrentUser, LoginManager, RedirectTarget, UserLoader, DEFAULT_LOGIN_MESSAGE,
+    DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
+};
+use serde_json::json;
+
+/// A browser on an app with the suite's session store, actix-identity inside it, `manager` and
+/// the routes below.
+macro_rules! login_browser {
+    ($manager:expr) => {
+        common::Browser::new(
+            test::init_service(
+                actix_web::App::new()
+                    .app_data($manager)
+                    .app_data(user_loader())
+                    .wrap(IdentityMiddleware::default())
+                    .wrap(common::sessions().await)
+                    .configure(common::session_tools)
+                    .configure(routes),
+            )
+            .await,
+        )
+    };
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    name: String,
+}
+
+fn user_loader() -> UserLoader<User> {
+    UserLoader::new(|id: String| async move {
+        (id == "alice" || id == "api-user").then_some(User { name: id })
+    })
+}
+
+#[get("/login")]
+async fn login_page() -> impl Responder {
+    "login form"
+}
+
+#[get("/reauthenticate")]
+async fn reauthenticate() -> impl Responder {
+    "confirm your password"
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    fresh: bool,
+}
+
+#[post("/login/{id}")]
+async fn log_in(
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Query<LoginForm>,
+) -> Result<HttpResponse, CheckpointError> {
+    login_user(&req, id.into_inner(), form.fresh)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[post("/logout")]
+async fn log_out(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+    logout_user(&req)?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[get("/members")]
+#[login_required]
+async fn members() -> impl Responder {
+    "members only"
+}
+
+#[login_required]
+#[post("/members")]
+async fn post_members(body: web::Json<serde_json::Value>) -> impl Responder {
+    HttpResponse::Ok().json(body.into_inner())
+}
+
+#[fresh_login_required]
+async fn fresh_page() -> impl Responder {
+    "fresh only"
+}
+
+#[get("/stack/checkpoint-first")]
+#[checkpoint(session_key = "role", values = "admin")]
+#[login_required]
+async fn checkpoint_first() -> impl Responder {
+    "admin"
+}
+
+#[get("/stack/login-first")]
+#[login_required]
+#[checkpoint(session_key = "role", values = "admin")]
+async fn login_first() -> impl Responder {
+    "admin"
+}
+
+#[get("/me")]
+async fn me(user: CurrentUser<User>) -> impl Responder {
+    format!("{} ({})", user.name, user.id())
+}
+
+#[get("/hello")]
+async fn hello(user: Option<CurrentUser<User>>) -> impl Responder {
+    match user {
+        Some(user) => format!("hello {}", user.into_inner().name),
+        None => "hello stranger".to_owned(),
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_page)
+        .service(reauthenticate)
+        .service(log_in)
+        .service(log_out)
+        .service(members)
+        .service(post_members)
+        .route("/fresh", web::route().to(fresh_page))
+        .service(checkpoint_first)
+        .service(login_first)
+        .service(me)
+        .service(hello);
+}
+
+fn to_login_page() -> LoginManager {
+    LoginManager::new().login_view(url_for("login_page"))
+}
+
+fn flask_pair(message: &str) -> Vec<(String, String)> {
+    vec![("message".to_owned(), message.to_owned())]
+}
+
+#[actix_web::test]
+async fn a_browser_goes_to_the_login_route_with_next_and_a_flash() {
+    // Flask-Login: login_view, `next`, the default login_message in category "message".
+    let mut browser = login_browser!(to_login_page());
+    let reply = browser.get("/members?tab=a%20b&x=1").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/login?next=%2Fmembers%3Ftab%3Da%2520b%26x%3D1")
+    );
+    assert_eq!(browser.flashes().await, flask_pair(DEFAULT_LOGIN_MESSAGE));
+}
+
+#[actix_web::test]
+async fn a_path_login_view_with_its_own_query_and_message() {
+    let manager = LoginManager::new()
+        .login_view(RedirectTarget::Path("/signin?lang=en"))
+        .login_message("Members only")
+        .login_message_category("info");
+    let mut browser = login_browser!(manager);
+    let reply = browser.get("/members").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/signin?lang=en&next=%2Fmembers")
+    );
+    assert_eq!(
+        browser.flashes().await,
+        vec![("info".to_owned(), "Members only".to_owned())]
+    );
+}
+
+#[actix_web::test]
+async fn api_requests_get_401_json_instead_of_a_redirect() {
+    let mut browser = login_browser!(to_login_page());
+    let requests = [
+        test::TestRequest::get()
+            .uri("/members")
+            .insert_header((header::ACCEPT, "application/json")),
+        test::TestRequest::get()
+            .uri("/members")
+            .insert_header((header::CONTENT_TYPE, "application/json")),
+        test::TestRequest::get()
+            .uri("/members")
+            .insert_header(("x-requested-with", "XMLHttpRequest")),
+        // The body is never read: the check runs before the handler's `web::Json`.
+        test::TestRequest::post()
+            .uri("/members")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload("{not json"),
+    ];
+    for request in requests {
+        let reply = browser.send(request).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.content_type.as_deref(), Some("application/json"));
+        assert_eq!(reply.json(), json!({ "error": "Unauthorized" }));
+    }
+    assert!(
+        browser.flashes().await.is_empty(),
+        "nothing flashed to an API"
+    );
+}
+
+#[actix_web::test]
+async fn without_a_login_view_it_is_a_plain_401() {
+    // Flask-Login: no login_view, abort(401).
+    for manager in [LoginManager::new(), LoginManager::default()] {
+        let mut browser = login_browser!(manager);
+        let reply = browser.get("/members").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply.location, None);
+        assert!(browser.flashes().await.is_empty());
+    }
+    // No LoginManager registered at all: the defaults.
+    let mut browser = common::Browser::new(
+        test::init_service(
+            actix_web::App::new()
+                .wrap(IdentityMiddleware::default())
+                .wrap(common::sessions().await)
+                .configure(routes),
+        )
+        .await,
+    );
+    assert_eq!(
+        browser.get("/members").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+fn members_elsewhere(req: &HttpRequest) -> HttpResponse {
+    HttpResponse::Forbidden().body(format!("no entry to {}", req.path()))
+}
+
+#[actix_web::test]
+async fn the_unauthorized_handler_replaces_the_response() {
+    // Flask-Login: unauthorized_handler, for browsers and API clients alike.
+    let mut browser = login_browser!(to_login_page().unauthorized_handler(members_elsewhere));
+    let reply = browser.get("/members").await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.body, "no entry to /members");
+    let reply = browser
+        .send(
+            test::TestRequest::get()
+                .uri("/members")
+                .insert_header((header::ACCEPT, "application/json")),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(browser.flashes().await.is_empty());
+}
+
+#[actix_web::test]
+async fn options_requests_pass() {
+    // Flask-Login: EXEMPT_METHODS, for CORS preflights.
+    let mut browser = login_browser!(to_login_page());
+    let reply = browser
+        .send(
+            test::TestRequest::default()
+                .method(actix_web::http::Method::OPTIONS)
+                .uri("/fresh"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "fresh only");
+}
+
+/// Logs the browser in as `$id` (`fresh` or not) through `login_user`.
+macro_rules! log_in_as {
+    ($browser:expr, $id:expr, $fresh:expr) => {{
+        let uri = format!("/login/{}?fresh={}", $id, $fresh);
+        let reply = $browser.send(test::TestRequest::post().uri(&uri)).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
+    }};
+}
+
+#[actix_web::test]
+async fn login_user_lets_in_and_logout_user_sends_back_to_login() {
+    let mut browser = login_browser!(to_login_page());
+    log_in_as!(browser, "alice", true);
+    let before = browser.cookie("id").map(|cookie| cookie.value().to_owned());
+    let reply = browser.get("/members").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "members only")
+    );
+    assert!(before.is_some(), "a session cookie after login");
+
+    let reply = browser.send(test::TestRequest::post().uri("/logout")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let reply = browser.get("/members").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.location.as_deref(), Some("/login?next=%2Fmembers"));
+    assert_eq!(browser.session_value(FRESH_AT_KEY).await, json!(null));
+}
+
+#[actix_web::test]
+async fn stacked_with_checkpoint_in_either_order_they_run_top_to_bottom() {
+    let mut browser = login_browser!(to_login_page());
+    // Anonymous, no role: the topmost answers.
+    assert_eq!(
+        browser.get("/stack/checkpoint-first").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let reply = browser.get("/stack/login-first").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/login?next=%2Fstack%2Flogin-first")
+    );
+    browser.flashes().await;
+
+    // An admin role but anonymous: the login check refuses, in either place.
+    browser.set_session(json!({ "role": "admin" })).await;
+    for uri in ["/stack/checkpoint-first", "/stack/login-first"] {
+        assert_eq!(browser.get(uri).await.status, StatusCode::FOUND, "{uri}");
+    }
+
+    // Logged in (which renews the session and keeps its values), then both pass.
+    log_in_as!(browser, "alice", true);
+    for uri in ["/stack/checkpoint-first", "/stack/login-first"] {
+        let reply = browser.get(uri).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (StatusCode::OK, "admin"),
+            "{uri}"
+        );
+    }
+    // Logged in without the role: the checkpoint refuses, in either place.
+    browser.set_session(json!({ "role": "guest" })).await;
+    for uri in ["/stack/checkpoint-first", "/stack/login-first"] {
+        assert_eq!(
+            browser.get(uri).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
+}
+
+fn with_refresh_view() -> LoginManager {
+    to_login_page()
+        .refresh_view(url_for("reauthenticate"))
+        .fresh_for(Duration::from_secs(60))
+}
+
+#[actix_web::test]
+async fn fresh_login_required_accepts_a_fresh_login_and_refreshes_a_stale_one() {
+    // Flask-Login: fresh_login_required, refresh_view, needs_refresh_message.
+    let mut browser = login_browser!(with_refresh_view());
+    let reply = browser.get("/fresh").await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/login?next=%2Ffresh"),
+        "anonymous: log in"
+    );
+    assert_eq!(browser.flashes().await, flask_pair(DEFAULT_LOGIN_MESSAGE));
+
+    log_in_as!(browser, "alice", true);
+    let reply = browser.get("/fresh").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "fresh only")
+    );
+
+    // Logged in with a password two minutes ago: older than the window.
+    let stale = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 120;
+    browser.set_session(json!({ FRESH_AT_KEY: stale })).await;
+    let reply = browser.get("/fresh?x=1").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/reauthenticate?next=%2Ffresh%3Fx%3D1")
+    );
+    assert_eq!(
+        browser.flashes().await,
+        flask_pair(DEFAULT_NEEDS_REFRESH_MESSAGE)
+    );
+    // Still logged in: `#[login_required]` passes.
+    assert_eq!(browser.get("/members").await.status, StatusCode::OK);
+
+    // An API client gets 401 JSON.
+    let reply = browser
+        .send(
+            test::TestRequest::get()
+                .uri("/fresh")
+                .insert_header((header::ACCEPT, "application/json")),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        reply.json(),
+        json!({ "error": "Reauthentication required" })
+    );
+}
+
+#[actix_web::test]
+async fn a_login_that_is_not_fresh_needs_a_refresh_and_without_a_refresh_view_is_401() {
+    let mut browser = login_browser!(with_refresh_view());
+    log_in_as!(browser, "alice", false);
+    let reply = browser.get("/fresh").await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/reauthenticate?next=%2Ffresh")
+    );
+
+    let mut browser = login_browser!(to_login_page());
+    log_in_as!(browser, "alice", false);
+    assert_eq!(browser.get("/fresh").await.status, StatusCode::UNAUTHORIZED);
+    // Without a window a fresh login stays fresh for the session (Flask-Login's `_fresh`).
+    log_in_as!(browser, "alice", true);
+    browser.set_session(json!({ FRESH_AT_KEY: 0 })).await;
+    assert_eq!(browser.get("/fresh").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn current_user_is_loaded_by_the_user_loader() {
+    // Flask-Login: current_user and user_loader.
+    let mut browser = login_browser!(to_login_page());
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.get("/hello").await.body, "hello stranger");
+
+    log_in_as!(browser, "alice", true);
+    assert_eq!(browser.get("/me").await.body, "alice (alice)");
+    assert_eq!(browser.get("/hello").await.body, "hello alice");
+
+    // An identity the loader no longer knows is anonymous, as in Flask-Login.
+    log_in_as!(browser, "mallory", true);
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(browser.get("/hello").await.body, "hello stranger");
+}
+
+fn with_api_tokens() -> LoginManager {
+    to_login_page()
+        .refresh_view(url_for("reauthenticate"))
+        .request_loader(|req: &HttpRequest| {
+            let token = req
+                .headers()
+                .get("x-api-token")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            async move { (token.as_deref() == Some("t0ken")).then(|| "api-user".to_owned()) }
+        })
+}
+
+#[actix_web::test]
+async fn the_request_loader_authenticates_by_header_but_never_freshly() {
+    // Flask-Login: request_loader.
+    let mut browser = login_browser!(with_api_tokens());
+    let with_token = |uri: &str, token: &str| {
+        test::TestRequest::get()
+            .uri(uri)
+            .insert_header(("x-api-token", token.to_owned()))
+    };
+    let reply = browser.send(with_token("/members", "t0ken")).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "members only")
+    );
+    let reply = browser.send(with_token("/me", "t0ken")).await;
+    assert_eq!(reply.body, "api-user (api-user)");
+    let reply = browser.send(with_token("/fresh", "t0ken")).await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/reauthenticate?next=%2Ffresh")
+    );
+    browser.flashes().await;
+
+    let reply = browser.send(with_token("/members", "wrong")).await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        browser.send(with_token("/me", "wrong")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Nothing was stored: without the header the session is anonymous.
+    assert_eq!(browser.get("/hello").await.body, "hello stranger");
+}
+
+#[actix_web::test]
+async fn without_identity_middleware_it_fails_closed() {
+    common::record_logs();
+    let mut browser = common::Browser::new(
+        test::init_service(
+            actix_web::App::new()
+                .app_data(to_login_page())
+                .app_data(user_loader())
+                .wrap(common::sessions().await)
+                .configure(common::session_tools)
+                .configure(routes),
+        )
+        .await,
+    );
+    for uri in ["/members", "/fresh", "/me"] {
+        let reply = browser.get(uri).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        assert_eq!(reply.body, "Internal Server Error");
+    }
+    // actix-web's `Option<T>` turns any extraction error into `None`.
+    assert_eq!(browser.get("/hello").await.body, "hello stranger");
+    let reply = browser
+        .send(test::TestRequest::post().uri("/login/alice?fresh=true"))
+        .await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.starts_with("ERROR") && line.contains("no IdentityMiddleware")));
+}
+
+#[actix_web::test]
+async fn without_a_user_loader_current_user_fails_closed() {
+    common::record_logs();
+    let mut browser = common::Browser::new(
+        test::init_service(
+            actix_web::App::new()
+                .wrap(IdentityMiddleware::default())
+                .wrap(common::sessions().await)
+                .configure(routes),
+        )
+        .await,
+    );
+    assert_eq!(
+        browser.get("/me").await.status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.contains("no UserLoader<login_layer::User>")));
+}

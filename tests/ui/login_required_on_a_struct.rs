@@ -1,0 +1,6 @@
+use checkpoint_runtime::fresh_login_required;
+
+#[fresh_login_required]
+struct Page;
+
+fn main() {}
