@@ -1,15 +1,26 @@
 //! The actix-checkpoint demo: cookie sessions, a login form, stacked checkpoints, flash
 //! messages and a JSON route. Run it with `cargo run --example demo` and open the printed URL.
+//!
+//! Environment:
+//! - `REDIS_URL` (e.g. `redis://127.0.0.1:6379`): keep sessions in Redis instead of cookies;
+//!   the demo exits with an error if Redis cannot be reached at start-up.
+//! - `DEMO_ADDR`: the address to listen on, `127.0.0.1:8080` unless set.
 
-use actix_session::{storage::CookieSessionStore, Session, SessionMiddleware};
+use actix_session::{
+    storage::{CookieSessionStore, RedisSessionStore, SessionStore},
+    Session, SessionMiddleware,
+};
 use actix_web::{
-    cookie::Key, get, http::header::ContentType, middleware::Logger, post, web, App, HttpResponse,
-    HttpServer, Responder,
+    cookie::Key, get, http::header::ContentType, middleware::Logger, post, rt::time::timeout, web,
+    App, HttpResponse, HttpServer, Responder,
 };
 use checkpoint_runtime::{
     checkpoint, flash, url_for, Action, AllowedValue, FlashMessages, SessionCheckpoint,
 };
 use serde::Deserialize;
+use std::{io, process::ExitCode, time::Duration};
+
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Declared once, used on several handlers.
 const LOGGED_IN: SessionCheckpoint =
@@ -165,16 +176,59 @@ fn escape(text: &str) -> String {
 }
 
 #[actix_web::main]
-async fn main() -> std::io::Result<()> {
+async fn main() -> ExitCode {
     env_logger::init_from_env(env_logger::Env::default().default_filter_or("info"));
-    let address = ("127.0.0.1", 8080);
+    let address = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let served = match std::env::var("REDIS_URL") {
+        Ok(url) => match redis_store(&url).await {
+            Ok(store) => {
+                log::info!("session store: Redis at {}", redacted(&url));
+                serve(move || store.clone(), &address).await
+            }
+            Err(error) => {
+                log::error!(
+                    "cannot connect to Redis at {} (REDIS_URL): {error:#}",
+                    redacted(&url)
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+        Err(_) => {
+            log::info!("session store: cookies (set REDIS_URL to use Redis)");
+            serve(CookieSessionStore::default, &address).await
+        }
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::error!("cannot serve on {address} (DEMO_ADDR): {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connects to Redis, giving up after [`REDIS_CONNECT_TIMEOUT`]: the client alone would keep
+/// retrying for minutes.
+async fn redis_store(url: &str) -> anyhow::Result<RedisSessionStore> {
+    timeout(REDIS_CONNECT_TIMEOUT, RedisSessionStore::new(url))
+        .await
+        .map_err(|_| anyhow::anyhow!("no connection within {REDIS_CONNECT_TIMEOUT:?}"))?
+}
+
+/// Runs the app with sessions kept in the store `new_store` makes (once per worker).
+async fn serve<S>(
+    new_store: impl Fn() -> S + Clone + Send + 'static,
+    address: &str,
+) -> io::Result<()>
+where
+    S: SessionStore + 'static,
+{
     // A fresh key per run: sessions end when the demo restarts.
     let key = Key::generate();
-    log::info!("demo listening on http://{}:{}/", address.0, address.1);
-    HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .wrap(
-                SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                SessionMiddleware::builder(new_store(), key.clone())
                     .cookie_secure(false)
                     .build(),
             )
@@ -187,7 +241,21 @@ async fn main() -> std::io::Result<()> {
             .service(api_status)
             .service(logout)
     })
-    .bind(address)?
-    .run()
-    .await
+    .bind(address)?;
+    log::info!("demo listening on http://{address}/");
+    server.run().await
+}
+
+/// The URL without its password, fit for a log.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
 }
