@@ -74,6 +74,7 @@
 //! | `check = path::to::predicate` | the `async fn` of extractors returns `true` | [`PredicateCheck`] |
 //! | `#[include_csrf(session_key = "csrf", form_key = "csrf")]` | a safe method, or the request echoes the session's CSRF token (failure: 401) | [`CsrfCheck`] |
 //! | `NAME` | any [`Checkpoint`] value, including your own [`Check`] types | [`Checkpoint<C>`] |
+//! | `#[login_required]`, `#[fresh_login_required]` | a (fresh) login; see below | [`LoginRequired`] |
 //!
 //! `EXPR` is any expression yielding something `AsRef<str>`, evaluated on each request, so keys
 //! can come from configuration. Keys and tokens are compared in constant time (`subtle`).
@@ -84,6 +85,80 @@
 //! On failure the first of these that applies answers: `fail_json`, `fail_response`, `fail_url`,
 //! `disable_default_fail`; otherwise a JSON request (`Content-Type: application/json`) gets
 //! `{"error": "Unauthorized"}` and any other a plain-text response, both with `fail_status`.
+//!
+//! # Logins (Flask-Login)
+//!
+//! `#[login_required]` and `#[fresh_login_required]` require a logged-in identity, kept in the
+//! session by actix-identity; they stack with `#[checkpoint]` and `#[include_csrf]`, top to
+//! bottom, and take no options: a [`LoginManager`] registered with `App::app_data` says where a
+//! refused browser goes (its `login_view`, with `next=<path and query>` and a flashed
+//! `login_message`), while an API request (`Accept` or `Content-Type` JSON, or
+//! `X-Requested-With: XMLHttpRequest`) gets `401` JSON, and without a login view it is a plain
+//! `401`. `OPTIONS` requests pass. [`login_user`] and [`logout_user`] log in and out;
+//! [`CurrentUser<U>`] is the user a [`UserLoader<U>`] loads. Register actix-identity's
+//! `IdentityMiddleware` before `SessionMiddleware`; without it the login layer answers `500`.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//!
+//! use actix_identity::IdentityMiddleware;
+//! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+//! use actix_web::{cookie::Key, get, post, App, HttpRequest, HttpResponse, HttpServer, Responder};
+//! use checkpoint_runtime::{
+//!     fresh_login_required, login_required, login_user, url_for, CheckpointError, CurrentUser,
+//!     LoginManager, UserLoader,
+//! };
+//!
+//! #[derive(Clone)]
+//! struct User { name: String }
+//!
+//! #[get("/profile")]
+//! #[login_required]
+//! async fn profile(user: CurrentUser<User>) -> impl Responder {
+//!     format!("Hello {}", user.name)
+//! }
+//!
+//! #[post("/password")]
+//! #[fresh_login_required]
+//! async fn change_password() -> impl Responder {
+//!     "changed"
+//! }
+//!
+//! #[get("/login")]
+//! async fn login_page() -> impl Responder {
+//!     "the login form"
+//! }
+//!
+//! #[post("/login")]
+//! async fn login(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+//!     // ... check the password, then:
+//!     login_user(&req, "alice", true)?;
+//!     Ok(HttpResponse::SeeOther().insert_header(("location", "/profile")).finish())
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let key = Key::generate();
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .app_data(
+//!                 LoginManager::new()
+//!                     .login_view(url_for("login_page"))
+//!                     .fresh_for(Duration::from_secs(15 * 60)),
+//!             )
+//!             .app_data(UserLoader::new(|id: String| async move { Some(User { name: id }) }))
+//!             .wrap(IdentityMiddleware::default())
+//!             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
+//!             .service(profile)
+//!             .service(change_password)
+//!             .service(login_page)
+//!             .service(login)
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await
+//! }
+//! ```
 //!
 //! # Matching is by JSON type
 //!
