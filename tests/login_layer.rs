@@ -14,8 +14,8 @@ use actix_web::{
 };
 use checkpoint_runtime::{
     checkpoint, fresh_login_required, login_required, login_user, logout_user, url_for,
-    CheckpointError, CurrentUser, LoginManager, RedirectTarget, UserLoader, DEFAULT_LOGIN_MESSAGE,
-    DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
+    CheckpointError, CurrentUser, LoginManager, LoginRequired, RedirectTarget, UserLoader,
+    DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
 };
 use serde_json::json;
 
@@ -135,7 +135,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(checkpoint_first)
         .service(login_first)
         .service(me)
-        .service(hello);
+        .service(hello)
+        .service(
+            web::scope("/account")
+                .wrap(LoginRequired::LOGGED_IN)
+                .route("/settings", web::get().to(|| async { "settings" })),
+        );
 }
 
 fn to_login_page() -> LoginManager {
@@ -535,4 +540,23 @@ async fn without_a_user_loader_current_user_fails_closed() {
     assert!(common::logged_lines()
         .iter()
         .any(|line| line.contains("no UserLoader<login_layer::User>")));
+}
+
+#[actix_web::test]
+async fn login_required_as_middleware_guards_a_scope() {
+    // Flask: a blueprint's `before_request` calling Flask-Login's check.
+    let mut browser = login_browser!(to_login_page());
+    let reply = browser.get("/account/settings?tab=1").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/login?next=%2Faccount%2Fsettings%3Ftab%3D1")
+    );
+    assert_eq!(browser.flashes().await, flask_pair(DEFAULT_LOGIN_MESSAGE));
+    log_in_as!(browser, "alice", false);
+    let reply = browser.get("/account/settings").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "settings")
+    );
 }

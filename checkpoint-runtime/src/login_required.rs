@@ -241,11 +241,12 @@ fn is_api_request(req: &HttpRequest) -> bool {
     };
     let names_json = |value: &str| {
         value.split(',').any(|item| {
-            let essence = item.split(';').next().unwrap_or("").trim();
-            essence.eq_ignore_ascii_case("application/json")
-                || essence.len() > "application/+json".len()
-                    && essence[..12].eq_ignore_ascii_case("application/")
-                    && essence[essence.len() - 5..].eq_ignore_ascii_case("+json")
+            let essence = item.split(';').next().unwrap_or("").trim().as_bytes();
+            let (kind, suffix) = ("application/".as_bytes(), "+json".as_bytes());
+            essence.eq_ignore_ascii_case(b"application/json")
+                || essence.len() > kind.len() + suffix.len()
+                    && essence[..kind.len()].eq_ignore_ascii_case(kind)
+                    && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
         })
     };
     header_text(header::ACCEPT).into_iter().any(names_json)

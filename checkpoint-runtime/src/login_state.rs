@@ -156,3 +156,33 @@ pub fn logout_user(req: &HttpRequest) -> Result<(), CheckpointError> {
     req.get_session().remove(FRESH_AT_KEY);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn freshness_is_the_password_login_within_the_window() {
+        let req = TestRequest::default().to_http_request();
+        let session = req.get_session();
+        let forever = LoginManager::new();
+        let minute = LoginManager::new().fresh_for(Duration::from_secs(60));
+        assert!(!is_fresh(&req, &forever), "no password login");
+
+        let now = now().as_secs();
+        session.insert(FRESH_AT_KEY, now - 30).unwrap();
+        assert!(is_fresh(&req, &forever) && is_fresh(&req, &minute));
+        session.insert(FRESH_AT_KEY, now - 61).unwrap();
+        assert!(is_fresh(&req, &forever) && !is_fresh(&req, &minute));
+        // A time in the future (a clock step back) counts as fresh, not as a panic.
+        session.insert(FRESH_AT_KEY, now + 3600).unwrap();
+        assert!(is_fresh(&req, &minute));
+        session.insert(FRESH_AT_KEY, "yesterday").unwrap();
+        assert!(
+            !is_fresh(&req, &forever),
+            "an undecodable time is not fresh"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use actix_web::{
 
 use crate::{
     checkpoint::{Check, Checkpoint},
+    login_required::LoginRequired,
     session_presence::SessionProbe,
 };
 
@@ -90,6 +91,86 @@ where
                 .enforce_with(&request, &mut payload, &probe)
                 .await
             {
+                ControlFlow::Break(response) => {
+                    Ok(ServiceResponse::new(request, response).map_into_right_body())
+                }
+                ControlFlow::Continue(()) => {
+                    let req = ServiceRequest::from_parts(request, payload);
+                    let response = service.call(req).await?;
+                    Ok(response.map_into_left_body())
+                }
+            }
+        })
+    }
+}
+
+/// [`LoginRequired`] is middleware too: `.wrap(LoginRequired::LOGGED_IN)` guards every route of a
+/// scope as `#[login_required]` guards one handler, with the same answers (login view with
+/// `next`, `401` JSON for API requests, the unauthorized handler).
+///
+/// ```
+/// use actix_identity::IdentityMiddleware;
+/// use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+/// use actix_web::{cookie::Key, web, App, HttpResponse};
+/// use checkpoint_runtime::{url_for, LoginManager, LoginRequired};
+///
+/// let app = App::new()
+///     .app_data(LoginManager::new().login_view(url_for("login_page")))
+///     .service(
+///         web::scope("/account")
+///             .wrap(LoginRequired::LOGGED_IN)
+///             .route("/settings", web::get().to(HttpResponse::Ok)),
+///     )
+///     // The last `.wrap()` runs first: sessions, then identities, then the login check.
+///     .wrap(IdentityMiddleware::default())
+///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::generate()));
+/// # let _ = app;
+/// ```
+impl<S, B> Transform<S, ServiceRequest> for LoginRequired
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = LoginRequiredMiddleware<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(LoginRequiredMiddleware {
+            service: Rc::new(service),
+            check: *self,
+            probe: Rc::new(SessionProbe::new()),
+        }))
+    }
+}
+
+/// The service [`LoginRequired`] wraps around a scope or app.
+pub struct LoginRequiredMiddleware<S> {
+    service: Rc<S>,
+    check: LoginRequired,
+    probe: Rc<SessionProbe>,
+}
+
+impl<S, B> Service<ServiceRequest> for LoginRequiredMiddleware<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = Rc::clone(&self.service);
+        let check = self.check;
+        let probe = Rc::clone(&self.probe);
+        Box::pin(async move {
+            let (request, mut payload) = req.into_parts();
+            match check.enforce_with(&request, &mut payload, &probe).await {
                 ControlFlow::Break(response) => {
                     Ok(ServiceResponse::new(request, response).map_into_right_body())
                 }
