@@ -560,3 +560,16 @@ async fn login_required_as_middleware_guards_a_scope() {
         (StatusCode::OK, "settings")
     );
 }
+
+#[actix_web::test]
+async fn next_cannot_split_the_location_or_add_parameters() {
+    let mut browser = login_browser!(to_login_page());
+    let reply = browser
+        .get("/members?a=%0d%0aSet-Cookie:%20x=1&next=//evil.example#frag")
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/login?next=%2Fmembers%3Fa%3D%250d%250aSet-Cookie%3A%2520x%3D1%26next%3D%2F%2Fevil.example")
+    );
+}

@@ -194,6 +194,13 @@
 //! }
 //! ```
 //!
+//! `#[login_required]` is one more step of the same kind, its answers the [`LoginManager`]'s:
+//!
+//! ```ignore
+//! if let ControlFlow::Break(response) = enforce_login(&LoginRequired::LOGGED_IN,
+//!     &req, &mut payload, &PROBE).await { return Either::Left(response); }
+//! ```
+//!
 //! A session or CSRF checkpoint is a `const`. An `api_key`, `bearer` or `check` checkpoint is
 //! built on each request, since its expression is evaluated then (and a function's type cannot
 //! be named in a `const`); its action stays a `const`:
