@@ -1,6 +1,6 @@
 //! The login layer's configuration, registered as app data: Flask-Login's `LoginManager`.
 
-use std::{fmt, future::Future, rc::Rc, time::Duration};
+use std::{borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
@@ -48,11 +48,11 @@ type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<St
 #[derive(Clone)]
 pub struct LoginManager {
     pub(crate) login_view: Option<RedirectTarget>,
-    pub(crate) login_message: Option<String>,
-    pub(crate) login_message_category: String,
+    pub(crate) login_message: Option<Cow<'static, str>>,
+    pub(crate) login_message_category: Cow<'static, str>,
     pub(crate) refresh_view: Option<RedirectTarget>,
-    pub(crate) needs_refresh_message: Option<String>,
-    pub(crate) needs_refresh_message_category: String,
+    pub(crate) needs_refresh_message: Option<Cow<'static, str>>,
+    pub(crate) needs_refresh_message_category: Cow<'static, str>,
     pub(crate) fresh_for: Option<Duration>,
     pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
     pub(crate) needs_refresh_handler: Option<UnauthorizedHandler>,
@@ -65,11 +65,11 @@ impl LoginManager {
     pub fn new() -> Self {
         Self {
             login_view: None,
-            login_message: Some(DEFAULT_LOGIN_MESSAGE.to_owned()),
-            login_message_category: "message".to_owned(),
+            login_message: Some(Cow::Borrowed(DEFAULT_LOGIN_MESSAGE)),
+            login_message_category: Cow::Borrowed("message"),
             refresh_view: None,
-            needs_refresh_message: Some(DEFAULT_NEEDS_REFRESH_MESSAGE.to_owned()),
-            needs_refresh_message_category: "message".to_owned(),
+            needs_refresh_message: Some(Cow::Borrowed(DEFAULT_NEEDS_REFRESH_MESSAGE)),
+            needs_refresh_message_category: Cow::Borrowed("message"),
             fresh_for: None,
             unauthorized_handler: None,
             needs_refresh_handler: None,
@@ -100,7 +100,7 @@ impl LoginManager {
     /// # let _ = manager;
     /// ```
     #[must_use]
-    pub fn login_message(mut self, message: impl Into<String>) -> Self {
+    pub fn login_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
         self.login_message = Some(message.into());
         self
     }
@@ -126,7 +126,7 @@ impl LoginManager {
     /// # let _ = manager;
     /// ```
     #[must_use]
-    pub fn login_message_category(mut self, category: impl Into<String>) -> Self {
+    pub fn login_message_category(mut self, category: impl Into<Cow<'static, str>>) -> Self {
         self.login_message_category = category.into();
         self
     }
@@ -154,7 +154,7 @@ impl LoginManager {
     /// # let _ = manager;
     /// ```
     #[must_use]
-    pub fn needs_refresh_message(mut self, message: impl Into<String>) -> Self {
+    pub fn needs_refresh_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
         self.needs_refresh_message = Some(message.into());
         self
     }
@@ -167,7 +167,10 @@ impl LoginManager {
     /// # let _ = manager;
     /// ```
     #[must_use]
-    pub fn needs_refresh_message_category(mut self, category: impl Into<String>) -> Self {
+    pub fn needs_refresh_message_category(
+        mut self,
+        category: impl Into<Cow<'static, str>>,
+    ) -> Self {
         self.needs_refresh_message_category = category.into();
         self
     }
@@ -253,11 +256,11 @@ impl LoginManager {
         self
     }
 
-    /// The app's manager, or the defaults when it registered none.
-    pub(crate) fn of(req: &HttpRequest) -> std::borrow::Cow<'_, Self> {
+    /// The app's manager, or the defaults (which allocate nothing) when it registered none.
+    pub(crate) fn of(req: &HttpRequest) -> Cow<'_, Self> {
         match req.app_data::<Self>() {
-            Some(manager) => std::borrow::Cow::Borrowed(manager),
-            None => std::borrow::Cow::Owned(Self::new()),
+            Some(manager) => Cow::Borrowed(manager),
+            None => Cow::Owned(Self::new()),
         }
     }
 }

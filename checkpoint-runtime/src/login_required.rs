@@ -173,13 +173,13 @@ fn refuse(
             manager.unauthorized_handler,
             manager.login_view,
             manager.login_message.as_deref(),
-            manager.login_message_category.as_str(),
+            &manager.login_message_category,
         ),
         Refusal::NeedsRefresh => (
             manager.needs_refresh_handler,
             manager.refresh_view,
             manager.needs_refresh_message.as_deref(),
-            manager.needs_refresh_message_category.as_str(),
+            &manager.needs_refresh_message_category,
         ),
     };
     if let Some(handler) = handler {
