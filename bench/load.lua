@@ -18,7 +18,7 @@ local kinds = {
     { name = "pass_admin", path = "/admin", cookie = admin, status = 200, body = "<title>Admin</title>" },
     { name = "pass_api", path = "/api/status", cookie = member, status = 200, body = '"status":"ok"' },
     { name = "fail_api_401", path = "/api/status", cookie = nil, status = 401, body = '"error":"Unauthorized"' },
-    { name = "redirect_profile_302", path = "/profile", cookie = nil, status = 302, location = "/login" },
+    { name = "redirect_profile_302", path = "/profile", cookie = nil, status = 302, location = "/login?next=%2Fprofile" },
 }
 
 local threads = {}

@@ -6,14 +6,15 @@
 #
 # 1. builds the demo in release, starts its own redis-server (no persistence) on a free
 #    127.0.0.1 port and the demo with REDIS_URL and DEMO_ADDR on another, logging to a file;
-# 2. logs in a member and an admin with curl (POST /login, following to /profile so the welcome
-#    flash is consumed) to get their session cookies;
+# 2. logs in the demo's member (bob) and admin (alice) with curl (GET /login for the CSRF token,
+#    POST the form, following to /profile so the welcome flash is consumed) to get their session
+#    cookies;
 # 3. runs wrk (bench/load.lua) with one request type per thread, 6 connections each:
 #      pass_profile          GET /profile    member cookie  -> 200
 #      pass_admin            GET /admin      admin cookie   -> 200
 #      pass_api              GET /api/status member cookie  -> 200
 #      fail_api_401          GET /api/status no cookie      -> 401 JSON
-#      redirect_profile_302  GET /profile    no cookie      -> 302 to /login
+#      redirect_profile_302  GET /profile    no cookie      -> 302 to /login?next=%2Fprofile
 #    first a 5 s warm-up (not reported), then the measured run, sampling the demo's RSS
 #    (VmRSS in /proc/PID/status) every second.
 #
@@ -105,15 +106,19 @@ wait_for curl -sf --max-time 1 "$base/" || {
 }
 sed 's/^/  demo log: /' "$work/demo.log"
 
-# The `id=...` session cookie of a user logged in with ROLE.
+# The `id=...` session cookie of USER logged in with PASSWORD: GET /login for the session's CSRF
+# token, POST the form, follow to /profile so the welcome flash is consumed.
 login() {
-    local jar="$work/$1.jar"
-    curl -sf --max-time 5 -o /dev/null -c "$jar" -b "$jar" -L \
-        --data-urlencode "name=load-$1" --data-urlencode "role=$1" "$base/login"
+    local jar="$work/$1.jar" csrf
+    csrf=$(curl -sf --max-time 5 -c "$jar" -b "$jar" "$base/login" |
+        sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+    [[ -n "$csrf" ]] || return 1
+    curl -sf --max-time 5 -o /dev/null -c "$jar" -b "$jar" -L --data-urlencode "username=$1" \
+        --data-urlencode "password=$2" --data-urlencode "csrf=$csrf" "$base/login"
     awk '$6 == "id" { print "id=" $7 }' "$jar"
 }
-member_cookie=$(login member)
-admin_cookie=$(login admin)
+member_cookie=$(login bob builder)
+admin_cookie=$(login alice wonderland)
 [[ -n "$member_cookie" && -n "$admin_cookie" ]] || {
     echo "load.sh: login did not give a session cookie" >&2
     exit 1

@@ -1,0 +1,334 @@
+//! The actix-checkpoint demo: a login form with CSRF protection, users with Argon2-hashed
+//! passwords, `#[login_required]`, stacked checkpoints, flash messages and JSON API routes.
+//! Run it with `cargo run --example demo` and open the printed URL.
+//!
+//! Users (in memory, hashed with Argon2 at start-up): `alice` / `wonderland` (admin) and `bob` /
+//! `builder` (member).
+//!
+//! Environment:
+//! - `REDIS_URL` (e.g. `redis://127.0.0.1:6379`): keep sessions in Redis instead of cookies;
+//!   the demo exits with an error if Redis cannot be reached at start-up.
+//! - `DEMO_ADDR`: the address to listen on, `127.0.0.1:8080` unless set.
+//! - `DEMO_API_KEY`: the `x-api-key` of `/api/users`, `demo-api-key` unless set.
+//! - `DEMO_API_TOKEN`: the bearer token of `/api/ping`, `demo-api-token` unless set.
+
+mod accounts;
+mod pages;
+
+use std::{io, process::ExitCode, sync::Arc, sync::LazyLock, time::Duration};
+
+use actix_identity::IdentityMiddleware;
+use actix_session::{
+    storage::{CookieSessionStore, RedisSessionStore, SessionStore},
+    Session, SessionMiddleware,
+};
+use actix_web::{
+    cookie::Key, get, http::StatusCode, middleware::Logger, post, rt::time::timeout, web, App,
+    HttpRequest, HttpResponse, HttpServer, Responder,
+};
+use checkpoint_runtime::{
+    checkpoint, flash, include_csrf, is_safe_redirect, login_required, login_user, logout_user,
+    url_for, CurrentUser, FlashMessages, LoginManager, UserLoader,
+};
+use serde::Deserialize;
+
+use crate::{
+    accounts::{Accounts, User},
+    pages::Pages,
+};
+
+const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The session key holding the logged-in user's role, read by the admin page's checkpoint.
+const ROLE_KEY: &str = "role";
+
+static API_KEY: LazyLock<String> =
+    LazyLock::new(|| std::env::var("DEMO_API_KEY").unwrap_or_else(|_| "demo-api-key".to_owned()));
+static API_TOKEN: LazyLock<String> = LazyLock::new(|| {
+    std::env::var("DEMO_API_TOKEN").unwrap_or_else(|_| "demo-api-token".to_owned())
+});
+
+/// The predicate of the checkpoints that look for a logged-in user.
+async fn is_logged_in(user: Option<CurrentUser<User>>) -> bool {
+    user.is_some()
+}
+
+#[get("/")]
+#[include_csrf]
+async fn index(
+    pages: web::Data<Pages>,
+    session: Session,
+    user: Option<CurrentUser<User>>,
+    flashes: FlashMessages,
+) -> HttpResponse {
+    pages
+        .page("index.html", "Home")
+        .user(user.as_deref())
+        .flashes(&flashes)
+        .render(&session)
+}
+
+/// The login form; an already logged-in user goes to the profile instead (`pass_url`).
+#[get("/login")]
+#[checkpoint(check = is_logged_in, pass_url = "/profile", message = "You are already logged in.",
+             message_category = "success", disable_default_fail)]
+#[include_csrf]
+async fn login_page(
+    pages: web::Data<Pages>,
+    session: Session,
+    flashes: FlashMessages,
+    query: web::Query<NextQuery>,
+) -> HttpResponse {
+    let next = query.into_inner().next.unwrap_or_default();
+    pages
+        .page("login.html", "Log in")
+        .flashes(&flashes)
+        .with(minijinja::context! { next })
+        .render(&session)
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[post("/login")]
+#[include_csrf]
+async fn login(
+    req: HttpRequest,
+    session: Session,
+    accounts: web::Data<Accounts>,
+    pages: web::Data<Pages>,
+    form: web::Form<LoginForm>,
+) -> actix_web::Result<HttpResponse> {
+    let LoginForm {
+        username,
+        password,
+        next,
+    } = form.into_inner();
+    let accounts = accounts.into_inner();
+    // Argon2 takes tens of milliseconds on purpose: keep it off the async worker.
+    let verified = web::block(move || accounts.verify(&username, &password)).await?;
+    let Some(user) = verified else {
+        return Ok(pages
+            .page("login.html", "Log in")
+            .status(StatusCode::UNAUTHORIZED)
+            .note("error", "Invalid username or password.")
+            .with(minijinja::context! { next })
+            .render(&session));
+    };
+    login_user(&req, user.name.as_str(), true)?;
+    session.insert(ROLE_KEY, user.role)?;
+    flash(&session, &format!("Welcome, {}.", user.name), "success")?;
+    let target = if !next.is_empty() && is_safe_redirect(&next) {
+        next.as_str()
+    } else {
+        "/profile"
+    };
+    Ok(see_other(target))
+}
+
+#[get("/profile")]
+#[login_required]
+#[include_csrf]
+async fn profile(
+    pages: web::Data<Pages>,
+    session: Session,
+    user: CurrentUser<User>,
+    flashes: FlashMessages,
+) -> HttpResponse {
+    pages
+        .page("profile.html", "Profile")
+        .user(Some(&user))
+        .flashes(&flashes)
+        .render(&session)
+}
+
+/// Stacked: logged in first (else the login page), then the session's role (else home).
+#[get("/admin")]
+#[login_required]
+#[checkpoint(session_key = "role", values = ["admin"], fail_url = "/", message = "Admins only",
+             message_category = "error")]
+#[include_csrf]
+async fn admin(
+    pages: web::Data<Pages>,
+    session: Session,
+    user: CurrentUser<User>,
+    flashes: FlashMessages,
+) -> HttpResponse {
+    pages
+        .page("admin.html", "Admin")
+        .user(Some(&user))
+        .flashes(&flashes)
+        .render(&session)
+}
+
+#[post("/logout")]
+#[include_csrf]
+async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    logout_user(&req)?;
+    Ok(see_other("/"))
+}
+
+/// JSON for a logged-in session; anyone else gets the `fail_json` body, never a redirect.
+#[get("/api/status")]
+#[checkpoint(check = is_logged_in,
+             fail_json = { "error": "Unauthorized", "hint": "log in at /login" }, fail_status = 401)]
+async fn api_status(user: CurrentUser<User>) -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "user": user.name }))
+}
+
+/// JSON for callers sending `x-api-key: $DEMO_API_KEY`.
+#[get("/api/users")]
+#[checkpoint(api_key = API_KEY.as_str(), header = "x-api-key", fail_status = 401)]
+async fn api_users(accounts: web::Data<Accounts>) -> impl Responder {
+    HttpResponse::Ok().json(accounts.users())
+}
+
+/// JSON for callers sending `Authorization: Bearer $DEMO_API_TOKEN`.
+#[get("/api/ping")]
+#[checkpoint(bearer = API_TOKEN.as_str(), fail_status = 401)]
+async fn api_ping() -> impl Responder {
+    HttpResponse::Ok().json(serde_json::json!({ "pong": true }))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    env_logger::init_from_env(env_logger::Env::default().default_filter_or("info"));
+    let address = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_owned());
+    let accounts = match Accounts::demo() {
+        Ok(accounts) => Arc::new(accounts),
+        Err(error) => {
+            log::error!("cannot hash the demo passwords: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (name, password, role) in accounts::DEMO_USERS {
+        log::info!("demo user: {name} / {password} ({role})");
+    }
+    let pages = match Pages::new() {
+        Ok(pages) => web::Data::new(pages),
+        Err(error) => {
+            log::error!("the templates do not compile: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let app_state = AppState { accounts, pages };
+    let served = match std::env::var("REDIS_URL") {
+        Ok(url) => match redis_store(&url).await {
+            Ok(store) => {
+                log::info!("session store: Redis at {}", redacted(&url));
+                serve(move || store.clone(), &address, app_state).await
+            }
+            Err(error) => {
+                log::error!(
+                    "cannot connect to Redis at {} (REDIS_URL): {error:#}",
+                    redacted(&url)
+                );
+                return ExitCode::FAILURE;
+            }
+        },
+        Err(_) => {
+            log::info!("session store: cookies (set REDIS_URL to use Redis)");
+            serve(CookieSessionStore::default, &address, app_state).await
+        }
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::error!("cannot serve on {address} (DEMO_ADDR): {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What every worker shares.
+#[derive(Clone)]
+struct AppState {
+    accounts: Arc<Accounts>,
+    pages: web::Data<Pages>,
+}
+
+/// Connects to Redis, giving up after [`REDIS_CONNECT_TIMEOUT`]: the client alone would keep
+/// retrying for minutes.
+async fn redis_store(url: &str) -> anyhow::Result<RedisSessionStore> {
+    timeout(REDIS_CONNECT_TIMEOUT, RedisSessionStore::new(url))
+        .await
+        .map_err(|_| anyhow::anyhow!("no connection within {REDIS_CONNECT_TIMEOUT:?}"))?
+}
+
+/// Runs the app with sessions kept in the store `new_store` makes (once per worker).
+async fn serve<S>(
+    new_store: impl Fn() -> S + Clone + Send + 'static,
+    address: &str,
+    state: AppState,
+) -> io::Result<()>
+where
+    S: SessionStore + 'static,
+{
+    // A fresh key per run: sessions end when the demo restarts.
+    let key = Key::generate();
+    let server = HttpServer::new(move || {
+        let loader_accounts = Arc::clone(&state.accounts);
+        App::new()
+            .app_data(
+                LoginManager::new()
+                    .login_view(url_for("login_page"))
+                    .login_message_category("warning"),
+            )
+            .app_data(UserLoader::new(move |id: String| {
+                let user = loader_accounts.user(&id);
+                async move { user }
+            }))
+            .app_data(web::Data::from(Arc::clone(&state.accounts)))
+            .app_data(state.pages.clone())
+            // The last `.wrap()` runs first: sessions, then identities on top of them.
+            .wrap(IdentityMiddleware::default())
+            .wrap(
+                SessionMiddleware::builder(new_store(), key.clone())
+                    .cookie_secure(false)
+                    .build(),
+            )
+            .wrap(Logger::default())
+            .service(index)
+            .service(login_page)
+            .service(login)
+            .service(profile)
+            .service(admin)
+            .service(logout)
+            .service(api_status)
+            .service(api_users)
+            .service(api_ping)
+    })
+    .bind(address)?;
+    log::info!("demo listening on http://{address}/");
+    server.run().await
+}
+
+/// The URL without its password, fit for a log.
+fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user_info, host)) if user_info.contains(':') => {
+            let user = user_info.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
