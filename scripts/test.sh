@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the workspace on the cookie session store, then the integration suite again
 # on Redis (actix-session's Redis store, against a redis-server of its own on a free loopback
-# port, stopped on exit), then the Redis fault tests, which start and stop servers of their own.
+# port, stopped on exit), then the Redis fault tests, which start and stop servers of their own,
+# then the demo end to end in headless Chromium (e2e/run.sh; screenshot in target/e2e/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,3 +52,6 @@ echo "the Redis suite left $keys sessions in Redis"
 
 echo "== Redis faults: down, restarted, corrupted values"
 cargo test --test redis_store -- --include-ignored
+
+echo "== the demo end to end, in headless Chromium (installs chromium when missing)"
+bash e2e/run.sh
