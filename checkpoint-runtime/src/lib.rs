@@ -257,7 +257,7 @@ pub use login_manager::{
 };
 pub use login_required::LoginRequired;
 pub use login_state::{login_user, logout_user, FRESH_AT_KEY};
-pub use middleware::{CheckpointMiddleware, LoginRequiredMiddleware};
+pub use middleware::{CheckpointMiddleware, Enforce, LoginRequiredMiddleware};
 pub use predicate_check::PredicateCheck;
 pub use redirect::{url_for, RedirectTarget};
 pub use safe_redirect::is_safe_redirect;

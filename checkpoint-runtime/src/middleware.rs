@@ -10,8 +10,8 @@ use std::{
 
 use actix_web::{
     body::EitherBody,
-    dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
-    Error,
+    dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform},
+    Error, HttpRequest, HttpResponse,
 };
 
 use crate::{
@@ -49,58 +49,12 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = CheckpointMiddleware<S, C>;
+    type Transform = CheckpointMiddleware<S, Self>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CheckpointMiddleware {
-            service: Rc::new(service),
-            checkpoint: Rc::new(self.clone()),
-            probe: Rc::new(SessionProbe::new()),
-        }))
-    }
-}
-
-/// The service [`Checkpoint`] wraps around a scope or app.
-pub struct CheckpointMiddleware<S, C> {
-    service: Rc<S>,
-    checkpoint: Rc<Checkpoint<C>>,
-    probe: Rc<SessionProbe>,
-}
-
-impl<S, B, C> Service<ServiceRequest> for CheckpointMiddleware<S, C>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-    C: Check + 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
-        let checkpoint = Rc::clone(&self.checkpoint);
-        let probe = Rc::clone(&self.probe);
-        Box::pin(async move {
-            let (request, mut payload) = req.into_parts();
-            match checkpoint
-                .enforce_with(&request, &mut payload, &probe)
-                .await
-            {
-                ControlFlow::Break(response) => {
-                    Ok(ServiceResponse::new(request, response).map_into_right_body())
-                }
-                ControlFlow::Continue(()) => {
-                    let req = ServiceRequest::from_parts(request, payload);
-                    let response = service.call(req).await?;
-                    Ok(response.map_into_left_body())
-                }
-            }
-        })
+        ready(Ok(CheckpointMiddleware::new(service, self.clone())))
     }
 }
 
@@ -133,30 +87,75 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Transform = LoginRequiredMiddleware<S>;
+    type Transform = CheckpointMiddleware<S, Self>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(LoginRequiredMiddleware {
-            service: Rc::new(service),
-            check: *self,
-            probe: Rc::new(SessionProbe::new()),
-        }))
+        ready(Ok(CheckpointMiddleware::new(service, *self)))
     }
 }
 
-/// The service [`LoginRequired`] wraps around a scope or app.
-pub struct LoginRequiredMiddleware<S> {
+/// What decides a request before its handler: a [`Checkpoint`] or a [`LoginRequired`]. The
+/// middleware runs either the same way.
+pub trait Enforce {
+    /// Decides `req`: `Continue` lets it through (with `payload` unread or put back), `Break`
+    /// answers it. `probe` remembers whether `SessionMiddleware` was seen.
+    fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> impl Future<Output = ControlFlow<HttpResponse>>;
+}
+
+impl<C: Check> Enforce for Checkpoint<C> {
+    fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> impl Future<Output = ControlFlow<HttpResponse>> {
+        Checkpoint::enforce_with(self, req, payload, probe)
+    }
+}
+
+impl Enforce for LoginRequired {
+    fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> impl Future<Output = ControlFlow<HttpResponse>> {
+        LoginRequired::enforce_with(self, req, payload, probe)
+    }
+}
+
+/// The service a [`Checkpoint`] or [`LoginRequired`] wraps around a scope or app.
+pub struct CheckpointMiddleware<S, G> {
     service: Rc<S>,
-    check: LoginRequired,
+    guard: Rc<G>,
     probe: Rc<SessionProbe>,
 }
 
-impl<S, B> Service<ServiceRequest> for LoginRequiredMiddleware<S>
+/// The service [`LoginRequired`] wraps around a scope or app.
+pub type LoginRequiredMiddleware<S> = CheckpointMiddleware<S, LoginRequired>;
+
+impl<S, G> CheckpointMiddleware<S, G> {
+    fn new(service: S, guard: G) -> Self {
+        Self {
+            service: Rc::new(service),
+            guard: Rc::new(guard),
+            probe: Rc::new(SessionProbe::new()),
+        }
+    }
+}
+
+impl<S, B, G> Service<ServiceRequest> for CheckpointMiddleware<S, G>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
+    G: Enforce + 'static,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
@@ -166,11 +165,11 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let check = self.check;
+        let guard = Rc::clone(&self.guard);
         let probe = Rc::clone(&self.probe);
         Box::pin(async move {
             let (request, mut payload) = req.into_parts();
-            match check.enforce_with(&request, &mut payload, &probe).await {
+            match guard.enforce_with(&request, &mut payload, &probe).await {
                 ControlFlow::Break(response) => {
                     Ok(ServiceResponse::new(request, response).map_into_right_body())
                 }
