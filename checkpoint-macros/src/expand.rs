@@ -9,19 +9,25 @@ use crate::model::{
     TargetSpec,
 };
 
-/// The wrapper: the handler's name, visibility and `attrs`, taking only the request and the
-/// unread payload; it enforces `stack` in order, then extracts the handler's own arguments and
-/// calls it, kept intact as an inner function.
+/// The wrapper: a function with the handler's name, visibility and `attrs`, taking only the
+/// request (and the unread payload, when something may read it), that enforces `stack` top to bottom and then calls the
+/// handler, kept intact as an inner function.
+///
+/// Two shapes. When every checkpoint is a session checkpoint (they never wait) and the handler
+/// takes no arguments, the wrapper is a plain `fn`: it runs the checkpoints when called and
+/// returns a `Guarded` future, the refusal or the handler's own future, so the request costs no
+/// future beyond the handler's. Otherwise it is an `async fn` that awaits the checkpoints that
+/// may wait, then extracts the handler's arguments and calls it.
 pub(crate) fn wrapper(
     handler: ItemFn,
     attrs: Vec<Attribute>,
     stack: &[CheckpointSpec],
+    stacked_paths: &[&Path],
 ) -> TokenStream {
     let ItemFn {
         vis, sig, block, ..
     } = handler;
-    let rt = quote!(::checkpoint_runtime);
-    let private = quote!(#rt::__private);
+    let private = quote!(::checkpoint_runtime::__private);
 
     let mut inner_sig = sig.clone();
     inner_sig.ident = format_ident!("__checkpoint_handler", span = sig.ident.span());
@@ -48,63 +54,147 @@ pub(crate) fn wrapper(
         syn::ReturnType::Default => quote!(()),
         syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
+    let immediate = inner_sig.inputs.is_empty() && stack.iter().all(is_session_checkpoint);
     let mut outer_sig = sig;
-    outer_sig.inputs = syn::parse_quote!(
-        __checkpoint_request: #private::HttpRequest,
-        __checkpoint_payload: #private::Payload
-    );
-    outer_sig.output = syn::parse_quote!(-> #private::Either<#private::HttpResponse, #output>);
+    let refuse = if immediate {
+        // Neither the checks nor the handler read the body: the request is all it takes.
+        outer_sig.inputs = syn::parse_quote!(__checkpoint_request: #private::HttpRequest);
+        outer_sig.asyncness = None;
+        outer_sig.output = syn::parse_quote!(
+            -> #private::Guarded<impl ::core::future::Future<Output = #output>>
+        );
+        quote!(#private::Guarded::refused)
+    } else {
+        outer_sig.inputs = syn::parse_quote!(
+            __checkpoint_request: #private::HttpRequest,
+            __checkpoint_payload: #private::Payload
+        );
+        outer_sig.output = syn::parse_quote!(-> #private::Either<#private::HttpResponse, #output>);
+        quote!(#private::Either::Left)
+    };
 
-    let checks = stack.iter().enumerate().map(|(index, spec)| {
-        let enforce = match spec {
-            CheckpointSpec::Named(path) => named_checkpoint(path),
-            CheckpointSpec::Inline(inline) => {
-                inline_checkpoint(index, &inline.check, &inline.action)
-            }
-            CheckpointSpec::Login { fresh } => {
-                let check = if *fresh {
-                    quote!(#rt::LoginRequired::FRESH)
-                } else {
-                    quote!(#rt::LoginRequired::LOGGED_IN)
-                };
-                quote! {
-                    #private::enforce_login(&#check, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
-                }
-            }
-        };
+    let checks = enforcements(stack).into_iter().map(|enforce| {
         quote! {
             if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
-                return #private::Either::Left(__checkpoint_response);
+                return #refuse(__checkpoint_response);
             }
         }
     });
 
-    // Spanned on the handler's name, so that an argument that is not an extractor is reported
-    // there rather than on the whole attribute; the wrapper's own locals keep its hygiene.
-    let mut arguments = Group::new(
-        Delimiter::Parenthesis,
-        quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
-    );
-    arguments.set_span(inner_name.span());
-    let call_handler =
-        quote_spanned!(inner_name.span()=> ::checkpoint_runtime::__private::call_handler);
-    let dot_await = quote_spanned!(inner_name.span()=> .await);
-    let call = if inner_sig.inputs.is_empty() {
-        // Nothing to extract: call the handler directly rather than instantiating the generic
-        // extraction path for every handler (cheaper to compile and to run).
-        quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
+    let call = if immediate {
+        quote!(#private::Guarded::running(#inner_name #turbofish()))
     } else {
-        quote!(#call_handler #arguments #dot_await)
+        // Spanned on the handler's name, so that an argument that is not an extractor is
+        // reported there rather than on the whole attribute; the wrapper's own locals keep its
+        // hygiene.
+        let dot_await = quote_spanned!(inner_name.span()=> .await);
+        if inner_sig.inputs.is_empty() {
+            // Nothing to extract: the handler is called directly rather than through the
+            // generic extraction path (cheaper to compile and to run).
+            quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
+        } else {
+            let mut arguments = Group::new(
+                Delimiter::Parenthesis,
+                quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
+            );
+            arguments.set_span(inner_name.span());
+            let call_handler =
+                quote_spanned!(inner_name.span()=> ::checkpoint_runtime::__private::call_handler);
+            quote!(#call_handler #arguments #dot_await)
+        }
     };
+    let payload = (!immediate)
+        .then(|| quote!(let mut __checkpoint_payload = __checkpoint_payload.into_inner();));
+
+    // The attributes below the topmost were taken in here, never expanded: naming them marks
+    // their imports as used (no `unused import` warning for a `use ...::include_csrf`).
+    let stacked_uses = stacked_paths
+        .iter()
+        .map(|path| quote!(#[allow(unused_imports)] use #path as _;));
     quote! {
         #(#attrs)*
         #vis #outer_sig {
+            #(#stacked_uses)*
             #inner_sig #block
             static __CHECKPOINT_SESSION_PROBE: #private::SessionProbe = #private::SessionProbe::new();
-            let mut __checkpoint_payload = __checkpoint_payload.into_inner();
+            #payload
             #(#checks)*
             #call
         }
+    }
+}
+
+/// Whether `spec` is an inline `session_key = ..., values = ...` checkpoint, which never waits.
+fn is_session_checkpoint(spec: &CheckpointSpec) -> bool {
+    matches!(
+        spec,
+        CheckpointSpec::Inline(inline) if matches!(inline.check, CheckSpec::Session(_))
+    )
+}
+
+/// The enforcements of `stack`, in order: expressions of type `ControlFlow<HttpResponse>`. A run
+/// of consecutive session checkpoints is one call (no future, one read of the session); any
+/// other checkpoint is one awaited call.
+fn enforcements(stack: &[CheckpointSpec]) -> Vec<TokenStream> {
+    let mut enforcements = Vec::new();
+    let mut run: Vec<(usize, &SessionSpec, &ActionSpec)> = Vec::new();
+    let end_run = |run: &mut Vec<(usize, &SessionSpec, &ActionSpec)>,
+                   out: &mut Vec<TokenStream>| {
+        if !run.is_empty() {
+            out.push(session_run(run));
+            run.clear();
+        }
+    };
+    for (index, spec) in stack.iter().enumerate() {
+        match spec {
+            CheckpointSpec::Inline(inline) => match &inline.check {
+                CheckSpec::Session(session) => run.push((index, session, &inline.action)),
+                check => {
+                    end_run(&mut run, &mut enforcements);
+                    enforcements.push(inline_checkpoint(index, check, &inline.action));
+                }
+            },
+            CheckpointSpec::Named(path) => {
+                end_run(&mut run, &mut enforcements);
+                enforcements.push(named_checkpoint(path));
+            }
+            CheckpointSpec::Login { fresh } => {
+                end_run(&mut run, &mut enforcements);
+                enforcements.push(login_enforcement(*fresh));
+            }
+        }
+    }
+    end_run(&mut run, &mut enforcements);
+    enforcements
+}
+
+/// The enforcement of consecutive session checkpoints (index in the stack, check, action): one
+/// call, reading the session once.
+fn session_run(run: &[(usize, &SessionSpec, &ActionSpec)]) -> TokenStream {
+    let rt = quote!(::checkpoint_runtime);
+    let names: Vec<_> = run
+        .iter()
+        .map(|(index, ..)| format_ident!("__CHECKPOINT_{}", index))
+        .collect();
+    let values = run
+        .iter()
+        .map(|(_, session, action)| session_checkpoint(session, action));
+    quote! {{
+        #(const #names: #rt::SessionCheckpoint = #values;)*
+        #rt::__private::enforce_sessions(&[#(&#names),*], &__checkpoint_request, &__CHECKPOINT_SESSION_PROBE)
+    }}
+}
+
+/// The enforcement of `#[login_required]` (or, when `fresh`, `#[fresh_login_required]`).
+fn login_enforcement(fresh: bool) -> TokenStream {
+    let rt = quote!(::checkpoint_runtime);
+    let check = if fresh {
+        quote!(#rt::LoginRequired::FRESH)
+    } else {
+        quote!(#rt::LoginRequired::LOGGED_IN)
+    };
+    quote! {
+        #rt::__private::enforce_login(&#check, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
     }
 }
 
@@ -181,13 +271,7 @@ fn inline_checkpoint(index: usize, check: &CheckSpec, action: &ActionSpec) -> To
     let private = quote!(#rt::__private);
     let name = format_ident!("__CHECKPOINT_{}", index);
     match check {
-        CheckSpec::Session(session) => {
-            let value = session_checkpoint(session, action);
-            quote! {{
-                const #name: #rt::SessionCheckpoint = #value;
-                #private::enforce(&#name, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
-            }}
-        }
+        CheckSpec::Session(session) => session_run(&[(index, session, action)]),
         CheckSpec::Csrf {
             session_key,
             form_key,

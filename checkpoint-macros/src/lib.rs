@@ -103,7 +103,8 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
         return with_compile_error(handler.into_token_stream(), error);
     }
     let attrs = std::mem::take(&mut handler.attrs);
-    expand::wrapper(handler, attrs, &stack).into()
+    let stacked_paths: Vec<&syn::Path> = stacked.iter().map(Attribute::path).collect();
+    expand::wrapper(handler, attrs, &stack, &stacked_paths).into()
 }
 
 /// One of our attributes below the topmost: its arguments are in parentheses, or absent.

@@ -148,16 +148,8 @@ impl<C: Check> Checkpoint<C> {
         payload: &mut Payload,
         probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
-        self.decide(req, payload, probe)
-            .await
-            .unwrap_or_else(|error| {
-                log::error!(
-                    "checkpoint could not decide {} {}: {error}",
-                    req.method(),
-                    req.path()
-                );
-                ControlFlow::Break(HttpResponse::from_error(error))
-            })
+        let decision = self.decide(req, payload, probe).await;
+        settle(decision, req)
     }
 
     async fn decide(
@@ -169,19 +161,53 @@ impl<C: Check> Checkpoint<C> {
         if self.check.reads_session() {
             probe.verify(req)?;
         }
-        match self.check.check(req, payload).await? {
-            Outcome::Pass => self.action.on_pass(req, probe),
-            Outcome::Fail => {
-                log::debug!("checkpoint failed for {} {}", req.method(), req.path());
-                self.action.on_fail(req, probe)
-            }
-        }
+        let outcome = self.check.check(req, payload).await?;
+        self.action.apply(outcome, req, probe)
     }
 }
 
-type Decision = Result<ControlFlow<HttpResponse>, CheckpointError>;
+/// The response that ends the request when a checkpoint could not decide or answer: the error's
+/// own (a `500`), logged.
+#[cold]
+#[inline(never)]
+fn fail_closed(error: CheckpointError, req: &HttpRequest) -> ControlFlow<HttpResponse> {
+    log::error!(
+        "checkpoint could not decide {} {}: {error}",
+        req.method(),
+        req.path()
+    );
+    ControlFlow::Break(HttpResponse::from_error(error))
+}
+
+/// `decision`, or the logged `500` of its error.
+#[inline]
+pub(crate) fn settle(decision: Decision, req: &HttpRequest) -> ControlFlow<HttpResponse> {
+    match decision {
+        Ok(flow) => flow,
+        Err(error) => fail_closed(error, req),
+    }
+}
+
+pub(crate) type Decision = Result<ControlFlow<HttpResponse>, CheckpointError>;
 
 impl Action {
+    /// What the action makes of `outcome`.
+    #[inline]
+    pub(crate) fn apply(
+        &self,
+        outcome: Outcome,
+        req: &HttpRequest,
+        probe: &SessionProbe,
+    ) -> Decision {
+        match outcome {
+            Outcome::Pass => self.on_pass(req, probe),
+            Outcome::Fail => {
+                log::debug!("checkpoint failed for {} {}", req.method(), req.path());
+                self.on_fail(req, probe)
+            }
+        }
+    }
+
     #[inline]
     fn on_pass(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
         match self.pass_url {

@@ -176,20 +176,42 @@
 //! # What it expands to
 //!
 //! One wrapper per handler, whatever the number of stacked attributes. The wrapper keeps the
-//! handler's name, visibility and other attributes, takes only the request and the unread
-//! payload, runs each checkpoint in order, and only then extracts the handler's own arguments:
+//! handler's name, visibility and other attributes and runs the checkpoints in order before any
+//! of the handler's extractors. A handler without arguments guarded only by session checkpoints
+//! (the common case) gets a plain `fn` taking the request: session checks never wait, so they
+//! run when actix-web calls it, reading the session once for the whole stack, and the only
+//! future is the handler's own:
 //!
 //! ```ignore
-//! async fn admin_page(req: HttpRequest, payload: web::Payload)
-//!     -> Either<HttpResponse, impl Responder>
-//! {
+//! fn admin_page(req: HttpRequest) -> Guarded<impl Future<Output = impl Responder>> {
 //!     async fn __checkpoint_handler() -> impl Responder { "the admin page" }
 //!     const __CHECKPOINT_0: SessionCheckpoint = SessionCheckpoint::new("logged_in", ...)
 //!         .action(Action::new().fail_url(url_for("login_page")).message("Login required"));
-//!     if let ControlFlow::Break(response) = __CHECKPOINT_0.enforce(&req).await {
+//!     const __CHECKPOINT_1: SessionCheckpoint = SessionCheckpoint::new("user_type", ...)
+//!         .action(Action::new().fail_url(RedirectTarget::Path("/")).message("Admins only"));
+//!     if let ControlFlow::Break(response) =
+//!         enforce_sessions(&[&__CHECKPOINT_0, &__CHECKPOINT_1], &req, &PROBE)
+//!     {
+//!         return Guarded::refused(response); // answers Either::Left(response)
+//!     }
+//!     Guarded::running(__checkpoint_handler()) // answers Either::Right(its output)
+//! }
+//! ```
+//!
+//! Otherwise (a checkpoint that may wait, or a handler with extractors) the wrapper is an
+//! `async fn` taking the request and the unread payload; it awaits each checkpoint, then
+//! extracts the handler's arguments and calls it:
+//!
+//! ```ignore
+//! async fn change_password(req: HttpRequest, payload: web::Payload)
+//!     -> Either<HttpResponse, impl Responder>
+//! {
+//!     async fn __checkpoint_handler(form: web::Form<Change>) -> impl Responder { ... }
+//!     let mut payload = payload.into_inner();
+//!     // ... session checkpoints as above, then:
+//!     if let ControlFlow::Break(response) = enforce(&__CHECKPOINT_1, &req, &mut payload, &PROBE).await {
 //!         return Either::Left(response);
 //!     }
-//!     // ... the next checkpoint ...
 //!     call_handler(__checkpoint_handler, req, payload).await
 //! }
 //! ```
@@ -266,7 +288,7 @@ pub use session_check::{SessionCheck, SessionCheckpoint};
 /// What the `#[checkpoint]` expansion uses. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::handler_call::call_handler;
+    pub use crate::handler_call::{call_handler, Guarded};
 
     pub use crate::session_presence::SessionProbe;
 
@@ -288,6 +310,8 @@ pub mod __private {
     ) -> ControlFlow<HttpResponse> {
         checkpoint.enforce_with(req, payload, probe).await
     }
+
+    pub use crate::session_check::enforce_sessions;
 
     /// Enforces `#[login_required]` or `#[fresh_login_required]`.
     pub async fn enforce_login(

@@ -1,12 +1,15 @@
 //! Flask-Imp's `SessionCheckpoint`: a session key must hold one of the allowed values.
 
-use actix_session::SessionExt;
-use actix_web::{dev::Payload, HttpRequest};
+use std::ops::ControlFlow;
+
+use actix_session::{Session, SessionExt};
+use actix_web::{dev::Payload, HttpRequest, HttpResponse};
 
 use crate::{
     allowed_value::{AllowedValue, AllowedValues, Match},
-    checkpoint::{Check, Checkpoint, Outcome},
+    checkpoint::{settle, Check, Checkpoint, Outcome},
     error::CheckpointError,
+    session_presence::SessionProbe,
 };
 
 /// Passes when the session value under `session_key` is one of the allowed values, or is a list
@@ -54,23 +57,47 @@ impl SessionCheckpoint {
     }
 }
 
+/// Enforces `checkpoints` in order, as their `enforce` would one after the other, without a
+/// future (a session check never waits) and reading the session once: what the `#[checkpoint]`
+/// wrapper calls for a run of session checkpoints. Out of line, one copy for every handler.
+#[doc(hidden)]
+#[inline(never)]
+pub fn enforce_sessions(
+    checkpoints: &[&SessionCheckpoint],
+    req: &HttpRequest,
+    probe: &SessionProbe,
+) -> ControlFlow<HttpResponse> {
+    if let Err(error) = probe.verify(req) {
+        return settle(Err(error), req);
+    }
+    let session = req.get_session();
+    for checkpoint in checkpoints {
+        let outcome = checkpoint.check().verdict_in(&session);
+        match checkpoint.current_action().apply(outcome, req, probe) {
+            Ok(ControlFlow::Continue(())) => {}
+            decision => return settle(decision, req),
+        }
+    }
+    ControlFlow::Continue(())
+}
+
 impl Check for SessionCheck {
     fn reads_session(&self) -> bool {
         true
     }
 
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
-        Ok(self.verdict(req))
+        Ok(self.verdict_in(&req.get_session()))
     }
 }
 
 impl SessionCheck {
-    /// The verdict on `req`'s session. Out of line, so that every checkpoint of an app shares
+    /// The verdict on `session`. Out of line, so that every checkpoint of an app shares
     /// one copy rather than each handler's future inlining its own: less code to keep in the
     /// instruction cache on the way through a request.
     #[inline(never)]
-    fn verdict(&self, req: &HttpRequest) -> Outcome {
-        let session = req.get_session();
+    fn verdict_in(&self, session: &Session) -> Outcome {
+        // Borrowed only here: the action may write to the session (a flash message) next.
         let entries = session.entries();
         // A session holds a handful of keys: comparing them costs less than hashing the key
         // (SipHash) to look it up.

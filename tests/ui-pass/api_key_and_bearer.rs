@@ -1,5 +1,7 @@
 // API-key and bearer checkpoints: the key from a header (named or default) or the query string,
 // given as a `const`, a literal, or a call evaluated on each request.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{get, web, App, HttpResponse, Responder};
 use checkpoint_runtime::checkpoint;
 

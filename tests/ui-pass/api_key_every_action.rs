@@ -1,4 +1,6 @@
 // Every action option on an API-key checkpoint, as on a session one.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use checkpoint_runtime::checkpoint;
 

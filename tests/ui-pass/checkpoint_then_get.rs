@@ -1,4 +1,6 @@
 // `#[checkpoint]` above `#[get]`: the checkpoint keeps the route attribute on its wrapper.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{get, App, Responder};
 use checkpoint_runtime::checkpoint;
 

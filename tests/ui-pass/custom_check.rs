@@ -1,4 +1,6 @@
 // `check = path` names an async fn of extractors returning bool.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_session::Session;
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use checkpoint_runtime::checkpoint;

@@ -1,4 +1,6 @@
 // Handlers taking extractors: they run only once every checkpoint has passed.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_session::Session;
 use actix_web::{post, web, App, HttpRequest, HttpResponse};
 use checkpoint_runtime::{checkpoint, FlashMessages};

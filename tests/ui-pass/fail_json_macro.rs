@@ -1,4 +1,6 @@
 // `fail_json!` builds a checked `FailJson` constant for a hand-written `Action`.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{web, App, HttpResponse};
 use checkpoint_runtime::{checkpoint, fail_json, Action, AllowedValue, FailJson, SessionCheckpoint};
 

@@ -1,4 +1,6 @@
 // `#[get]` above `#[checkpoint]`: the route macro wraps the guarded handler.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{get, App, Responder};
 use checkpoint_runtime::checkpoint;
 

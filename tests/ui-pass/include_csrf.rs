@@ -1,5 +1,7 @@
 // `#[include_csrf]`: bare, with options, stacked above and below `#[checkpoint]`, next to a
 // route attribute in either order.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{get, post, web, App, HttpResponse, Responder};
 use checkpoint_runtime::{checkpoint, include_csrf};
 

@@ -1,6 +1,8 @@
 // `#[login_required]` and `#[fresh_login_required]`: bare, with empty parentheses, by full path,
 // stacked with `#[checkpoint]` and `#[include_csrf]` in any order, next to a route attribute in
 // either order, with extractors including `CurrentUser`.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{get, post, web, App, HttpResponse, Responder};
 use checkpoint_runtime::{
     checkpoint, fresh_login_required, include_csrf, login_required, CurrentUser, LoginManager,

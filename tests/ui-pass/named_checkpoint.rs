@@ -1,4 +1,6 @@
 // A checkpoint declared once as a `const` and named by the attribute.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{web, App, HttpResponse};
 use checkpoint_runtime::{checkpoint, url_for, Action, AllowedValue, SessionCheckpoint};
 

@@ -1,4 +1,6 @@
 // A handler returning `Result<HttpResponse, actix_web::Error>`, with `?` inside.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{error::ErrorBadRequest, web, App, HttpResponse};
 use checkpoint_runtime::checkpoint;
 

@@ -1,4 +1,6 @@
 // A guarded handler registered with `web::get().to(handler)`, and every inline option.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{web, App, HttpRequest, HttpResponse};
 use checkpoint_runtime::checkpoint;
 

@@ -1,5 +1,7 @@
 // Handlers written by a `macro_rules!` macro, with the checkpoint's tokens passed in: the
 // expansion's own locals must not depend on the hygiene of the user's tokens.
+// The expansion must not warn: users build with `deny(warnings)`.
+#![deny(warnings)]
 use actix_web::{web, App, HttpResponse};
 use checkpoint_runtime::{checkpoint, include_csrf, AllowedValue, SessionCheckpoint};
 
