@@ -1,43 +1,37 @@
 #!/usr/bin/env bash
-# Wall-clock ratios of the full-stack benchmark: runs `cargo bench --bench full_stack` RUNS
-# times; in each run, divides every variant's median by the no-check and hand-written medians
-# of its group (taken in that same run), then prints the median of those ratios over the runs.
+# Wall-clock ratios of the full-stack benchmark, paired: the bench binary's CHECKPOINT_PAIRED
+# mode sends a batch of requests to every variant of a group in turn (in an order that rotates
+# each round) and divides each variant's time by the no-check and hand-written times of the same
+# round, so the machine's drift cancels. This runs that mode RUNS times (separate processes) and
+# prints the median, over the runs, of each run's median ratio.
 #
-#   bench/ratios.sh [RUNS]
+#   bench/ratios.sh [RUNS] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
+rounds="${2:-1000}"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-cargo bench --bench full_stack --no-run --quiet
-for run in $(seq 1 "$runs"); do
-    # A row, once the tree is drawn in spaces: "c_checkpoint 1.8 µs 45 µs 1.95 µs 2 µs 3000 12000"
-    # (fastest, slowest, median, mean); a group is a name alone.
-    cargo bench --quiet --bench full_stack 2>/dev/null |
-        sed -e 's/│/ /g' -e 's/├/ /g' -e 's/╰/ /g' -e 's/─/ /g' |
-        awk -v run="$run" '
-            function ns(value, unit) { return unit == "ns" ? value : unit == "µs" ? value * 1e3 : value * 1e6 }
-            NF == 1 { group = $1; next }
-            NF >= 10 && $2 ~ /^[0-9.]+$/ { print run, group, $1, ns($6, $7) }' >>"$out"
+binary=$(cargo bench --bench full_stack --no-run --message-format=json 2>/dev/null |
+    jq -r 'select(.reason == "compiler-artifact" and .target.name == "full_stack"
+                  and (.target.kind | index("bench"))) | .executable')
+for _ in $(seq 1 "$runs"); do
+    # Rows: "group::variant ns /no_check /hand".
+    CHECKPOINT_PAIRED="$rounds" "$binary" | awk 'NF == 4 && $2 ~ /^[0-9.]+$/' >>"$out"
 done
 
-echo "median of $runs runs; per-run ratios of divan medians (ns)"
-printf '%-32s %10s %10s %10s\n' variant median_ns /no_check /hand
-awk '{ key = $2 "::" $3; t[$1, key] = $4; keys[key] = 1; group[key] = $2 }
+echo "paired wall clock: median of $runs runs, each the median of $rounds rounds of per-round ratios"
+printf '%-32s %10s %10s %10s\n' variant ns/request /no_check /hand
+awk '{ n[$1]++; ns[$1, n[$1]] = $2; r1[$1, n[$1]] = $3; r2[$1, n[$1]] = $4; order[$1] = NR }
     END {
-        for (key in keys) {
-            split(key, parts, "::")
-            n = 0
-            for (run = 1; run <= '"$runs"'; run++) {
-                base = t[run, parts[1] "::a_no_check"]; hand = t[run, parts[1] "::b_hand_written"]
-                if (base == "" || t[run, key] == "") continue
-                n++; times[n] = t[run, key]; r1[n] = t[run, key] / base; r2[n] = t[run, key] / hand
-            }
-            printf "%s %s %s %s\n", key, median(times, n), median(r1, n), median(r2, n)
+        for (key in n) {
+            printf "%d %s %s %s %s\n", order[key], key, median(ns, key, n[key]),
+                median(r1, key, n[key]), median(r2, key, n[key])
         }
     }
-    function median(a, n,   i, j, tmp) {
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { tmp = a[j]; a[j] = a[j - 1]; a[j - 1] = tmp }
-        return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }' "$out" | sort | awk '{ printf "%-32s %10.0f %10.4f %10.4f\n", $1, $2, $3, $4 }'
+    function median(a, key, count,   i, j, v, tmp) {
+        for (i = 1; i <= count; i++) v[i] = a[key, i]
+        for (i = 2; i <= count; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { tmp = v[j]; v[j] = v[j - 1]; v[j - 1] = tmp }
+        return (count % 2) ? v[(count + 1) / 2] : (v[count / 2] + v[count / 2 + 1]) / 2
+    }' "$out" | sort -n | awk '{ printf "%-32s %10.0f %10.4f %10.4f\n", $2, $3, $4, $5 }'

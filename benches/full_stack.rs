@@ -22,9 +22,65 @@ use actix_web_grants::{protect, GrantsMiddleware};
 use checkpoint_runtime::checkpoint;
 
 fn main() {
+    if let Ok(rounds) = std::env::var("CHECKPOINT_PAIRED") {
+        let rounds = rounds.parse().expect("CHECKPOINT_PAIRED=ROUNDS");
+        return paired_ratios(rounds);
+    }
     match std::env::var("CHECKPOINT_CALLGRIND") {
         Ok(group) => count_group(&group),
         Err(_) => divan::main(),
+    }
+}
+
+/// The paired wall-clock mode (`CHECKPOINT_PAIRED=ROUNDS`): in each round, every variant of a
+/// group serves a batch of 100 requests, in an order that rotates from round to round, and each
+/// variant's time is divided by the no-check and hand-written times of the same round. Printed:
+/// the median ratios over the rounds. Pairing within a round cancels the machine's drift, which
+/// shifts separate divan runs by several percent.
+fn paired_ratios(rounds: usize) {
+    const BATCH: usize = 100;
+    println!("paired wall clock: median over {rounds} rounds of per-round ratios ({BATCH} requests per variant per round)");
+    println!(
+        "{:<32} {:>10} {:>10} {:>10}",
+        "variant", "ns/req", "/no_check", "/hand"
+    );
+    for (group, variants) in GROUPS {
+        let system = System::new();
+        let cookie = session_cookie(&system);
+        let runners: Vec<Runner> = variants
+            .iter()
+            .map(|(_, build)| build(&system, &cookie))
+            .collect();
+        let mut times = vec![Vec::with_capacity(rounds); runners.len()];
+        for round in 0..rounds {
+            for offset in 0..runners.len() {
+                let variant = (round + offset) % runners.len();
+                let requests = (0..BATCH).map(|_| request(&cookie)).collect();
+                let start = std::time::Instant::now();
+                runners[variant](&system, requests);
+                times[variant].push(start.elapsed().as_nanos() as f64 / BATCH as f64);
+            }
+        }
+        let median = |mut values: Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            values[values.len() / 2]
+        };
+        for (variant, (name, _)) in variants.iter().enumerate() {
+            let ratio = |base: usize| {
+                median(
+                    (0..rounds)
+                        .map(|round| times[variant][round] / times[base][round])
+                        .collect(),
+                )
+            };
+            println!(
+                "{:<32} {:>10.0} {:>10.4} {:>10.4}",
+                format!("{group}::{name}"),
+                median(times[variant].clone()),
+                ratio(0),
+                ratio(1)
+            );
+        }
     }
 }
 

@@ -184,6 +184,7 @@
 //!
 //! ```ignore
 //! fn admin_page(req: HttpRequest) -> Guarded<impl Future<Output = impl Responder>> {
+//!     // Guarded<F> is a future of `Either<HttpResponse, F::Output>`.
 //!     async fn __checkpoint_handler() -> impl Responder { "the admin page" }
 //!     const __CHECKPOINT_0: SessionCheckpoint = SessionCheckpoint::new("logged_in", ...)
 //!         .action(Action::new().fail_url(url_for("login_page")).message("Login required"));
@@ -192,9 +193,9 @@
 //!     if let ControlFlow::Break(response) =
 //!         enforce_sessions(&[&__CHECKPOINT_0, &__CHECKPOINT_1], &req, &PROBE)
 //!     {
-//!         return Guarded::refused(response); // answers Either::Left(response)
+//!         return Guarded::refused(response);
 //!     }
-//!     Guarded::running(__checkpoint_handler()) // answers Either::Right(its output)
+//!     Guarded::running(__checkpoint_handler())
 //! }
 //! ```
 //!
