@@ -78,6 +78,44 @@ async fn login() -> impl Responder {
     "login"
 }
 
+/// What `greeting` says, chosen by a type parameter.
+trait Greeting {
+    const TEXT: &'static str;
+}
+
+struct English;
+
+impl Greeting for English {
+    const TEXT: &'static str = "hello";
+}
+
+/// A generic handler without arguments, guarded only by session checkpoints: the plain-`fn`
+/// wrapper, instantiated per type.
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn greeting<G: Greeting>() -> &'static str {
+    G::TEXT
+}
+
+async fn second_key_holds(session: actix_session::Session) -> bool {
+    session.get::<bool>("b").ok().flatten() == Some(true)
+}
+
+/// Session checkpoints split by one that waits (`check`): the first runs before it, the others
+/// after it, in order, each with its own failure.
+#[get("/split")]
+#[checkpoint(session_key = "a", values = true, fail_status = 401)]
+#[checkpoint(check = second_key_holds, fail_status = 402)]
+#[checkpoint(session_key = "c", values = true, fail_status = 404)]
+#[checkpoint(
+    session_key = "d",
+    values = true,
+    fail_url = "/login",
+    message = "d is missing"
+)]
+async fn split() -> impl Responder {
+    "split"
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(route_first)
         .service(checkpoint_first)
@@ -85,7 +123,9 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/returns-response", web::post().to(returns_response))
         .service(named)
         .service(inline)
-        .service(login);
+        .service(login)
+        .route("/greeting", web::get().to(greeting::<English>))
+        .service(split);
 }
 
 #[actix_web::test]
@@ -159,4 +199,41 @@ async fn the_named_form_behaves_exactly_as_the_inline_form() {
 async fn the_handler_keeps_its_name_and_visibility() {
     // `by_hand` is `pub(crate)` and still named `by_hand`: this compiles only if so.
     let _handler: fn(HttpRequest, web::Payload) -> _ = by_hand;
+}
+
+#[actix_web::test]
+async fn a_generic_handler_is_guarded_per_instantiation() {
+    let mut browser = browser!(routes);
+    assert_eq!(browser.get("/greeting").await.status, StatusCode::FORBIDDEN);
+    browser.set_session(json!({ "logged_in": true })).await;
+    assert_eq!(browser.get("/greeting").await.body, "hello");
+}
+
+#[actix_web::test]
+async fn session_checkpoints_around_one_that_waits_keep_their_order() {
+    let mut browser = browser!(routes);
+    let mut session = json!({});
+    for (key, refused) in [
+        ("a", StatusCode::UNAUTHORIZED),
+        ("b", StatusCode::PAYMENT_REQUIRED),
+        ("c", StatusCode::NOT_FOUND),
+    ] {
+        browser.set_session(session.clone()).await;
+        assert_eq!(browser.get("/split").await.status, refused, "without {key}");
+        session[key] = json!(true);
+    }
+    browser.set_session(session.clone()).await;
+    let reply = browser.get("/split").await;
+    assert_eq!(reply.location.as_deref(), Some("/login"), "without d");
+    assert_eq!(
+        browser.flashes().await,
+        [("message".into(), "d is missing".into())]
+    );
+    session["d"] = json!(true);
+    browser.set_session(session).await;
+    let reply = browser.get("/split").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "split")
+    );
 }
