@@ -45,12 +45,7 @@ fn paired_ratios(rounds: usize) {
         "variant", "ns/req", "/no_check", "/hand"
     );
     for (group, variants) in GROUPS {
-        let system = System::new();
-        let cookie = session_cookie(&system);
-        let runners: Vec<Runner> = variants
-            .iter()
-            .map(|(_, build)| build(&system, &cookie))
-            .collect();
+        let (system, cookie, runners) = build_group(variants);
         let mut times = vec![Vec::with_capacity(rounds); runners.len()];
         for round in 0..rounds {
             for offset in 0..runners.len() {
@@ -116,17 +111,24 @@ fn count_group(group: &str) {
         setting("CHECKPOINT_CALLGRIND_REQUESTS", 1000),
         setting("CHECKPOINT_CALLGRIND_ROUNDS", 5),
     );
-    let system = System::new();
-    let cookie = session_cookie(&system);
-    let runners: Vec<Runner> = variants
-        .iter()
-        .map(|(_, build)| build(&system, &cookie))
-        .collect();
+    let (system, cookie, runners) = build_group(variants);
     for _ in 0..rounds {
         for run in &runners {
             run(&system, (0..requests).map(|_| request(&cookie)).collect());
         }
     }
+}
+
+/// Every variant of a group, built in one process (so all share the cookie, the allocator's
+/// state and the hash seeds), with the system that runs them and the session cookie.
+fn build_group(variants: &[Variant]) -> (SystemRunner, Cookie<'static>, Vec<Runner>) {
+    let system = System::new();
+    let cookie = session_cookie(&system);
+    let runners = variants
+        .iter()
+        .map(|(_, build)| build(&system, &cookie))
+        .collect();
+    (system, cookie, runners)
 }
 
 /// Sends the requests it is given to one variant's app.
