@@ -201,10 +201,7 @@ impl Action {
     ) -> Decision {
         match outcome {
             Outcome::Pass => self.on_pass(req, probe),
-            Outcome::Fail => {
-                log::debug!("checkpoint failed for {} {}", req.method(), req.path());
-                self.on_fail(req, probe)
-            }
+            Outcome::Fail => self.on_fail(req, probe),
         }
     }
 
@@ -217,6 +214,7 @@ impl Action {
     }
 
     fn on_fail(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        log::debug!("checkpoint failed for {} {}", req.method(), req.path());
         let status = self.status();
         if let Some(body) = self.fail_json {
             return Ok(ControlFlow::Break(json_response(status, body.as_str())));

@@ -125,13 +125,20 @@ impl SessionCheck {
             Ok(Match::Allowed) => Outcome::Pass,
             Ok(Match::NotAllowed) => Outcome::Fail,
             Err(error) => {
-                log::warn!(
-                    "session value of {:?} is not valid JSON, failing the check: {error}",
-                    self.session_key
-                );
+                self.warn_invalid_json(&error);
                 Outcome::Fail
             }
         }
+    }
+
+    /// Out of line: the logging stays off the path of a valid value.
+    #[cold]
+    #[inline(never)]
+    fn warn_invalid_json(&self, error: &dyn std::fmt::Display) {
+        log::warn!(
+            "session value of {:?} is not valid JSON, failing the check: {error}",
+            self.session_key
+        );
     }
 }
 
