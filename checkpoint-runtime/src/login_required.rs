@@ -15,7 +15,7 @@ use actix_web::{
 };
 
 use crate::{
-    checkpoint::{Check, Outcome},
+    checkpoint::{settle, Check, Outcome},
     error::CheckpointError,
     flash::flash,
     login_manager::{LoginManager, UnauthorizedHandler},
@@ -96,14 +96,8 @@ impl LoginRequired {
         _payload: &mut Payload,
         probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
-        self.decide(req, probe).await.unwrap_or_else(|error| {
-            log::error!(
-                "login check could not decide {} {}: {error}",
-                req.method(),
-                req.path()
-            );
-            ControlFlow::Break(HttpResponse::from_error(error))
-        })
+        let decision = self.decide(req, probe).await;
+        settle(decision, req)
     }
 
     async fn decide(
