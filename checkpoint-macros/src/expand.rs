@@ -10,8 +10,8 @@ use crate::model::{
 };
 
 /// The wrapper: a function with the handler's name, visibility and `attrs`, taking only the
-/// request (and the unread payload, when something may read it), that enforces `stack` top to bottom and then calls the
-/// handler, kept intact as an inner function.
+/// request (and the unread payload, when something may read it), that enforces `stack` top to
+/// bottom and then calls the handler, kept intact as an inner function.
 ///
 /// Two shapes. When every checkpoint is a session checkpoint (they never wait) and the handler
 /// takes no arguments, the wrapper is a plain `fn`: it runs the checkpoints when called and
@@ -54,7 +54,8 @@ pub(crate) fn wrapper(
         syn::ReturnType::Default => quote!(()),
         syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
-    let immediate = inner_sig.inputs.is_empty() && stack.iter().all(is_session_checkpoint);
+    let immediate =
+        inner_sig.inputs.is_empty() && stack.iter().all(|spec| session_parts(spec).is_some());
     let mut outer_sig = sig;
     let refuse = if immediate {
         // Neither the checks nor the handler read the body: the request is all it takes.
@@ -124,48 +125,49 @@ pub(crate) fn wrapper(
     }
 }
 
-/// Whether `spec` is an inline `session_key = ..., values = ...` checkpoint, which never waits.
-fn is_session_checkpoint(spec: &CheckpointSpec) -> bool {
-    matches!(
-        spec,
-        CheckpointSpec::Inline(inline) if matches!(inline.check, CheckSpec::Session(_))
-    )
+/// The check and action of an inline `session_key = ..., values = ...` checkpoint, which never
+/// waits; `None` for any other checkpoint.
+fn session_parts(spec: &CheckpointSpec) -> Option<(&SessionSpec, &ActionSpec)> {
+    match spec {
+        CheckpointSpec::Inline(inline) => match &inline.check {
+            CheckSpec::Session(session) => Some((session, &inline.action)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The enforcements of `stack`, in order: expressions of type `ControlFlow<HttpResponse>`. A run
 /// of consecutive session checkpoints is one call (no future, one read of the session); any
 /// other checkpoint is one awaited call.
 fn enforcements(stack: &[CheckpointSpec]) -> Vec<TokenStream> {
-    let mut enforcements = Vec::new();
-    let mut run: Vec<(usize, &SessionSpec, &ActionSpec)> = Vec::new();
-    let end_run = |run: &mut Vec<(usize, &SessionSpec, &ActionSpec)>,
-                   out: &mut Vec<TokenStream>| {
-        if !run.is_empty() {
-            out.push(session_run(run));
-            run.clear();
-        }
-    };
-    for (index, spec) in stack.iter().enumerate() {
-        match spec {
-            CheckpointSpec::Inline(inline) => match &inline.check {
-                CheckSpec::Session(session) => run.push((index, session, &inline.action)),
-                check => {
-                    end_run(&mut run, &mut enforcements);
-                    enforcements.push(inline_checkpoint(index, check, &inline.action));
-                }
-            },
-            CheckpointSpec::Named(path) => {
-                end_run(&mut run, &mut enforcements);
-                enforcements.push(named_checkpoint(path));
+    let indexed: Vec<(usize, &CheckpointSpec)> = stack.iter().enumerate().collect();
+    indexed
+        .chunk_by(|(_, above), (_, below)| {
+            session_parts(above).is_some() && session_parts(below).is_some()
+        })
+        .map(|chunk| match chunk {
+            [(index, spec)] => enforcement(*index, spec),
+            run => {
+                let run: Vec<_> = run
+                    .iter()
+                    .filter_map(|(index, spec)| {
+                        session_parts(spec).map(|(session, action)| (*index, session, action))
+                    })
+                    .collect();
+                session_run(&run)
             }
-            CheckpointSpec::Login { fresh } => {
-                end_run(&mut run, &mut enforcements);
-                enforcements.push(login_enforcement(*fresh));
-            }
-        }
+        })
+        .collect()
+}
+
+/// The enforcement of the checkpoint `spec`, at `index` of the stack.
+fn enforcement(index: usize, spec: &CheckpointSpec) -> TokenStream {
+    match spec {
+        CheckpointSpec::Inline(inline) => inline_checkpoint(index, &inline.check, &inline.action),
+        CheckpointSpec::Named(path) => named_checkpoint(path),
+        CheckpointSpec::Login { fresh } => login_enforcement(*fresh),
     }
-    end_run(&mut run, &mut enforcements);
-    enforcements
 }
 
 /// The enforcement of consecutive session checkpoints (index in the stack, check, action): one
