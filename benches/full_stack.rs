@@ -221,6 +221,13 @@ async fn bool_grants() -> HttpResponse {
     page()
 }
 
+/// The floor under any check that reads actix-session in the handler: the `Session` extractor
+/// and a borrow of its entries, no key looked up.
+async fn session_floor(session: Session) -> HttpResponse {
+    std::hint::black_box(session.entries().len());
+    page()
+}
+
 // A list of strings: `user_type` must be "admin" or "editor".
 
 fn is_editor_or_admin(session: &Session) -> bool {
@@ -373,6 +380,11 @@ mod bool_value {
             .wrap(cookie_sessions())
             .route("/", web::get().to(bool_grants))
     );
+    scenario!(
+        e_session_floor,
+        session_floor_count,
+        app!().route("/", web::get().to(session_floor))
+    );
 }
 
 mod string_list {
@@ -441,6 +453,7 @@ const GROUPS: &[(&str, &[Variant])] = &[
             ("b_hand_written", bool_value::hand_written_count),
             ("c_checkpoint", bool_value::checkpoint_count),
             ("d_grants_protect", bool_value::grants_count),
+            ("e_session_floor", bool_value::session_floor_count),
         ],
     ),
     (
