@@ -89,8 +89,8 @@ impl Greeting for English {
     const TEXT: &'static str = "hello";
 }
 
-/// A generic handler without arguments, guarded only by session checkpoints: the handler itself
-/// with the `Admitted` extractor, instantiated per type.
+/// A generic handler without arguments, guarded only by session checkpoints: the plain-`fn`
+/// wrapper, instantiated per type.
 #[checkpoint(session_key = "logged_in", values = true)]
 async fn greeting<G: Greeting>() -> &'static str {
     G::TEXT

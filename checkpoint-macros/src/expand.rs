@@ -1,100 +1,28 @@
-//! Code generation: the handler guarded by the whole checkpoint stack.
+//! Code generation: one wrapper around the handler for the whole checkpoint stack.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{ext::IdentExt, spanned::Spanned, Attribute, Expr, GenericParam, ItemFn, LitStr, Path};
+use syn::{spanned::Spanned, Attribute, Expr, GenericParam, ItemFn, LitStr, Path};
 
 use crate::model::{
     ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, JsonText, KeyLocation, SessionSpec,
     TargetSpec,
 };
 
-/// The guarded handler: the handler with `attrs`, guarded by `stack` top to bottom.
+/// The wrapper: a function with the handler's name, visibility and `attrs`, taking only the
+/// request (and the unread payload, when something may read it), that enforces `stack` top to
+/// bottom and then calls the handler, kept intact as an inner function.
 ///
-/// Two shapes. When the handler takes no arguments and every checkpoint is a session checkpoint
-/// (they never wait), the handler stays as written and gains one argument, an extractor whose
-/// extraction enforces the checkpoints ([`admitted`]): a refusal is answered as an extraction
-/// error, so nothing wraps the handler. Otherwise a wrapper with the handler's name takes the
-/// request and the unread payload, awaits the checkpoints, then extracts the handler's arguments
-/// and calls it, kept intact as an inner function ([`wrapper`]).
-pub(crate) fn guarded(
+/// Two shapes. When every checkpoint is a session checkpoint (they never wait) and the handler
+/// takes no arguments, the wrapper is a plain `fn`: it runs the checkpoints when called and
+/// returns a `Guarded` future, the refusal or the handler's own future, so the request costs no
+/// future beyond the handler's. Otherwise it is an `async fn` that awaits the checkpoints that
+/// may wait, then extracts the handler's arguments and calls it.
+pub(crate) fn wrapper(
     handler: ItemFn,
     attrs: Vec<Attribute>,
     stack: &[CheckpointSpec],
     stacked_paths: &[&Path],
-) -> TokenStream {
-    // The attributes below the topmost were taken in here, never expanded: naming them marks
-    // their imports as used (no `unused import` warning for a `use ...::include_csrf`).
-    let stacked_uses = stacked_paths
-        .iter()
-        .map(|path| quote!(#[allow(unused_imports)] use #path as _;))
-        .collect();
-    let sessions: Option<Vec<_>> = stack.iter().map(session_parts).collect();
-    match sessions {
-        Some(sessions) if handler.sig.inputs.is_empty() => {
-            admitted(handler, attrs, &sessions, stacked_uses)
-        }
-        _ => wrapper(handler, attrs, stack, stacked_uses),
-    }
-}
-
-/// The handler without arguments guarded only by `sessions` (check, action): the handler as
-/// written, given one argument, `Admitted<G>`, where `G` is a type declared beside it that lists
-/// the checkpoints. Extracting it enforces them, reading the session once.
-fn admitted(
-    handler: ItemFn,
-    attrs: Vec<Attribute>,
-    sessions: &[(&SessionSpec, &ActionSpec)],
-    stacked_uses: Vec<TokenStream>,
-) -> TokenStream {
-    let ItemFn {
-        vis,
-        mut sig,
-        block,
-        ..
-    } = handler;
-    let rt = quote!(::checkpoint_runtime);
-    let private = quote!(#rt::__private);
-    let name = &sig.ident;
-    // Spanned on the handler's name: what is said about the type (say, that a `struct` cannot
-    // go into an `impl` block) is said there.
-    let gate = format_ident!("__checkpoint_gate_{}", name.unraw(), span = name.span());
-    let checkpoints = sessions
-        .iter()
-        .map(|(session, action)| session_checkpoint(session, action));
-    let declaration = quote_spanned! {name.span()=>
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #gate;
-    };
-    sig.inputs = syn::parse_quote!(_: #private::Admitted<#gate>);
-    quote! {
-        #declaration
-        impl #private::SessionGate for #gate {
-            const CHECKPOINTS: &'static [&'static #rt::SessionCheckpoint] = &[#(&#checkpoints),*];
-
-            #[inline]
-            fn probe() -> &'static #private::SessionProbe {
-                static PROBE: #private::SessionProbe = #private::SessionProbe::new();
-                &PROBE
-            }
-        }
-        #(#attrs)*
-        #vis #sig {
-            #(#stacked_uses)*
-            #block
-        }
-    }
-}
-
-/// The wrapper: a function with the handler's name, visibility and `attrs`, taking the request
-/// and the unread payload, that enforces `stack` top to bottom and then extracts the handler's
-/// arguments and calls it, kept intact as an inner function.
-fn wrapper(
-    handler: ItemFn,
-    attrs: Vec<Attribute>,
-    stack: &[CheckpointSpec],
-    stacked_uses: Vec<TokenStream>,
 ) -> TokenStream {
     let ItemFn {
         vis, sig, block, ..
@@ -126,46 +54,71 @@ fn wrapper(
         syn::ReturnType::Default => quote!(()),
         syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
+    let immediate =
+        inner_sig.inputs.is_empty() && stack.iter().all(|spec| session_parts(spec).is_some());
     let mut outer_sig = sig;
-    outer_sig.inputs = syn::parse_quote!(
-        __checkpoint_request: #private::HttpRequest,
-        __checkpoint_payload: #private::Payload
-    );
-    outer_sig.output = syn::parse_quote!(-> #private::Either<#private::HttpResponse, #output>);
+    let refuse = if immediate {
+        // Neither the checks nor the handler read the body: the request is all it takes.
+        outer_sig.inputs = syn::parse_quote!(__checkpoint_request: #private::HttpRequest);
+        outer_sig.asyncness = None;
+        outer_sig.output = syn::parse_quote!(
+            -> #private::Guarded<impl ::core::future::Future<Output = #output>>
+        );
+        quote!(#private::Guarded::refused)
+    } else {
+        outer_sig.inputs = syn::parse_quote!(
+            __checkpoint_request: #private::HttpRequest,
+            __checkpoint_payload: #private::Payload
+        );
+        outer_sig.output = syn::parse_quote!(-> #private::Either<#private::HttpResponse, #output>);
+        quote!(#private::Either::Left)
+    };
 
     let checks = enforcements(stack).into_iter().map(|enforce| {
         quote! {
             if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
-                return #private::Either::Left(__checkpoint_response);
+                return #refuse(__checkpoint_response);
             }
         }
     });
 
-    // Spanned on the handler's name, so that an argument that is not an extractor is reported
-    // there rather than on the whole attribute; the wrapper's own locals keep its hygiene.
-    let dot_await = quote_spanned!(inner_name.span()=> .await);
-    let call = if inner_sig.inputs.is_empty() {
-        // Nothing to extract: the handler is called directly rather than through the generic
-        // extraction path (cheaper to compile and to run).
-        quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
+    let call = if immediate {
+        quote!(#private::Guarded::running(#inner_name #turbofish()))
     } else {
-        let mut arguments = Group::new(
-            Delimiter::Parenthesis,
-            quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
-        );
-        arguments.set_span(inner_name.span());
-        let call_handler =
-            quote_spanned!(inner_name.span()=> ::checkpoint_runtime::__private::call_handler);
-        quote!(#call_handler #arguments #dot_await)
+        // Spanned on the handler's name, so that an argument that is not an extractor is
+        // reported there rather than on the whole attribute; the wrapper's own locals keep its
+        // hygiene.
+        let dot_await = quote_spanned!(inner_name.span()=> .await);
+        if inner_sig.inputs.is_empty() {
+            // Nothing to extract: the handler is called directly rather than through the
+            // generic extraction path (cheaper to compile and to run).
+            quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
+        } else {
+            let mut arguments = Group::new(
+                Delimiter::Parenthesis,
+                quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
+            );
+            arguments.set_span(inner_name.span());
+            let call_handler =
+                quote_spanned!(inner_name.span()=> ::checkpoint_runtime::__private::call_handler);
+            quote!(#call_handler #arguments #dot_await)
+        }
     };
+    let payload = (!immediate)
+        .then(|| quote!(let mut __checkpoint_payload = __checkpoint_payload.into_inner();));
 
+    // The attributes below the topmost were taken in here, never expanded: naming them marks
+    // their imports as used (no `unused import` warning for a `use ...::include_csrf`).
+    let stacked_uses = stacked_paths
+        .iter()
+        .map(|path| quote!(#[allow(unused_imports)] use #path as _;));
     quote! {
         #(#attrs)*
         #vis #outer_sig {
             #(#stacked_uses)*
             #inner_sig #block
             static __CHECKPOINT_SESSION_PROBE: #private::SessionProbe = #private::SessionProbe::new();
-            let mut __checkpoint_payload = __checkpoint_payload.into_inner();
+            #payload
             #(#checks)*
             #call
         }

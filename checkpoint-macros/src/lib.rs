@@ -104,7 +104,7 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
     }
     let attrs = std::mem::take(&mut handler.attrs);
     let stacked_paths: Vec<&syn::Path> = stacked.iter().map(Attribute::path).collect();
-    expand::guarded(handler, attrs, &stack, &stacked_paths).into()
+    expand::wrapper(handler, attrs, &stack, &stacked_paths).into()
 }
 
 /// One of our attributes below the topmost: its arguments are in parentheses, or absent.

@@ -1,6 +1,13 @@
 //! Running the protected handler once its checkpoints let the request through.
 
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
 use actix_web::{dev::Payload, Either, FromRequest, Handler, HttpRequest, HttpResponse};
+use pin_project_lite::pin_project;
 
 /// Extracts `handler`'s arguments from the request and calls it, as actix-web would have.
 ///
@@ -20,4 +27,65 @@ where
         Ok(args) => Either::Right(handler.call(args).await),
         Err(error) => Either::Left(HttpResponse::from_error(error.into())),
     }
+}
+
+pin_project! {
+    /// What the `#[checkpoint]` wrapper of a handler without arguments, guarded only by session
+    /// checkpoints, returns: the response of a checkpoint that refused the request, or the
+    /// handler's own future.
+    ///
+    /// That wrapper is a plain `fn`, not an `async fn`: session checkpoints never wait, so they
+    /// run when it is called, and the request costs one future, the handler's, to compile and to
+    /// run.
+    // pin-project-lite takes no attributes on variant fields: `response` is the refusal, until
+    // the poll that takes it; `future` is the handler's.
+    #[allow(missing_docs)]
+    #[project = GuardedProjection]
+    pub enum Guarded<F> {
+        /// A checkpoint answered; taken on the first poll.
+        Refused { response: Option<HttpResponse> },
+        /// Every checkpoint passed.
+        Running {
+            #[pin]
+            future: F,
+        },
+    }
+}
+
+impl<F> Guarded<F> {
+    /// A request answered with `response`.
+    #[inline]
+    pub fn refused(response: HttpResponse) -> Self {
+        Self::Refused {
+            response: Some(response),
+        }
+    }
+
+    /// A request that goes on with the handler's `future`.
+    #[inline]
+    pub fn running(future: F) -> Self {
+        Self::Running { future }
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = Either<HttpResponse, F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            GuardedProjection::Running { future } => future.poll(cx).map(Either::Right),
+            GuardedProjection::Refused { response } => {
+                Poll::Ready(Either::Left(response.take().unwrap_or_else(polled_again)))
+            }
+        }
+    }
+}
+
+/// A finished `Guarded` polled again, against the `Future` contract (actix-web never does): a
+/// logged `500` rather than a panic.
+#[cold]
+fn polled_again() -> HttpResponse {
+    log::error!("a checkpointed handler's future was polled after it completed");
+    HttpResponse::InternalServerError().finish()
 }

@@ -175,34 +175,32 @@
 //!
 //! # What it expands to
 //!
-//! The checkpoints stacked on a handler run in order, before any of the handler's extractors,
-//! whatever the number of attributes. A handler without arguments guarded only by session
-//! checkpoints (the common case) stays as written and gains one argument, an extractor: session
-//! checks never wait, so they run when actix-web extracts it, reading the session once for the
-//! whole stack, and a refusal is the extraction's error, answered with the checkpoint's response.
-//! The handler keeps its name, return type and attributes; a hidden type beside it lists the
-//! checkpoints (so, as with actix-web's route attributes, the handler cannot sit in an `impl`
-//! block):
+//! One wrapper per handler, whatever the number of stacked attributes. The wrapper keeps the
+//! handler's name, visibility and other attributes and runs the checkpoints in order before any
+//! of the handler's extractors. A handler without arguments guarded only by session checkpoints
+//! (the common case) gets a plain `fn` taking the request: session checks never wait, so they
+//! run when actix-web calls it, reading the session once for the whole stack, and the only
+//! future is the handler's own:
 //!
 //! ```ignore
-//! #[doc(hidden)]
-//! struct __checkpoint_gate_admin_page;
-//! impl SessionGate for __checkpoint_gate_admin_page {
-//!     const CHECKPOINTS: &'static [&'static SessionCheckpoint] = &[
-//!         &SessionCheckpoint::new("logged_in", ...)
-//!             .action(Action::new().fail_url(url_for("login_page")).message("Login required")),
-//!         &SessionCheckpoint::new("user_type", ...)
-//!             .action(Action::new().fail_url(RedirectTarget::Path("/")).message("Admins only")),
-//!     ];
-//!     fn probe() -> &'static SessionProbe { ... }
-//! }
-//! async fn admin_page(_: Admitted<__checkpoint_gate_admin_page>) -> impl Responder {
-//!     "the admin page"
+//! fn admin_page(req: HttpRequest) -> Guarded<impl Future<Output = impl Responder>> {
+//!     // Guarded<F> is a future of `Either<HttpResponse, F::Output>`.
+//!     async fn __checkpoint_handler() -> impl Responder { "the admin page" }
+//!     const __CHECKPOINT_0: SessionCheckpoint = SessionCheckpoint::new("logged_in", ...)
+//!         .action(Action::new().fail_url(url_for("login_page")).message("Login required"));
+//!     const __CHECKPOINT_1: SessionCheckpoint = SessionCheckpoint::new("user_type", ...)
+//!         .action(Action::new().fail_url(RedirectTarget::Path("/")).message("Admins only"));
+//!     if let ControlFlow::Break(response) =
+//!         enforce_sessions(&[&__CHECKPOINT_0, &__CHECKPOINT_1], &req, &PROBE)
+//!     {
+//!         return Guarded::refused(response);
+//!     }
+//!     Guarded::running(__checkpoint_handler())
 //! }
 //! ```
 //!
-//! Otherwise (a checkpoint that may wait, or a handler with extractors) a wrapper with the
-//! handler's name, visibility and attributes is an `async fn` taking the request and the unread payload; it awaits each checkpoint, then
+//! Otherwise (a checkpoint that may wait, or a handler with extractors) the wrapper is an
+//! `async fn` taking the request and the unread payload; it awaits each checkpoint, then
 //! extracts the handler's arguments and calls it:
 //!
 //! ```ignore
@@ -211,7 +209,7 @@
 //! {
 //!     async fn __checkpoint_handler(form: web::Form<Change>) -> impl Responder { ... }
 //!     let mut payload = payload.into_inner();
-//!     // ... a run of session checkpoints is one `enforce_sessions` call, then:
+//!     // ... session checkpoints as above, then:
 //!     if let ControlFlow::Break(response) = enforce(&__CHECKPOINT_1, &req, &mut payload, &PROBE).await {
 //!         return Either::Left(response);
 //!     }
@@ -241,7 +239,6 @@
 #![warn(missing_docs)]
 
 mod action;
-mod admission;
 mod allowed_value;
 #[cfg(test)]
 mod allowed_value_props;
@@ -292,8 +289,7 @@ pub use session_check::{SessionCheck, SessionCheckpoint};
 /// What the `#[checkpoint]` expansion uses. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::admission::{Admitted, SessionGate};
-    pub use crate::handler_call::call_handler;
+    pub use crate::handler_call::{call_handler, Guarded};
 
     pub use crate::session_presence::SessionProbe;
 

@@ -58,9 +58,8 @@ impl SessionCheckpoint {
 }
 
 /// Enforces `checkpoints` in order, as their `enforce` would one after the other, without a
-/// future (a session check never waits) and reading the session once: what `#[checkpoint]`
-/// calls for a run of session checkpoints, in its wrapper or in extracting `Admitted`. Out of
-/// line, one copy for every handler.
+/// future (a session check never waits) and reading the session once: what the `#[checkpoint]`
+/// wrapper calls for a run of session checkpoints. Out of line, one copy for every handler.
 #[doc(hidden)]
 #[inline(never)]
 pub fn enforce_sessions(
