@@ -166,7 +166,7 @@ fn enforcement(index: usize, spec: &CheckpointSpec) -> TokenStream {
     match spec {
         CheckpointSpec::Inline(inline) => inline_checkpoint(index, &inline.check, &inline.action),
         CheckpointSpec::Named(path) => named_checkpoint(path),
-        CheckpointSpec::Login { fresh } => login_enforcement(*fresh),
+        CheckpointSpec::Login { fresh, span } => login_enforcement(*fresh, *span),
     }
 }
 
@@ -187,17 +187,17 @@ fn session_run(run: &[(usize, &SessionSpec, &ActionSpec)]) -> TokenStream {
     }}
 }
 
-/// The enforcement of `#[login_required]` (or, when `fresh`, `#[fresh_login_required]`).
-fn login_enforcement(fresh: bool) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let check = if fresh {
-        quote!(#rt::LoginRequired::FRESH)
+/// The enforcement of `#[login_required]` (or, when `fresh`, `#[fresh_login_required]`) written
+/// at `span`. The check is named through a runtime macro, which is a compile error (at `span`)
+/// when the runtime's `login` feature is off.
+fn login_enforcement(fresh: bool, span: Span) -> TokenStream {
+    let which = if fresh {
+        quote!(FRESH)
     } else {
-        quote!(#rt::LoginRequired::LOGGED_IN)
+        quote!(LOGGED_IN)
     };
-    quote! {
-        #rt::__private::enforce_login(&#check, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
-    }
+    let check = quote_spanned!(span=> ::checkpoint_runtime::__private::login_required!(#which));
+    enforce_call(quote!(&#check), Span::call_site())
 }
 
 /// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by
@@ -205,15 +205,15 @@ fn login_enforcement(fresh: bool) -> TokenStream {
 /// rather than as a type mismatch inside the expansion.
 fn named_checkpoint(path: &Path) -> TokenStream {
     let span = path.span();
-    let function =
-        quote_spanned!(span=> ::checkpoint_runtime::__private::NamedCheckpoint::enforce_named);
-    enforce_call(function, quote_spanned!(span=> &#path), span)
+    enforce_call(quote_spanned!(span=> &#path), span)
 }
 
-/// `function(checkpoint, <the wrapper's request, payload and probe>).await`, the call spanned at
-/// `span`. The wrapper's locals keep the wrapper's hygiene (not `span`'s, which may be the
-/// user's), so that they resolve when the handler is written by a `macro_rules!` macro.
-fn enforce_call(function: TokenStream, checkpoint: TokenStream, span: Span) -> TokenStream {
+/// `Enforce::enforce_with(checkpoint, <the wrapper's request, payload and probe>).await`, the
+/// call spanned at `span`. The wrapper's locals keep the wrapper's hygiene (not `span`'s, which
+/// may be the user's), so that they resolve when the handler is written by a `macro_rules!`
+/// macro.
+fn enforce_call(checkpoint: TokenStream, span: Span) -> TokenStream {
+    let function = quote_spanned!(span=> ::checkpoint_runtime::__private::Enforce::enforce_with);
     let mut arguments = Group::new(
         Delimiter::Parenthesis,
         quote!(#checkpoint, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE),
@@ -270,7 +270,6 @@ fn csrf_checkpoint(
 /// The enforcement of the inline checkpoint at `index` of the stack.
 fn inline_checkpoint(index: usize, check: &CheckSpec, action: &ActionSpec) -> TokenStream {
     let rt = quote!(::checkpoint_runtime);
-    let private = quote!(#rt::__private);
     let name = format_ident!("__CHECKPOINT_{}", index);
     match check {
         CheckSpec::Session(session) => session_run(&[(index, session, action)]),
@@ -279,9 +278,10 @@ fn inline_checkpoint(index: usize, check: &CheckSpec, action: &ActionSpec) -> To
             form_key,
         } => {
             let value = csrf_checkpoint(session_key.as_ref(), form_key.as_ref(), action);
+            let enforce = enforce_call(quote!(&#name), Span::call_site());
             quote! {{
                 const #name: #rt::Checkpoint<#rt::CsrfCheck> = #value;
-                #private::enforce(&#name, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE).await
+                #enforce
             }}
         }
         CheckSpec::ApiKey { expr, location } => {
@@ -350,8 +350,7 @@ fn evaluated_checkpoint(
     let action_name = format_ident!("__CHECKPOINT_ACTION_{}", index);
     let checkpoint_name = format_ident!("__checkpoint_{}", index, span = span);
     let action = self::action(action, None);
-    let function = quote_spanned!(span=> ::checkpoint_runtime::__private::enforce);
-    let enforce = enforce_call(function, quote_spanned!(span=> &#checkpoint_name), span);
+    let enforce = enforce_call(quote_spanned!(span=> &#checkpoint_name), span);
     quote! {{
         const #action_name: #rt::Action = #action;
         #binding

@@ -128,7 +128,7 @@ fn stacked_site(attr: &Attribute) -> syn::Result<AttrSite> {
     Ok(AttrSite {
         kind,
         args,
-        span: attr.span(),
+        span: attr.path().span(),
     })
 }
 

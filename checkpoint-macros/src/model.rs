@@ -11,8 +11,8 @@ pub(crate) enum CheckpointSpec {
     Named(Path),
     /// A checkpoint written out in the attribute.
     Inline(Box<InlineSpec>),
-    /// `#[login_required]`, or `#[fresh_login_required]` when `fresh`.
-    Login { fresh: bool },
+    /// `#[login_required]`, or `#[fresh_login_required]` when `fresh`; `span` is the attribute's.
+    Login { fresh: bool, span: Span },
 }
 
 /// An inline checkpoint: what it checks, and what it does about the verdict.

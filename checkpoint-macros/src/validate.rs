@@ -196,7 +196,10 @@ fn login_required(site: &AttrSite, fresh: bool) -> Result<CheckpointSpec> {
             ),
         ));
     }
-    Ok(CheckpointSpec::Login { fresh })
+    Ok(CheckpointSpec::Login {
+        fresh,
+        span: site.span,
+    })
 }
 
 /// `#[checkpoint(...)]`: a named checkpoint, or exactly one kind of check plus action options.

@@ -42,13 +42,19 @@ pub enum CheckpointError {
     /// The operating system's random number generator failed (a CSRF token could not be made).
     RandomUnavailable,
     /// The app has no actix-identity `IdentityMiddleware`, so no login can be read or written.
+    #[cfg(feature = "login")]
     IdentityMiddlewareMissing,
     /// A [`CurrentUser<U>`](crate::CurrentUser) was asked for, but no
     /// [`UserLoader<U>`](crate::UserLoader) is registered as app data.
+    #[cfg(feature = "login")]
     UserLoaderMissing {
         /// The user type `U`.
         user_type: &'static str,
     },
+    /// The [`LoginManager`](crate::LoginManager)'s `unauthorized_handler` or
+    /// `needs_refresh_handler` panicked.
+    #[cfg(feature = "login")]
+    UnauthorizedHandlerPanicked,
 }
 
 impl fmt::Display for CheckpointError {
@@ -76,16 +82,22 @@ impl fmt::Display for CheckpointError {
             Self::RandomUnavailable => {
                 f.write_str("the operating system's random number generator failed")
             }
+            #[cfg(feature = "login")]
             Self::IdentityMiddlewareMissing => f.write_str(
                 "no IdentityMiddleware runs before this login check: wrap the App with \
                  actix_identity::IdentityMiddleware, then SessionMiddleware \
                  (`.wrap(IdentityMiddleware::default()).wrap(SessionMiddleware::new(...))`: the \
                  last `.wrap()` runs first)",
             ),
+            #[cfg(feature = "login")]
             Self::UserLoaderMissing { user_type } => write!(
                 f,
                 "no UserLoader<{user_type}> is registered: add \
                  `.app_data(UserLoader::new(|id| async move {{ ... }}))` to the App"
+            ),
+            #[cfg(feature = "login")]
+            Self::UnauthorizedHandlerPanicked => f.write_str(
+                "the LoginManager's unauthorized_handler or needs_refresh_handler panicked",
             ),
         }
     }

@@ -238,134 +238,38 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod action;
-mod allowed_value;
-#[cfg(test)]
-mod allowed_value_props;
-mod api_key_check;
-mod bearer_check;
-mod checkpoint;
-mod csrf_check;
-mod current_user;
+mod checks;
+mod decision;
 mod error;
-mod fail_json;
-mod flash;
-mod handler_call;
-mod login_manager;
-mod login_required;
-mod login_state;
+#[cfg(feature = "login")]
+mod login;
 mod middleware;
-mod predicate_check;
-mod redirect;
-mod safe_redirect;
-mod secret;
-mod session_check;
-mod session_presence;
+mod response;
+mod session_probe;
 
-pub use action::{Action, FailResponse};
-pub use allowed_value::AllowedValue;
-pub use api_key_check::{ApiKeyCheck, KeyLocation};
-pub use bearer_check::BearerCheck;
-pub use checkpoint::{Check, Checkpoint, Outcome};
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
 pub use checkpoint_macros::{
     checkpoint, fail_json, fresh_login_required, include_csrf, login_required,
 };
-pub use csrf_check::{CsrfCheck, CsrfCheckpoint};
-pub use current_user::{CurrentUser, UserLoader};
-pub use error::CheckpointError;
-pub use fail_json::FailJson;
-pub use flash::{flash, FlashMessage, FlashMessages, FLASHES_KEY};
-pub use login_manager::{
-    LoginManager, UnauthorizedHandler, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
+
+#[cfg(feature = "login")]
+pub use crate::login::{
+    login_user, logout_user, CurrentUser, LoginManager, LoginRequired, LoginRequiredMiddleware,
+    UnauthorizedHandler, UserLoader, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
+    FRESH_AT_KEY,
 };
-pub use login_required::LoginRequired;
-pub use login_state::{login_user, logout_user, FRESH_AT_KEY};
-pub use middleware::{CheckpointMiddleware, Enforce, LoginRequiredMiddleware};
-pub use predicate_check::PredicateCheck;
-pub use redirect::{url_for, RedirectTarget};
-pub use safe_redirect::is_safe_redirect;
-pub use session_check::{SessionCheck, SessionCheckpoint};
-
-/// What the `#[checkpoint]` expansion uses. Not public API: it may change in any release.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::handler_call::{call_handler, Guarded};
-
-    pub use crate::session_presence::SessionProbe;
-
-    /// The verdict of `check` on `stored_json`, the JSON text actix-session keeps under the
-    /// session key, without a request: what the evaluation benchmarks measure.
-    #[inline]
-    pub fn evaluate_stored_json(check: &crate::SessionCheck, stored_json: &str) -> crate::Outcome {
-        check.evaluate(stored_json)
-    }
-
-    use crate::{Check, Checkpoint};
-
-    /// Enforces `checkpoint`, built by the expansion of the inline form.
-    pub async fn enforce<C: Check>(
-        checkpoint: &Checkpoint<C>,
-        req: &HttpRequest,
-        payload: &mut dev::Payload,
-        probe: &SessionProbe,
-    ) -> ControlFlow<HttpResponse> {
-        checkpoint.enforce_with(req, payload, probe).await
-    }
-
-    pub use crate::session_check::enforce_sessions;
-
-    /// Enforces `#[login_required]` or `#[fresh_login_required]`.
-    pub async fn enforce_login(
-        check: &crate::LoginRequired,
-        req: &HttpRequest,
-        payload: &mut dev::Payload,
-        probe: &SessionProbe,
-    ) -> ControlFlow<HttpResponse> {
-        check.enforce_with(req, payload, probe).await
-    }
-
-    /// What `#[checkpoint(NAME)]` requires of `NAME`, so that any other value is reported once,
-    /// on the name, with a note on what is expected.
-    #[diagnostic::on_unimplemented(
-        message = "this is not a checkpoint: its type is `{Self}`",
-        label = "not a checkpoint",
-        note = "`#[checkpoint(NAME)]` names a `Checkpoint` value, such as `const LOGGED_IN: \
-                SessionCheckpoint = SessionCheckpoint::new(\"logged_in\", \
-                &[AllowedValue::Bool(true)]);`, or write the check inline: \
-                `#[checkpoint(session_key = \"...\", values = ...)]`"
-    )]
-    pub trait NamedCheckpoint {
-        /// Enforces the checkpoint.
-        fn enforce_named(
-            &self,
-            req: &HttpRequest,
-            payload: &mut dev::Payload,
-            probe: &SessionProbe,
-        ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>>;
-    }
-
-    impl<C: Check> NamedCheckpoint for Checkpoint<C> {
-        fn enforce_named(
-            &self,
-            req: &HttpRequest,
-            payload: &mut dev::Payload,
-            probe: &SessionProbe,
-        ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>> {
-            self.enforce_with(req, payload, probe)
-        }
-    }
-
-    #[diagnostic::do_not_recommend]
-    impl<T: NamedCheckpoint + ?Sized> NamedCheckpoint for &T {
-        fn enforce_named(
-            &self,
-            req: &HttpRequest,
-            payload: &mut dev::Payload,
-            probe: &SessionProbe,
-        ) -> impl core::future::Future<Output = ControlFlow<HttpResponse>> {
-            T::enforce_named(*self, req, payload, probe)
-        }
-    }
-    pub use actix_web::{dev, web::Payload, Either, HttpRequest, HttpResponse};
-    pub use core::ops::ControlFlow;
-}
+pub use crate::{
+    checks::{
+        AllowedValue, ApiKeyCheck, BearerCheck, Check, Checkpoint, CsrfCheck, CsrfCheckpoint,
+        Enforce, KeyLocation, Outcome, PredicateCheck, SessionCheck, SessionCheckpoint,
+    },
+    error::CheckpointError,
+    middleware::CheckpointMiddleware,
+    response::{
+        flash, is_safe_redirect, url_for, Action, FailJson, FailResponse, FlashMessage,
+        FlashMessages, RedirectTarget, FLASHES_KEY,
+    },
+};

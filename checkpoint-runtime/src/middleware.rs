@@ -10,14 +10,13 @@ use std::{
 
 use actix_web::{
     body::EitherBody,
-    dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform},
-    Error, HttpRequest, HttpResponse,
+    dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
+    Error,
 };
 
 use crate::{
-    checkpoint::{Check, Checkpoint},
-    login_required::LoginRequired,
-    session_presence::SessionProbe,
+    checks::{Check, Checkpoint, Enforce},
+    session_probe::SessionProbe,
 };
 
 /// `Checkpoint` is actix-web middleware: the same value that guards one handler with
@@ -58,91 +57,16 @@ where
     }
 }
 
-/// [`LoginRequired`] is middleware too: `.wrap(LoginRequired::LOGGED_IN)` guards every route of a
-/// scope as `#[login_required]` guards one handler, with the same answers (login view with
-/// `next`, `401` JSON for API requests, the unauthorized handler).
-///
-/// ```
-/// use actix_identity::IdentityMiddleware;
-/// use actix_session::{storage::CookieSessionStore, SessionMiddleware};
-/// use actix_web::{cookie::Key, web, App, HttpResponse};
-/// use checkpoint_runtime::{url_for, LoginManager, LoginRequired};
-///
-/// let app = App::new()
-///     .app_data(LoginManager::new().login_view(url_for("login_page")))
-///     .service(
-///         web::scope("/account")
-///             .wrap(LoginRequired::LOGGED_IN)
-///             .route("/settings", web::get().to(HttpResponse::Ok)),
-///     )
-///     // The last `.wrap()` runs first: sessions, then identities, then the login check.
-///     .wrap(IdentityMiddleware::default())
-///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::generate()));
-/// # let _ = app;
-/// ```
-impl<S, B> Transform<S, ServiceRequest> for LoginRequired
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: 'static,
-{
-    type Response = ServiceResponse<EitherBody<B>>;
-    type Error = Error;
-    type Transform = CheckpointMiddleware<S, Self>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, Self::InitError>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CheckpointMiddleware::new(service, *self)))
-    }
-}
-
-/// What decides a request before its handler: a [`Checkpoint`] or a [`LoginRequired`]. The
-/// middleware runs either the same way.
-pub trait Enforce {
-    /// Decides `req`: `Continue` lets it through (with `payload` unread or put back), `Break`
-    /// answers it. `probe` remembers whether `SessionMiddleware` was seen.
-    fn enforce_with(
-        &self,
-        req: &HttpRequest,
-        payload: &mut Payload,
-        probe: &SessionProbe,
-    ) -> impl Future<Output = ControlFlow<HttpResponse>>;
-}
-
-impl<C: Check> Enforce for Checkpoint<C> {
-    fn enforce_with(
-        &self,
-        req: &HttpRequest,
-        payload: &mut Payload,
-        probe: &SessionProbe,
-    ) -> impl Future<Output = ControlFlow<HttpResponse>> {
-        Checkpoint::enforce_with(self, req, payload, probe)
-    }
-}
-
-impl Enforce for LoginRequired {
-    fn enforce_with(
-        &self,
-        req: &HttpRequest,
-        payload: &mut Payload,
-        probe: &SessionProbe,
-    ) -> impl Future<Output = ControlFlow<HttpResponse>> {
-        LoginRequired::enforce_with(self, req, payload, probe)
-    }
-}
-
-/// The service a [`Checkpoint`] or [`LoginRequired`] wraps around a scope or app.
+/// The service a [`Checkpoint`] (or `LoginRequired`, with the `login` feature) wraps around a
+/// scope or app.
 pub struct CheckpointMiddleware<S, G> {
     service: Rc<S>,
     guard: Rc<G>,
     probe: Rc<SessionProbe>,
 }
 
-/// The service [`LoginRequired`] wraps around a scope or app.
-pub type LoginRequiredMiddleware<S> = CheckpointMiddleware<S, LoginRequired>;
-
 impl<S, G> CheckpointMiddleware<S, G> {
-    fn new(service: S, guard: G) -> Self {
+    pub(crate) fn new(service: S, guard: G) -> Self {
         Self {
             service: Rc::new(service),
             guard: Rc::new(guard),

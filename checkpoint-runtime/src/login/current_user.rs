@@ -5,7 +5,10 @@ use std::{fmt, future::Future, ops::Deref, rc::Rc};
 use actix_web::{dev::Payload, error::InternalError, FromRequest, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{error::CheckpointError, login_manager::LoginManager, login_state::authenticate};
+use crate::{
+    error::CheckpointError,
+    login::{manager::LoginManager, state::authenticate},
+};
 
 type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, Option<U>>;
 

@@ -9,7 +9,7 @@
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::allowed_value::{AllowedValue, AllowedValues, Match};
+use super::allowed_value::{AllowedValue, AllowedValues, Match};
 
 /// `cases` cases, with no regression files written into the source tree.
 fn quiet_config(cases: u32) -> ProptestConfig {

@@ -11,11 +11,9 @@ use actix_web::{
 use futures_util::StreamExt as _;
 
 use crate::{
-    action::Action,
-    api_key_check::single_header,
-    checkpoint::{Check, Checkpoint, Outcome},
+    checks::{secrets_match, single_header, Check, Checkpoint, Outcome},
     error::CheckpointError,
-    secret::secrets_match,
+    response::action::Action,
 };
 
 /// Cross-site request forgery protection (Flask-Imp's `include_csrf`).

@@ -10,7 +10,7 @@ use actix_identity::{Identity, IdentityExt};
 use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
 
-use crate::{error::CheckpointError, login_manager::LoginManager};
+use crate::{error::CheckpointError, login::manager::LoginManager};
 
 /// The session key holding when the user last logged in with a password (Unix seconds):
 /// Flask-Login's `_fresh`, as a time so that [`LoginManager::fresh_for`] can bound it.

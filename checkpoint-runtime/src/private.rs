@@ -1,4 +1,10 @@
-//! Running the protected handler once its checkpoints let the request through.
+//! What only the `#[checkpoint]` expansion calls: `checkpoint_runtime::__private`. Not public
+//! API; it may change in any release.
+//!
+//! The expansion runs a run of session checkpoints with [`enforce_sessions`] and every other
+//! checkpoint with [`Enforce::enforce_with`] (the one way in, shared with the middleware), each
+//! handler's [`SessionProbe`] in a `static`; then it calls the handler with [`call_handler`], or,
+//! for a handler without arguments behind session checkpoints only, returns a [`Guarded`].
 
 use std::{
     future::Future,
@@ -6,8 +12,48 @@ use std::{
     task::{Context, Poll},
 };
 
-use actix_web::{dev::Payload, Either, FromRequest, Handler, HttpRequest, HttpResponse};
+use actix_web::{dev, FromRequest, Handler};
+pub use actix_web::{web::Payload, Either, HttpRequest, HttpResponse};
+pub use core::ops::ControlFlow;
 use pin_project_lite::pin_project;
+
+pub use crate::{
+    checks::{session::enforce_sessions, Enforce},
+    session_probe::SessionProbe,
+};
+
+/// The verdict of `check` on `stored_json`, the JSON text actix-session keeps under the session
+/// key, without a request: what the evaluation benchmarks measure.
+#[inline]
+pub fn evaluate_stored_json(check: &crate::SessionCheck, stored_json: &str) -> crate::Outcome {
+    check.evaluate(stored_json)
+}
+
+/// The check of `#[login_required]` (`LOGGED_IN`) or `#[fresh_login_required]` (`FRESH`).
+#[cfg(feature = "login")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checkpoint_login_required {
+    ($which:ident) => {
+        $crate::LoginRequired::$which
+    };
+}
+
+/// Without the `login` feature, `#[login_required]` is a compile error that says how to fix it.
+#[cfg(not(feature = "login"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checkpoint_login_required {
+    ($which:ident) => {
+        ::core::compile_error!(
+            "`#[login_required]` and `#[fresh_login_required]` need the `login` feature of \
+             checkpoint-runtime, which is turned off: enable it (`checkpoint-runtime = { \
+             version = \"...\", features = [\"login\"] }`, or keep the default features)"
+        )
+    };
+}
+
+pub use crate::__checkpoint_login_required as login_required;
 
 /// Extracts `handler`'s arguments from the request and calls it, as actix-web would have.
 ///
@@ -17,7 +63,7 @@ use pin_project_lite::pin_project;
 pub async fn call_handler<F, Args>(
     handler: F,
     req: HttpRequest,
-    mut payload: Payload,
+    mut payload: dev::Payload,
 ) -> Either<HttpResponse, F::Output>
 where
     F: Handler<Args>,

@@ -6,7 +6,7 @@ use actix_web::{dev::Payload, FromRequest, Handler, HttpRequest};
 use futures_util::FutureExt as _;
 
 use crate::{
-    checkpoint::{Check, Outcome},
+    checks::{Check, Outcome},
     error::CheckpointError,
 };
 

@@ -5,7 +5,7 @@ use std::{borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use crate::redirect::RedirectTarget;
+use crate::response::redirect::RedirectTarget;
 
 /// A function that builds the whole response to a request that is not logged in (Flask-Login's
 /// `unauthorized_handler`), or not freshly enough (`needs_refresh_handler`).

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::{fail_json::FailJson, redirect::RedirectTarget};
+use crate::response::{fail_json::FailJson, redirect::RedirectTarget};
 
 /// A function that builds the whole failure response (the `fail_response` option).
 pub type FailResponse = fn(&HttpRequest) -> HttpResponse;

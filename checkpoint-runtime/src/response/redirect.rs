@@ -1,12 +1,13 @@
 //! Where a checkpoint redirects: a fixed path, or a named route resolved per request
 //! (Flask-Imp's `lazy_url_for`).
 
+use actix_session::SessionExt;
 use actix_web::{
     http::{header, StatusCode},
     HttpRequest, HttpResponse,
 };
 
-use crate::error::CheckpointError;
+use crate::{error::CheckpointError, response::flash::flash, session_probe::SessionProbe};
 
 /// The target of a `fail_url` or `pass_url` redirect.
 ///
@@ -89,12 +90,49 @@ impl RedirectTarget {
     }
 }
 
+/// A checkpoint's redirect: `302 Found` to `target` resolved for `req` (with
+/// `next=<the request's path and query>` added to its query when `with_next`), after flashing
+/// `message` (a message and its category). The target is resolved first, so that nothing is
+/// flashed for a redirect that cannot happen.
+pub(crate) fn redirect(
+    req: &HttpRequest,
+    target: RedirectTarget,
+    with_next: bool,
+    message: Option<(&str, &str)>,
+    probe: &SessionProbe,
+) -> Result<HttpResponse, CheckpointError> {
+    let mut location = target.resolve(req)?;
+    if with_next {
+        add_next(&mut location, req);
+    }
+    let response = found(&location)?;
+    if let Some((message, category)) = message {
+        probe.verify(req)?;
+        flash(&req.get_session(), message, category)?;
+    }
+    Ok(response)
+}
+
+/// Adds `next=<the request's path and query>` to the query of `location`, percent-encoded as a
+/// query value (so no control character, `&` or `#` of the request survives into it).
+fn add_next(location: &mut String, req: &HttpRequest) {
+    let original = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.path(), |path_and_query| path_and_query.as_str());
+    let fragment = location.find('#').map(|at| location.split_off(at));
+    location.push(if location.contains('?') { '&' } else { '?' });
+    location.push_str("next=");
+    location.extend(form_urlencoded::byte_serialize(original.as_bytes()));
+    location.push_str(fragment.as_deref().unwrap_or(""));
+}
+
 /// A `302 Found` response to `location`.
 ///
 /// # Errors
 /// [`CheckpointError::InvalidRedirect`] when `location` cannot be a header value (control
 /// characters, for example), so that it can never split the response.
-pub(crate) fn found(location: &str) -> Result<HttpResponse, CheckpointError> {
+fn found(location: &str) -> Result<HttpResponse, CheckpointError> {
     let value =
         header::HeaderValue::from_str(location).map_err(|_| CheckpointError::InvalidRedirect {
             location: location.escape_debug().to_string(),
@@ -144,6 +182,26 @@ mod tests {
         assert_eq!(
             RedirectTarget::Path("/x?y=1").resolve(req).unwrap(),
             "/x?y=1"
+        );
+    }
+
+    #[test]
+    fn next_carries_the_path_and_query_encoded_as_one_value() {
+        let next = |location: &str, uri: &str| {
+            let mut location = location.to_owned();
+            add_next(
+                &mut location,
+                &TestRequest::get().uri(uri).to_http_request(),
+            );
+            location
+        };
+        assert_eq!(
+            next("/login", "/a/b?x=1&y=%0d%0a#"),
+            "/login?next=%2Fa%2Fb%3Fx%3D1%26y%3D%250d%250a"
+        );
+        assert_eq!(
+            next("/login?lang=en#form", "/p"),
+            "/login?lang=en&next=%2Fp#form"
         );
     }
 

@@ -3,10 +3,8 @@
 use actix_web::{dev::Payload, http::header, HttpRequest};
 
 use crate::{
-    api_key_check::single_header,
-    checkpoint::{Check, Outcome},
+    checks::{secrets_match, single_header, Check, Outcome},
     error::CheckpointError,
-    secret::secrets_match,
 };
 
 /// Passes for exactly one `Authorization: Bearer <token>` header (the scheme in any case,

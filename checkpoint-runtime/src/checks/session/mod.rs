@@ -1,15 +1,21 @@
 //! Flask-Imp's `SessionCheckpoint`: a session key must hold one of the allowed values.
 
+mod allowed_value;
+#[cfg(test)]
+mod props;
+
 use std::ops::ControlFlow;
 
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, HttpRequest, HttpResponse};
 
+pub use self::allowed_value::AllowedValue;
+use self::allowed_value::{AllowedValues, Match};
 use crate::{
-    allowed_value::{AllowedValue, AllowedValues, Match},
-    checkpoint::{settle, Check, Checkpoint, Outcome},
+    checks::{Check, Checkpoint, Outcome},
+    decision::settle,
     error::CheckpointError,
-    session_presence::SessionProbe,
+    session_probe::SessionProbe,
 };
 
 /// Passes when the session value under `session_key` is one of the allowed values, or is a list

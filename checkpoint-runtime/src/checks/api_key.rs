@@ -3,9 +3,8 @@
 use actix_web::{dev::Payload, HttpRequest};
 
 use crate::{
-    checkpoint::{Check, Outcome},
+    checks::{secrets_match, Check, Outcome},
     error::CheckpointError,
-    secret::secrets_match,
 };
 
 /// Where a request carries its API key.

@@ -1,0 +1,215 @@
+//! The checks a checkpoint can make, and the checkpoint itself: a check plus the
+//! [`Action`] that turns its verdict into a response (in the order of
+//! [`decision`](crate::decision)).
+//!
+//! | module | check | Flask-Imp |
+//! |---|---|---|
+//! | `session` | [`SessionCheck`]: a session value is one of the allowed values | `SessionCheckpoint` |
+//! | `api_key` | [`ApiKeyCheck`]: a header or query parameter carries the key | `APIKeyCheckpoint` |
+//! | `bearer` | [`BearerCheck`]: `Authorization: Bearer` carries the token | `BearerCheckpoint` |
+//! | `predicate` | [`PredicateCheck`]: an `async fn` of extractors returns `true` | `checkpoint_callable` |
+//! | `csrf` | [`CsrfCheck`]: unsafe requests echo the session's token | `include_csrf` |
+//!
+//! [`Enforce`] is the one way in, for the attribute's expansion and for the middleware alike.
+
+mod api_key;
+mod bearer;
+mod csrf;
+mod predicate;
+mod secret;
+pub(crate) mod session;
+
+use std::{future::Future, ops::ControlFlow};
+
+use actix_web::{dev::Payload, HttpRequest, HttpResponse};
+
+pub(crate) use self::{api_key::single_header, secret::secrets_match};
+pub use self::{
+    api_key::{ApiKeyCheck, KeyLocation},
+    bearer::BearerCheck,
+    csrf::{CsrfCheck, CsrfCheckpoint},
+    predicate::PredicateCheck,
+    session::{AllowedValue, SessionCheck, SessionCheckpoint},
+};
+use crate::{
+    decision::{settle, Decision},
+    error::CheckpointError,
+    response::action::Action,
+    session_probe::SessionProbe,
+};
+
+/// The verdict of a [`Check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The request may go on (or to `pass_url`).
+    Pass,
+    /// The request takes the checkpoint's failure path.
+    Fail,
+}
+
+/// What a checkpoint verifies about a request.
+///
+/// The built-in checks implement it; so can your own types. A check runs before any of the
+/// handler's extractors. It may read the request body from `payload`, but then it must put the
+/// bytes back (`*payload = Payload::from(bytes)`) for the handler, as the CSRF check does.
+///
+/// ```
+/// use actix_web::{dev::Payload, HttpRequest};
+/// use checkpoint_runtime::{Check, Checkpoint, CheckpointError, Outcome};
+///
+/// /// Passes requests that come from the loopback interface.
+/// struct FromLoopback;
+///
+/// impl Check for FromLoopback {
+///     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
+///         let local = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+///         Ok(if local { Outcome::Pass } else { Outcome::Fail })
+///     }
+/// }
+///
+/// const LOCAL_ONLY: Checkpoint<FromLoopback> = Checkpoint::with_check(FromLoopback);
+/// # let _ = LOCAL_ONLY;
+/// ```
+pub trait Check {
+    /// Whether [`check`](Check::check) reads the session. If so, the checkpoint first makes sure
+    /// `SessionMiddleware` runs in front of the route, and fails closed if not: without it the
+    /// session would read as empty.
+    fn reads_session(&self) -> bool {
+        false
+    }
+
+    /// Decides whether `req` passes.
+    ///
+    /// # Errors
+    /// A [`CheckpointError`] when the check cannot decide (a misconfigured app, an unavailable
+    /// store). The request then fails closed with `500 Internal Server Error`.
+    fn check(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> impl Future<Output = Result<Outcome, CheckpointError>>;
+}
+
+/// A check and the action taken on its verdict: what `#[checkpoint(...)]` enforces.
+///
+/// Declare one as a `const` and reuse it with `#[checkpoint(NAME)]`; the inline attribute
+/// builds exactly this value, so both forms behave the same.
+///
+/// ```
+/// use checkpoint_runtime::{url_for, Action, AllowedValue, SessionCheckpoint};
+///
+/// pub const LOGGED_IN: SessionCheckpoint =
+///     SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)])
+///         .action(Action::new().fail_url(url_for("login_page")).message("Login required"));
+/// # let _ = LOGGED_IN;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Checkpoint<C> {
+    check: C,
+    action: Action,
+}
+
+impl<C> Checkpoint<C> {
+    /// A checkpoint running `check`, with the default action (a failure answers 403).
+    pub const fn with_check(check: C) -> Self {
+        Self {
+            check,
+            action: Action::new(),
+        }
+    }
+
+    /// Replaces the action (Flask-Imp's `.action(...)`).
+    pub const fn action(mut self, action: Action) -> Self {
+        self.action = action;
+        self
+    }
+
+    /// The check.
+    pub const fn check(&self) -> &C {
+        &self.check
+    }
+
+    /// The action taken on the verdict.
+    pub const fn current_action(&self) -> &Action {
+        &self.action
+    }
+}
+
+impl<C: Check> Checkpoint<C> {
+    /// Runs the check on `req` and applies the action. `payload` is the request body, unread
+    /// (or read and put back) when the handler should run.
+    ///
+    /// `Continue` means the handler should run; `Break` carries the response that ends the
+    /// request (a redirect, a failure, or a `500` when the checkpoint could not decide or answer,
+    /// which is also logged). It never panics: a panicking `fail_response` becomes a `500`.
+    ///
+    /// Each call verifies afresh that `SessionMiddleware` is in place before the session is used,
+    /// which allocates; the `#[checkpoint]` wrapper remembers the answer per handler instead.
+    pub async fn enforce(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> ControlFlow<HttpResponse> {
+        Enforce::enforce_with(self, req, payload, &SessionProbe::new()).await
+    }
+
+    async fn decide(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> Decision {
+        if self.check.reads_session() {
+            probe.verify(req)?;
+        }
+        let outcome = self.check.check(req, payload).await?;
+        self.action.apply(outcome, req, probe)
+    }
+}
+
+/// What decides a request before its handler runs: a [`Checkpoint`], or `LoginRequired` with the
+/// `login` feature. The `#[checkpoint]` expansion and the middleware (`.wrap(...)`) run every
+/// checkpoint through it.
+#[diagnostic::on_unimplemented(
+    message = "this is not a checkpoint: its type is `{Self}`",
+    label = "not a checkpoint",
+    note = "`#[checkpoint(NAME)]` names a `Checkpoint` value, such as `const LOGGED_IN: \
+            SessionCheckpoint = SessionCheckpoint::new(\"logged_in\", \
+            &[AllowedValue::Bool(true)]);`, or write the check inline: \
+            `#[checkpoint(session_key = \"...\", values = ...)]`"
+)]
+pub trait Enforce {
+    /// Decides `req`: `Continue` lets it through (with `payload` unread, or read and put back),
+    /// `Break` answers it. `probe` remembers whether `SessionMiddleware` was seen. A checkpoint
+    /// that cannot decide answers a logged `500`; it never panics.
+    fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> impl Future<Output = ControlFlow<HttpResponse>>;
+}
+
+impl<C: Check> Enforce for Checkpoint<C> {
+    async fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> ControlFlow<HttpResponse> {
+        let decision = self.decide(req, payload, probe).await;
+        settle(decision, req)
+    }
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Enforce + ?Sized> Enforce for &T {
+    fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> impl Future<Output = ControlFlow<HttpResponse>> {
+        T::enforce_with(*self, req, payload, probe)
+    }
+}

@@ -1,0 +1,293 @@
+//! The decision order: what a check's verdict becomes, for every kind of checkpoint.
+//!
+//! A check only says pass or fail. This module alone turns that verdict into what happens to the
+//! request, in Flask-Imp's order, whichever kind of checkpoint decided (a run of session
+//! checkpoints, any other check, `#[login_required]`'s refusals, a checkpoint wrapped around a
+//! scope):
+//!
+//! | verdict | the first of these that applies |
+//! |---|---|
+//! | pass | `pass_url` (unless `fail_json` is set): flash `message`, redirect; else the handler runs |
+//! | fail | `fail_json`: that JSON with `fail_status` |
+//! | | `fail_response` (the login layer's `unauthorized_handler`): its response |
+//! | | `fail_url` (the login layer's login or refresh view, with `next`, for browsers only): flash `message`, redirect |
+//! | | `disable_default_fail`: the handler runs |
+//! | | a JSON request: `{"error": ...}` with `fail_status` |
+//! | | otherwise: `fail_status` with its reason, in plain text |
+//!
+//! A step that cannot be taken (a route name the app lacks, a session that refuses the flash, a
+//! response function that panics) fails closed: the request gets `500`, and the cause is logged.
+
+use std::{
+    ops::ControlFlow,
+    panic::{catch_unwind, AssertUnwindSafe},
+};
+
+use actix_web::{
+    http::{
+        header::{self, ContentType},
+        StatusCode,
+    },
+    HttpRequest, HttpResponse,
+};
+
+use crate::{
+    checks::Outcome,
+    error::CheckpointError,
+    response::{
+        action::{Action, FailResponse},
+        fail_json::FailJson,
+        redirect::{redirect, RedirectTarget},
+    },
+    session_probe::SessionProbe,
+};
+
+/// What a checkpoint decided: `Continue` runs the handler, `Break` answers the request; an error
+/// when it could not decide or answer.
+pub(crate) type Decision = Result<ControlFlow<HttpResponse>, CheckpointError>;
+
+/// `decision`, or the logged `500` of its error.
+#[inline]
+pub(crate) fn settle(decision: Decision, req: &HttpRequest) -> ControlFlow<HttpResponse> {
+    match decision {
+        Ok(flow) => flow,
+        Err(error) => fail_closed(error, req),
+    }
+}
+
+/// The response that ends the request when a checkpoint could not decide or answer: the error's
+/// own (a `500`), logged.
+#[cold]
+#[inline(never)]
+fn fail_closed(error: CheckpointError, req: &HttpRequest) -> ControlFlow<HttpResponse> {
+    log::error!(
+        "checkpoint could not decide {} {}: {error}",
+        req.method(),
+        req.path()
+    );
+    ControlFlow::Break(HttpResponse::from_error(error))
+}
+
+/// How a refused request is answered, whatever refused it: the fail column of the table above.
+pub(crate) struct Refusal<'a> {
+    /// `fail_json`.
+    pub(crate) json: Option<FailJson>,
+    /// `fail_response`, or the login layer's handler.
+    pub(crate) respond: Option<Respond>,
+    /// `fail_url`, or the login layer's view.
+    pub(crate) redirect: Option<Redirect<'a>>,
+    /// `disable_default_fail`.
+    pub(crate) run_handler: bool,
+    /// `fail_status`.
+    pub(crate) status: StatusCode,
+    /// The body of the default JSON answer.
+    pub(crate) json_error: &'static str,
+    /// Whether the request is from a JSON client.
+    pub(crate) is_json: fn(&HttpRequest) -> bool,
+}
+
+/// A function building the whole response, and the error that stands for it in the log if it
+/// panics.
+#[derive(Clone, Copy)]
+pub(crate) struct Respond {
+    pub(crate) build: FailResponse,
+    pub(crate) panicked: fn() -> CheckpointError,
+}
+
+/// A redirect answering a request, with the message flashed on the way.
+pub(crate) struct Redirect<'a> {
+    pub(crate) target: RedirectTarget,
+    /// The message and its category.
+    pub(crate) flash: Option<(&'a str, &'a str)>,
+    /// Whether the target gets `next=<the request's path and query>` (a login view).
+    pub(crate) with_next: bool,
+    /// Whether JSON clients are redirected too; if not, they get the default JSON answer.
+    pub(crate) json_clients_too: bool,
+}
+
+impl Refusal<'_> {
+    /// The answer to a refused request, in the decision order.
+    pub(crate) fn answer(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        if let Some(body) = self.json {
+            return Ok(ControlFlow::Break(json_response(
+                self.status,
+                body.as_str(),
+            )));
+        }
+        if let Some(respond) = self.respond {
+            return catch_unwind(AssertUnwindSafe(|| (respond.build)(req)))
+                .map(ControlFlow::Break)
+                .map_err(|_| (respond.panicked)());
+        }
+        if let Some(to) = &self.redirect {
+            if to.json_clients_too || !(self.is_json)(req) {
+                return to.send(req, probe).map(ControlFlow::Break);
+            }
+        }
+        if self.run_handler {
+            return Ok(ControlFlow::Continue(()));
+        }
+        Ok(ControlFlow::Break(if (self.is_json)(req) {
+            json_response(self.status, self.json_error)
+        } else {
+            HttpResponse::build(self.status)
+                .content_type(ContentType::plaintext())
+                .body(self.status.canonical_reason().unwrap_or("Request refused"))
+        }))
+    }
+}
+
+impl Redirect<'_> {
+    fn send(
+        &self,
+        req: &HttpRequest,
+        probe: &SessionProbe,
+    ) -> Result<HttpResponse, CheckpointError> {
+        redirect(req, self.target, self.with_next, self.flash, probe)
+    }
+}
+
+impl Action {
+    /// What the action makes of `outcome`.
+    #[inline]
+    pub(crate) fn apply(
+        &self,
+        outcome: Outcome,
+        req: &HttpRequest,
+        probe: &SessionProbe,
+    ) -> Decision {
+        match outcome {
+            Outcome::Pass => self.on_pass(req, probe),
+            Outcome::Fail => self.on_fail(req, probe),
+        }
+    }
+
+    #[inline]
+    fn on_pass(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        match self.pass_url {
+            Some(target) if self.fail_json.is_none() => {
+                let flash = self.message.map(|message| (message, self.message_category));
+                redirect(req, target, false, flash, probe).map(ControlFlow::Break)
+            }
+            _ => Ok(ControlFlow::Continue(())),
+        }
+    }
+
+    fn on_fail(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        log::debug!("checkpoint failed for {} {}", req.method(), req.path());
+        let refusal = Refusal {
+            json: self.fail_json,
+            respond: self.fail_response.map(|build| Respond {
+                build,
+                panicked: || CheckpointError::FailResponsePanicked,
+            }),
+            redirect: self.fail_url.map(|target| Redirect {
+                target,
+                flash: self.message.map(|message| (message, self.message_category)),
+                with_next: false,
+                json_clients_too: true,
+            }),
+            run_handler: self.disable_default_fail,
+            // `fail_status` only accepts 400..=599, which are all valid status codes.
+            status: StatusCode::from_u16(self.fail_status).unwrap_or(StatusCode::FORBIDDEN),
+            json_error: r#"{"error":"Unauthorized"}"#,
+            is_json: is_json_request,
+        };
+        refusal.answer(req, probe)
+    }
+}
+
+fn json_response(status: StatusCode, body: &'static str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::json())
+        .body(body)
+}
+
+/// Flask's `request.is_json`: the body is declared as `application/json` or `application/*+json`.
+fn is_json_request(req: &HttpRequest) -> bool {
+    let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(content_type) = content_type.to_str() else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json")
+            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
+}
+
+/// Whether `req` comes from an API client rather than a browser: it accepts or sends JSON, or is
+/// an XMLHttpRequest.
+pub(crate) fn is_api_request(req: &HttpRequest) -> bool {
+    let header_text = |name| {
+        req.headers()
+            .get_all(name)
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+    };
+    let names_json = |value: &str| {
+        value.split(',').any(|item| {
+            let essence = item.split(';').next().unwrap_or("").trim().as_bytes();
+            let (kind, suffix) = ("application/".as_bytes(), "+json".as_bytes());
+            essence.eq_ignore_ascii_case(b"application/json")
+                || essence.len() > kind.len() + suffix.len()
+                    && essence[..kind.len()].eq_ignore_ascii_case(kind)
+                    && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        })
+    };
+    header_text(header::ACCEPT).into_iter().any(names_json)
+        || header_text(header::CONTENT_TYPE)
+            .into_iter()
+            .any(names_json)
+        || header_text(header::HeaderName::from_static("x-requested-with"))
+            .into_iter()
+            .any(|value| value.trim().eq_ignore_ascii_case("XMLHttpRequest"))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn json_requests_are_recognised_like_flask() {
+        let with = |value: &str| {
+            TestRequest::default()
+                .insert_header((header::CONTENT_TYPE, value))
+                .to_http_request()
+        };
+        assert!(is_json_request(&with("application/json")));
+        assert!(is_json_request(&with("Application/JSON; charset=utf-8")));
+        assert!(is_json_request(&with("application/problem+json")));
+        assert!(!is_json_request(&with("text/json")));
+        assert!(!is_json_request(&with("application/jsonp")));
+        assert!(!is_json_request(&with("application/+json")));
+        assert!(!is_json_request(&TestRequest::default().to_http_request()));
+    }
+
+    #[test]
+    fn api_requests_are_recognised() {
+        let with = |name: &'static str, value: &'static str| {
+            is_api_request(
+                &TestRequest::default()
+                    .insert_header((name, value))
+                    .to_http_request(),
+            )
+        };
+        assert!(with("accept", "application/json"));
+        assert!(with("accept", "text/html, Application/JSON;q=0.9"));
+        assert!(with("accept", "application/problem+json"));
+        assert!(with("content-type", "application/json; charset=utf-8"));
+        assert!(with("x-requested-with", "XMLHttpRequest"));
+        assert!(!with("accept", "text/html,*/*"));
+        assert!(!with("accept", "application/jsonp"));
+        assert!(!with("accept", "application/+json"));
+        assert!(!with("x-requested-with", "fetch"));
+        assert!(!is_api_request(&TestRequest::default().to_http_request()));
+    }
+}

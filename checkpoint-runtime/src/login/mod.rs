@@ -1,0 +1,23 @@
+//! The login layer, Flask-Login's part (the `login` feature): who is logged in, kept by
+//! actix-identity in the session, and the checks that require a login.
+//!
+//! | module | what |
+//! |---|---|
+//! | `manager` | [`LoginManager`]: the login view, messages, freshness window, request loader |
+//! | `required` | [`LoginRequired`]: `#[login_required]` and `#[fresh_login_required]`, also as middleware |
+//! | `state` | [`login_user`], [`logout_user`], reading the identity and its freshness |
+//! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
+
+mod current_user;
+mod manager;
+mod required;
+mod state;
+
+pub use self::{
+    current_user::{CurrentUser, UserLoader},
+    manager::{
+        LoginManager, UnauthorizedHandler, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
+    },
+    required::{LoginRequired, LoginRequiredMiddleware},
+    state::{login_user, logout_user, FRESH_AT_KEY},
+};

@@ -1,0 +1,235 @@
+//! `#[login_required]` and `#[fresh_login_required]`: the check, and how the app's
+//! [`LoginManager`] answers a request it refuses (the handler, else `401` JSON to an API client,
+//! else the view with `next` and a flash, else a plain `401`), in the shared
+//! [decision order](crate::decision). Also middleware, for a whole scope.
+
+use std::{
+    future::{ready, Ready},
+    ops::ControlFlow,
+};
+
+use actix_web::{
+    body::EitherBody,
+    dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform},
+    http::{Method, StatusCode},
+    Error, HttpRequest, HttpResponse,
+};
+
+use crate::{
+    checks::{Check, Enforce, Outcome},
+    decision::{is_api_request, settle, Decision, Redirect, Refusal, Respond},
+    error::CheckpointError,
+    login::{
+        manager::LoginManager,
+        state::{authenticate, is_fresh},
+    },
+    middleware::CheckpointMiddleware,
+    session_probe::SessionProbe,
+};
+
+/// Requires a logged-in identity, or with `fresh` one that logged in with a password within
+/// [`LoginManager::fresh_for`]: what `#[login_required]` and `#[fresh_login_required]` enforce.
+///
+/// `OPTIONS` requests always pass (Flask-Login's `EXEMPT_METHODS`), so CORS preflights work.
+/// Enforced with [`LoginRequired::enforce`], a refused request is answered as the app's
+/// [`LoginManager`] says; as a [`Check`] inside a [`Checkpoint`](crate::Checkpoint) it gives only
+/// the verdict, and the checkpoint's action answers.
+///
+/// ```
+/// use actix_web::{dev::Payload, HttpRequest, HttpResponse};
+/// use checkpoint_runtime::LoginRequired;
+///
+/// async fn by_hand(req: HttpRequest) -> HttpResponse {
+///     if let std::ops::ControlFlow::Break(refused) =
+///         LoginRequired::LOGGED_IN.enforce(&req, &mut Payload::None).await
+///     {
+///         return refused;
+///     }
+///     HttpResponse::Ok().body("members only")
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginRequired {
+    fresh: bool,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    /// No identity: Flask-Login's `unauthorized()`.
+    NotLoggedIn,
+    /// An identity, but not a fresh one: Flask-Login's `needs_refresh()`.
+    NeedsRefresh,
+}
+
+impl LoginRequired {
+    /// `#[login_required]`: any logged-in identity.
+    pub const LOGGED_IN: Self = Self { fresh: false };
+    /// `#[fresh_login_required]`: an identity that logged in with a password recently enough.
+    pub const FRESH: Self = Self { fresh: true };
+
+    /// A check requiring a login, fresh when `fresh`.
+    pub const fn new(fresh: bool) -> Self {
+        Self { fresh }
+    }
+
+    /// Whether the login must be fresh.
+    pub const fn fresh(&self) -> bool {
+        self.fresh
+    }
+
+    /// Checks `req` and answers a refused request as the app's [`LoginManager`] says:
+    /// `Continue` means the handler should run. A misconfigured app (no `SessionMiddleware` or
+    /// `IdentityMiddleware`, a login view naming no route, a panicking handler) gets `500`,
+    /// logged.
+    pub async fn enforce(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> ControlFlow<HttpResponse> {
+        Enforce::enforce_with(self, req, payload, &SessionProbe::new()).await
+    }
+
+    async fn decide(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        if req.method() == Method::OPTIONS {
+            return Ok(ControlFlow::Continue(()));
+        }
+        probe.verify(req)?;
+        let manager = LoginManager::of(req);
+        match self.refusal(req, &manager).await? {
+            None => Ok(ControlFlow::Continue(())),
+            Some(refusal) => {
+                log::debug!(
+                    "login required for {} {}: {refusal:?}",
+                    req.method(),
+                    req.path()
+                );
+                refusal.answer_for(&manager).answer(req, probe)
+            }
+        }
+    }
+
+    async fn refusal(
+        &self,
+        req: &HttpRequest,
+        manager: &LoginManager,
+    ) -> Result<Option<Reason>, CheckpointError> {
+        let Some(identity) = authenticate(req, manager).await? else {
+            return Ok(Some(Reason::NotLoggedIn));
+        };
+        if self.fresh && !(identity.from_session && is_fresh(req, manager)) {
+            return Ok(Some(Reason::NeedsRefresh));
+        }
+        Ok(None)
+    }
+}
+
+impl Check for LoginRequired {
+    fn reads_session(&self) -> bool {
+        true
+    }
+
+    async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
+        if req.method() == Method::OPTIONS {
+            return Ok(Outcome::Pass);
+        }
+        let manager = LoginManager::of(req);
+        Ok(match self.refusal(req, &manager).await? {
+            None => Outcome::Pass,
+            Some(_) => Outcome::Fail,
+        })
+    }
+}
+
+impl Reason {
+    /// How `manager` answers this refusal (Flask-Login's `unauthorized()` and
+    /// `needs_refresh()`).
+    fn answer_for(self, manager: &LoginManager) -> Refusal<'_> {
+        let (handler, view, message, category, json_error) = match self {
+            Reason::NotLoggedIn => (
+                manager.unauthorized_handler,
+                manager.login_view,
+                manager.login_message.as_deref(),
+                &*manager.login_message_category,
+                r#"{"error":"Unauthorized"}"#,
+            ),
+            Reason::NeedsRefresh => (
+                manager.needs_refresh_handler,
+                manager.refresh_view,
+                manager.needs_refresh_message.as_deref(),
+                &*manager.needs_refresh_message_category,
+                r#"{"error":"Reauthentication required"}"#,
+            ),
+        };
+        Refusal {
+            json: None,
+            respond: handler.map(|build| Respond {
+                build,
+                panicked: || CheckpointError::UnauthorizedHandlerPanicked,
+            }),
+            redirect: view.map(|target| Redirect {
+                target,
+                flash: message.map(|message| (message, category)),
+                with_next: true,
+                json_clients_too: false,
+            }),
+            run_handler: false,
+            status: StatusCode::UNAUTHORIZED,
+            json_error,
+            is_json: is_api_request,
+        }
+    }
+}
+
+impl Enforce for LoginRequired {
+    async fn enforce_with(
+        &self,
+        req: &HttpRequest,
+        _: &mut Payload,
+        probe: &SessionProbe,
+    ) -> ControlFlow<HttpResponse> {
+        let decision = self.decide(req, probe).await;
+        settle(decision, req)
+    }
+}
+
+/// [`LoginRequired`] is middleware too: `.wrap(LoginRequired::LOGGED_IN)` guards every route of a
+/// scope as `#[login_required]` guards one handler, with the same answers (login view with
+/// `next`, `401` JSON for API requests, the unauthorized handler).
+///
+/// ```
+/// use actix_identity::IdentityMiddleware;
+/// use actix_session::{storage::CookieSessionStore, SessionMiddleware};
+/// use actix_web::{cookie::Key, web, App, HttpResponse};
+/// use checkpoint_runtime::{url_for, LoginManager, LoginRequired};
+///
+/// let app = App::new()
+///     .app_data(LoginManager::new().login_view(url_for("login_page")))
+///     .service(
+///         web::scope("/account")
+///             .wrap(LoginRequired::LOGGED_IN)
+///             .route("/settings", web::get().to(HttpResponse::Ok)),
+///     )
+///     // The last `.wrap()` runs first: sessions, then identities, then the login check.
+///     .wrap(IdentityMiddleware::default())
+///     .wrap(SessionMiddleware::new(CookieSessionStore::default(), Key::generate()));
+/// # let _ = app;
+/// ```
+impl<S, B> Transform<S, ServiceRequest> for LoginRequired
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = CheckpointMiddleware<S, Self>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(CheckpointMiddleware::new(service, *self)))
+    }
+}
+
+/// The service [`LoginRequired`] wraps around a scope or app.
+pub type LoginRequiredMiddleware<S> = CheckpointMiddleware<S, LoginRequired>;

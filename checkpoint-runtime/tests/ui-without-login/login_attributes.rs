@@ -1,0 +1,17 @@
+use actix_web::{get, Responder};
+use checkpoint_runtime::{checkpoint, fresh_login_required, login_required};
+
+#[get("/profile")]
+#[login_required]
+async fn profile() -> impl Responder {
+    "profile"
+}
+
+#[get("/admin")]
+#[checkpoint(session_key = "role", values = "admin")]
+#[fresh_login_required]
+async fn admin() -> impl Responder {
+    "admin"
+}
+
+fn main() {}
