@@ -96,6 +96,19 @@ macro_rules! drive {
 
         let reply = $browser.send(fail(request("/default"))).await;
         assert_eq!(reply.status, $default_status, "default");
+        assert_eq!(reply.body, $default_status.canonical_reason().unwrap());
+        // One rule for every kind, the login layer's too: a client that accepts or sends JSON,
+        // or an XMLHttpRequest, gets the default failure as JSON.
+        for header in [
+            ("accept", "application/json"),
+            ("accept", "text/html;q=0.5, application/problem+json"),
+            ("content-type", "application/json; charset=utf-8"),
+            ("x-requested-with", "XMLHttpRequest"),
+        ] {
+            let reply = $browser.send(fail(request("/default")).insert_header(header)).await;
+            assert_eq!(reply.status, $default_status, "{header:?}");
+            assert_eq!(reply.json(), json!({ "error": "Unauthorized" }), "{header:?}");
+        }
         let reply = $browser.send(fail(request("/status"))).await;
         assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
 

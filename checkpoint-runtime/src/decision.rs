@@ -12,7 +12,7 @@
 //! | | `fail_response` (the login layer's `unauthorized_handler`): its response |
 //! | | `fail_url` (the login layer's login or refresh view, with `next`, for browsers only): flash `message`, redirect |
 //! | | `disable_default_fail`: the handler runs |
-//! | | a JSON request: `{"error": ...}` with `fail_status` |
+//! | | a JSON client ([`wants_json`]): `{"error": ...}` with `fail_status` |
 //! | | otherwise: `fail_status` with its reason, in plain text |
 //!
 //! A step that cannot be taken (a route name the app lacks, a session that refuses the flash, a
@@ -82,8 +82,6 @@ pub(crate) struct Refusal<'a> {
     pub(crate) status: StatusCode,
     /// The body of the default JSON answer.
     pub(crate) json_error: &'static str,
-    /// Whether the request is from a JSON client.
-    pub(crate) is_json: fn(&HttpRequest) -> bool,
 }
 
 /// A function building the whole response, and the error that stands for it in the log if it
@@ -120,14 +118,14 @@ impl Refusal<'_> {
                 .map_err(|_| (respond.panicked)());
         }
         if let Some(to) = &self.redirect {
-            if to.json_clients_too || !(self.is_json)(req) {
+            if to.json_clients_too || !wants_json(req) {
                 return to.send(req, probe).map(ControlFlow::Break);
             }
         }
         if self.run_handler {
             return Ok(ControlFlow::Continue(()));
         }
-        Ok(ControlFlow::Break(if (self.is_json)(req) {
+        Ok(ControlFlow::Break(if wants_json(req) {
             json_response(self.status, self.json_error)
         } else {
             HttpResponse::build(self.status)
@@ -191,7 +189,6 @@ impl Action {
             // `fail_status` only accepts 400..=599, which are all valid status codes.
             status: StatusCode::from_u16(self.fail_status).unwrap_or(StatusCode::FORBIDDEN),
             json_error: r#"{"error":"Unauthorized"}"#,
-            is_json: is_json_request,
         };
         refusal.answer(req, probe)
     }
@@ -203,49 +200,36 @@ fn json_response(status: StatusCode, body: &'static str) -> HttpResponse {
         .body(body)
 }
 
-/// Flask's `request.is_json`: the body is declared as `application/json` or `application/*+json`.
-fn is_json_request(req: &HttpRequest) -> bool {
-    let Some(content_type) = req.headers().get(header::CONTENT_TYPE) else {
-        return false;
-    };
-    let Ok(content_type) = content_type.to_str() else {
-        return false;
-    };
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    let Some((kind, subtype)) = essence.split_once('/') else {
-        return false;
-    };
-    kind.eq_ignore_ascii_case("application")
-        && (subtype.eq_ignore_ascii_case("json")
-            || subtype.len() > 5 && subtype[subtype.len() - 5..].eq_ignore_ascii_case("+json"))
-}
-
-/// Whether `req` comes from an API client rather than a browser: it accepts or sends JSON, or is
-/// an XMLHttpRequest.
-pub(crate) fn is_api_request(req: &HttpRequest) -> bool {
-    let header_text = |name| {
+/// Whether `req` comes from a client that wants JSON rather than a page: its `Accept` or
+/// `Content-Type` names `application/json` or `application/*+json` (in any case, with
+/// parameters, among other types), or it is an XMLHttpRequest (`X-Requested-With`). Flask's
+/// `request.is_json` reads `Content-Type` alone, which misses a `GET` from a JSON client.
+pub(crate) fn wants_json(req: &HttpRequest) -> bool {
+    let any_value = |name, test: fn(&str) -> bool| {
         req.headers()
             .get_all(name)
             .filter_map(|value| value.to_str().ok())
-            .collect::<Vec<_>>()
+            .any(test)
     };
-    let names_json = |value: &str| {
-        value.split(',').any(|item| {
-            let essence = item.split(';').next().unwrap_or("").trim().as_bytes();
-            let (kind, suffix) = ("application/".as_bytes(), "+json".as_bytes());
-            essence.eq_ignore_ascii_case(b"application/json")
-                || essence.len() > kind.len() + suffix.len()
-                    && essence[..kind.len()].eq_ignore_ascii_case(kind)
-                    && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    any_value(header::ACCEPT, names_json)
+        || any_value(header::CONTENT_TYPE, names_json)
+        || any_value(X_REQUESTED_WITH, |value| {
+            value.trim().eq_ignore_ascii_case("XMLHttpRequest")
         })
-    };
-    header_text(header::ACCEPT).into_iter().any(names_json)
-        || header_text(header::CONTENT_TYPE)
-            .into_iter()
-            .any(names_json)
-        || header_text(header::HeaderName::from_static("x-requested-with"))
-            .into_iter()
-            .any(|value| value.trim().eq_ignore_ascii_case("XMLHttpRequest"))
+}
+
+const X_REQUESTED_WITH: header::HeaderName = header::HeaderName::from_static("x-requested-with");
+
+/// Whether a media-type list names `application/json` or `application/*+json`.
+fn names_json(value: &str) -> bool {
+    value.split(',').any(|item| {
+        let essence = item.split(';').next().unwrap_or("").trim().as_bytes();
+        let (kind, suffix) = (&b"application/"[..], &b"+json"[..]);
+        essence.eq_ignore_ascii_case(b"application/json")
+            || essence.len() > kind.len() + suffix.len()
+                && essence[..kind.len()].eq_ignore_ascii_case(kind)
+                && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    })
 }
 
 #[cfg(test)]
@@ -255,25 +239,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_requests_are_recognised_like_flask() {
-        let with = |value: &str| {
-            TestRequest::default()
-                .insert_header((header::CONTENT_TYPE, value))
-                .to_http_request()
-        };
-        assert!(is_json_request(&with("application/json")));
-        assert!(is_json_request(&with("Application/JSON; charset=utf-8")));
-        assert!(is_json_request(&with("application/problem+json")));
-        assert!(!is_json_request(&with("text/json")));
-        assert!(!is_json_request(&with("application/jsonp")));
-        assert!(!is_json_request(&with("application/+json")));
-        assert!(!is_json_request(&TestRequest::default().to_http_request()));
-    }
-
-    #[test]
-    fn api_requests_are_recognised() {
+    fn json_clients_are_recognised() {
         let with = |name: &'static str, value: &'static str| {
-            is_api_request(
+            wants_json(
                 &TestRequest::default()
                     .insert_header((name, value))
                     .to_http_request(),
@@ -288,6 +256,6 @@ mod tests {
         assert!(!with("accept", "application/jsonp"));
         assert!(!with("accept", "application/+json"));
         assert!(!with("x-requested-with", "fetch"));
-        assert!(!is_api_request(&TestRequest::default().to_http_request()));
+        assert!(!wants_json(&TestRequest::default().to_http_request()));
     }
 }

@@ -83,8 +83,10 @@
 //! with the same semantics.
 //!
 //! On failure the first of these that applies answers: `fail_json`, `fail_response`, `fail_url`,
-//! `disable_default_fail`; otherwise a JSON request (`Content-Type: application/json`) gets
-//! `{"error": "Unauthorized"}` and any other a plain-text response, both with `fail_status`.
+//! `disable_default_fail`; otherwise a JSON client (`Accept` or `Content-Type` naming
+//! `application/json` or `application/*+json`, or `X-Requested-With: XMLHttpRequest`, the same
+//! rule as the login layer's) gets `{"error": "Unauthorized"}` and any other a plain-text
+//! response, both with `fail_status`.
 //!
 //! # Logins (Flask-Login)
 //!

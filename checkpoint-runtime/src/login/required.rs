@@ -17,7 +17,7 @@ use actix_web::{
 
 use crate::{
     checks::{Check, Enforce, Outcome},
-    decision::{is_api_request, settle, Decision, Redirect, Refusal, Respond},
+    decision::{settle, Decision, Redirect, Refusal, Respond},
     error::CheckpointError,
     login::{
         manager::LoginManager,
@@ -176,7 +176,6 @@ impl Reason {
             run_handler: false,
             status: StatusCode::UNAUTHORIZED,
             json_error,
-            is_json: is_api_request,
         }
     }
 }
