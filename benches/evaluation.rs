@@ -36,8 +36,8 @@ fn main() {
     }
 }
 
-/// The allowed strings of a check with `n` values, in the sorted order `#[checkpoint]` emits
-/// them; a passing value is the last one, so a linear search scans them all.
+/// The allowed strings of a check with `n` values, `role000` upwards; a passing value is the
+/// last one, so a linear search scans them all.
 struct Fixture {
     check: SessionCheck,
     allowed: &'static [&'static str],

@@ -226,26 +226,13 @@ fn enforce_call(checkpoint: TokenStream, span: Span) -> TokenStream {
 fn session_checkpoint(spec: &SessionSpec, action: &ActionSpec) -> TokenStream {
     let rt = quote!(::checkpoint_runtime);
     let key = &spec.session_key;
-    // In the order `SessionCheck` binary-searches, so that a long list costs about what a short
-    // one does; a hand-written constant listing them so behaves the same.
-    let mut values: Vec<&AllowedLit> = spec.values.iter().collect();
-    values.sort_by(|left, right| search_key(left).cmp(&search_key(right)));
-    let values = values.into_iter().map(|value| match value {
+    let values = spec.values.iter().map(|value| match value {
         AllowedLit::Bool(flag) => quote!(#rt::AllowedValue::Bool(#flag)),
         AllowedLit::Int(int) => quote!(#rt::AllowedValue::Int(#int)),
         AllowedLit::Str(text) => quote!(#rt::AllowedValue::Str(#text)),
     });
     let action = self::action(action, None);
     quote!(#rt::SessionCheckpoint::new(#key, &[#(#values),*]).action(#action))
-}
-
-/// Booleans, then integers, then strings (bytewise): `checkpoint_runtime`'s search order.
-fn search_key(value: &AllowedLit) -> (u8, i64, &str) {
-    match value {
-        AllowedLit::Bool(flag) => (0, i64::from(*flag), ""),
-        AllowedLit::Int(int) => (1, *int, ""),
-        AllowedLit::Str(text) => (2, 0, text),
-    }
 }
 
 /// `#[include_csrf(...)]` as a constant: only the keys given are set, and the failure status is

@@ -3,6 +3,7 @@
 mod allowed_value;
 #[cfg(test)]
 mod props;
+mod stored_json;
 
 use std::ops::ControlFlow;
 
@@ -10,7 +11,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, HttpRequest, HttpResponse};
 
 pub use self::allowed_value::AllowedValue;
-use self::allowed_value::{AllowedValues, Match};
+use self::{allowed_value::AllowedValues, stored_json::Match};
 use crate::{
     checks::{Check, Checkpoint, Outcome},
     decision::settle,
@@ -30,9 +31,9 @@ pub struct SessionCheck {
 impl SessionCheck {
     /// A check of `session_key` against `values`.
     ///
-    /// Values listed in ascending order (booleans, then integers, then strings, each in natural
-    /// order, strings bytewise) are binary-searched, so a long list costs little more than a short
-    /// one; `#[checkpoint]` emits them in that order. Any order gives the same verdicts.
+    /// From five to 128 values are indexed when the check is built (at compile time in a
+    /// `const`), so a long list costs little more than a short one; their order does not
+    /// matter.
     pub const fn new(session_key: &'static str, values: &'static [AllowedValue]) -> Self {
         Self {
             session_key,
