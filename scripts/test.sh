@@ -20,6 +20,9 @@ fi
 echo "== the workspace, cookie sessions"
 cargo test --workspace
 
+echo "== the runtime without the login feature: #[login_required] is a compile error"
+cargo test -p checkpoint-runtime --no-default-features --test without_login
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 dir=$(mktemp -d)
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \

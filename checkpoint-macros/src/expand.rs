@@ -5,7 +5,7 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::{spanned::Spanned, Attribute, Expr, GenericParam, ItemFn, LitStr, Path};
 
 use crate::model::{
-    ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, JsonText, KeyLocation, SessionSpec,
+    ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, JsonText, KeyLocation, Runtime, SessionSpec,
     TargetSpec,
 };
 
@@ -18,16 +18,32 @@ use crate::model::{
 /// returns a `Guarded` future, the refusal or the handler's own future, so the request costs no
 /// future beyond the handler's. Otherwise it is an `async fn` that awaits the checkpoints that
 /// may wait, then extracts the handler's arguments and calls it.
+///
+/// Every path into the runtime starts with `runtime` (`::checkpoint_runtime` unless the stack
+/// says `crate = ...`), and the session probe, a `static`, is emitted only for a stack that may
+/// touch the session.
 pub(crate) fn wrapper(
     handler: ItemFn,
     attrs: Vec<Attribute>,
     stack: &[CheckpointSpec],
     stacked_paths: &[&Path],
+    runtime: &Runtime,
 ) -> TokenStream {
     let ItemFn {
         vis, sig, block, ..
     } = handler;
-    let private = quote!(::checkpoint_runtime::__private);
+    let rt = runtime.path();
+    let private = quote!(#rt::__private);
+    let reads_session = stack.iter().any(reads_session);
+    let expansion = Expansion {
+        rt: runtime,
+        probe: if reads_session {
+            quote!(&__CHECKPOINT_SESSION_PROBE)
+        } else {
+            // Nothing here reads the session: a probe that is never asked.
+            quote!(&#private::SessionProbe::new())
+        },
+    };
 
     let mut inner_sig = sig.clone();
     inner_sig.ident = format_ident!("__checkpoint_handler", span = sig.ident.span());
@@ -74,7 +90,7 @@ pub(crate) fn wrapper(
         quote!(#private::Either::Left)
     };
 
-    let checks = enforcements(stack).into_iter().map(|enforce| {
+    let checks = expansion.enforcements(stack).into_iter().map(|enforce| {
         quote! {
             if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
                 return #refuse(__checkpoint_response);
@@ -99,8 +115,9 @@ pub(crate) fn wrapper(
                 quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
             );
             arguments.set_span(inner_name.span());
+            let call_handler = runtime.at(inner_name.span());
             let call_handler =
-                quote_spanned!(inner_name.span()=> ::checkpoint_runtime::__private::call_handler);
+                quote_spanned!(inner_name.span()=> #call_handler::__private::call_handler);
             quote!(#call_handler #arguments #dot_await)
         }
     };
@@ -109,6 +126,9 @@ pub(crate) fn wrapper(
 
     // The attributes below the topmost were taken in here, never expanded: naming them marks
     // their imports as used (no `unused import` warning for a `use ...::include_csrf`).
+    let probe = reads_session.then(|| {
+        quote!(static __CHECKPOINT_SESSION_PROBE: #private::SessionProbe = #private::SessionProbe::new();)
+    });
     let stacked_uses = stacked_paths
         .iter()
         .map(|path| quote!(#[allow(unused_imports)] use #path as _;));
@@ -117,7 +137,7 @@ pub(crate) fn wrapper(
         #vis #outer_sig {
             #(#stacked_uses)*
             #inner_sig #block
-            static __CHECKPOINT_SESSION_PROBE: #private::SessionProbe = #private::SessionProbe::new();
+            #probe
             #payload
             #(#checks)*
             #call
@@ -137,270 +157,313 @@ fn session_parts(spec: &CheckpointSpec) -> Option<(&SessionSpec, &ActionSpec)> {
     }
 }
 
-/// The enforcements of `stack`, in order: expressions of type `ControlFlow<HttpResponse>`. A run
-/// of consecutive session checkpoints is one call (no future, one read of the session); any
-/// other checkpoint is one awaited call.
-fn enforcements(stack: &[CheckpointSpec]) -> Vec<TokenStream> {
-    let indexed: Vec<(usize, &CheckpointSpec)> = stack.iter().enumerate().collect();
-    indexed
-        .chunk_by(|(_, above), (_, below)| {
-            session_parts(above).is_some() && session_parts(below).is_some()
-        })
-        .map(|chunk| match chunk {
-            [(index, spec)] => enforcement(*index, spec),
-            run => {
-                let run: Vec<_> = run
-                    .iter()
-                    .filter_map(|(index, spec)| {
-                        session_parts(spec).map(|(session, action)| (*index, session, action))
-                    })
-                    .collect();
-                session_run(&run)
-            }
-        })
-        .collect()
-}
-
-/// The enforcement of the checkpoint `spec`, at `index` of the stack.
-fn enforcement(index: usize, spec: &CheckpointSpec) -> TokenStream {
+/// Whether `spec` may read or write the session: a session, CSRF, login or named checkpoint, or
+/// any checkpoint that flashes a message on a redirect.
+fn reads_session(spec: &CheckpointSpec) -> bool {
     match spec {
-        CheckpointSpec::Inline(inline) => inline_checkpoint(index, &inline.check, &inline.action),
-        CheckpointSpec::Named(path) => named_checkpoint(path),
-        CheckpointSpec::Login { fresh, span } => login_enforcement(*fresh, *span),
-    }
-}
-
-/// The enforcement of consecutive session checkpoints (index in the stack, check, action): one
-/// call, reading the session once.
-fn session_run(run: &[(usize, &SessionSpec, &ActionSpec)]) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let names: Vec<_> = run
-        .iter()
-        .map(|(index, ..)| format_ident!("__CHECKPOINT_{}", index))
-        .collect();
-    let values = run
-        .iter()
-        .map(|(_, session, action)| session_checkpoint(session, action));
-    quote! {{
-        #(const #names: #rt::SessionCheckpoint = #values;)*
-        #rt::__private::enforce_sessions(&[#(&#names),*], &__checkpoint_request, &__CHECKPOINT_SESSION_PROBE)
-    }}
-}
-
-/// The enforcement of `#[login_required]` (or, when `fresh`, `#[fresh_login_required]`) written
-/// at `span`. The check is named through a runtime macro, which is a compile error (at `span`)
-/// when the runtime's `login` feature is off.
-fn login_enforcement(fresh: bool, span: Span) -> TokenStream {
-    let which = if fresh {
-        quote!(FRESH)
-    } else {
-        quote!(LOGGED_IN)
-    };
-    let check = quote_spanned!(span=> ::checkpoint_runtime::__private::login_required!(#which));
-    enforce_call(quote!(&#check), Span::call_site())
-}
-
-/// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by
-/// checkpoints (and references to them): a value of another type is reported once, on `NAME`,
-/// rather than as a type mismatch inside the expansion.
-fn named_checkpoint(path: &Path) -> TokenStream {
-    let span = path.span();
-    enforce_call(quote_spanned!(span=> &#path), span)
-}
-
-/// `Enforce::enforce_with(checkpoint, <the wrapper's request, payload and probe>).await`, the
-/// call spanned at `span`. The wrapper's locals keep the wrapper's hygiene (not `span`'s, which
-/// may be the user's), so that they resolve when the handler is written by a `macro_rules!`
-/// macro.
-fn enforce_call(checkpoint: TokenStream, span: Span) -> TokenStream {
-    let function = quote_spanned!(span=> ::checkpoint_runtime::__private::Enforce::enforce_with);
-    let mut arguments = Group::new(
-        Delimiter::Parenthesis,
-        quote!(#checkpoint, &__checkpoint_request, &mut __checkpoint_payload, &__CHECKPOINT_SESSION_PROBE),
-    );
-    arguments.set_span(span);
-    let dot_await = quote_spanned!(span=> .await);
-    quote!(#function #arguments #dot_await)
-}
-
-fn session_checkpoint(spec: &SessionSpec, action: &ActionSpec) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let key = &spec.session_key;
-    let values = spec.values.iter().map(|value| match value {
-        AllowedLit::Bool(flag) => quote!(#rt::AllowedValue::Bool(#flag)),
-        AllowedLit::Int(int) => quote!(#rt::AllowedValue::Int(#int)),
-        AllowedLit::Str(text) => quote!(#rt::AllowedValue::Str(#text)),
-    });
-    let action = self::action(action, None);
-    quote!(#rt::SessionCheckpoint::new(#key, &[#(#values),*]).action(#action))
-}
-
-/// `#[include_csrf(...)]` as a constant: only the keys given are set, and the failure status is
-/// the CSRF check's own unless `fail_status` is given.
-fn csrf_checkpoint(
-    session_key: Option<&LitStr>,
-    form_key: Option<&LitStr>,
-    action: &ActionSpec,
-) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let mut check = quote!(#rt::CsrfCheck::new());
-    if let Some(key) = session_key {
-        check.extend(quote!(.session_key(#key)));
-    }
-    if let Some(key) = form_key {
-        check.extend(quote!(.form_key(#key)));
-    }
-    let action = self::action(action, Some(quote!(#rt::CsrfCheck::FAIL_STATUS)));
-    quote!(#rt::Checkpoint::with_check(#check).action(#action))
-}
-
-/// The enforcement of the inline checkpoint at `index` of the stack.
-fn inline_checkpoint(index: usize, check: &CheckSpec, action: &ActionSpec) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let name = format_ident!("__CHECKPOINT_{}", index);
-    match check {
-        CheckSpec::Session(session) => session_run(&[(index, session, action)]),
-        CheckSpec::Csrf {
-            session_key,
-            form_key,
-        } => {
-            let value = csrf_checkpoint(session_key.as_ref(), form_key.as_ref(), action);
-            let enforce = enforce_call(quote!(&#name), Span::call_site());
-            quote! {{
-                const #name: #rt::Checkpoint<#rt::CsrfCheck> = #value;
-                #enforce
-            }}
-        }
-        CheckSpec::ApiKey { expr, location } => {
-            let (binding, key) = expected_key(index, expr);
-            let check = match location {
-                KeyLocation::Header(name) => quote!(#rt::ApiKeyCheck::header(#name, #key)),
-                KeyLocation::Query(name) => quote!(#rt::ApiKeyCheck::query(#name, #key)),
-            };
-            evaluated_checkpoint(index, binding, check, Span::call_site(), action)
-        }
-        CheckSpec::Bearer { expr } => {
-            let (binding, key) = expected_key(index, expr);
-            let check = quote!(#rt::BearerCheck::new(#key));
-            evaluated_checkpoint(index, binding, check, Span::call_site(), action)
-        }
-        CheckSpec::Predicate { path } => {
-            // What makes a function a predicate (`bool` output, extractor arguments) is checked
-            // where the check is built and enforced: all spanned on the function's name, every
-            // error about it is reported once, there. The path itself is resolved on its own.
-            let name = path
-                .segments
-                .last()
-                .map_or_else(|| path.span(), |segment| segment.ident.span());
-            // Named, where defined and where used, with the user's hygiene (`name`'s).
-            let local = format_ident!("__checkpoint_predicate_{}", index, span = name);
-            let binding = quote!(let #local = #path;);
-            let check = quote_spanned!(name=> ::checkpoint_runtime::PredicateCheck::new(#local));
-            evaluated_checkpoint(index, binding, check, name, action)
+        CheckpointSpec::Named(_) | CheckpointSpec::Login { .. } => true,
+        CheckpointSpec::Inline(inline) => {
+            let action = &inline.action;
+            let flashes = action.message.is_some()
+                && (action.fail_url.is_some() || action.pass_url.is_some());
+            flashes || matches!(inline.check, CheckSpec::Session(_) | CheckSpec::Csrf { .. })
         }
     }
 }
 
-/// The expected key of `api_key` or `bearer`, evaluated on each request into a local
-/// (`binding`), and lent to the check as a `&str` (`key`). `AsRef<str>`, the one bound the
-/// expression must meet, is thus required in one place, reported once, under the whole
-/// expression (spanned from its first to its last token), and the check's type does not depend
-/// on the expression's.
-fn expected_key(index: usize, expr: &Expr) -> (TokenStream, TokenStream) {
-    let mut tokens = expr.to_token_stream().into_iter();
-    let first = tokens
-        .next()
-        .map_or_else(Span::call_site, |token| token.span());
-    let last = tokens.last().map_or(first, |token| token.span());
-    // Named, where defined and where used, with the user's hygiene (`last`'s).
-    let local = format_ident!("__checkpoint_key_{}", index, span = last);
-    let binding = quote!(let #local = #expr;);
-    let reference = quote_spanned!(first=> &);
-    let mut argument = Group::new(Delimiter::Parenthesis, quote!(#reference #local));
-    argument.set_span(last);
-    let as_ref = quote_spanned!(first=> ::core::convert::AsRef::<str>::as_ref);
-    (binding, quote!(#as_ref #argument))
+/// What every piece of the expansion needs: the runtime's path, and the session probe to lend
+/// each checkpoint.
+struct Expansion<'a> {
+    rt: &'a Runtime,
+    probe: TokenStream,
 }
 
-/// A checkpoint whose check holds the user's expression or function: built on each request
-/// (the expression is evaluated then, and a function's type cannot be named in a `const`), with
-/// its action still a constant. `binding` comes first (the expected key's local); the
-/// enforcement is spanned at `span`.
-fn evaluated_checkpoint(
-    index: usize,
-    binding: TokenStream,
-    check: TokenStream,
-    span: Span,
-    action: &ActionSpec,
-) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let action_name = format_ident!("__CHECKPOINT_ACTION_{}", index);
-    let checkpoint_name = format_ident!("__checkpoint_{}", index, span = span);
-    let action = self::action(action, None);
-    let enforce = enforce_call(quote_spanned!(span=> &#checkpoint_name), span);
-    quote! {{
-        const #action_name: #rt::Action = #action;
-        #binding
-        let #checkpoint_name = #rt::Checkpoint::with_check(#check).action(#action_name);
-        #enforce
-    }}
-}
-
-/// The `Action` builder chain for `spec`: the same calls a hand-written constant makes.
-/// `default_status` is the kind's own failure status, set when `fail_status` is not given.
-fn action(spec: &ActionSpec, default_status: Option<TokenStream>) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    let mut chain = quote!(#rt::Action::new());
-    if let Some(target) = &spec.fail_url {
-        let target = redirect_target(target);
-        chain.extend(quote!(.fail_url(#target)));
-    }
-    if let Some(target) = &spec.pass_url {
-        let target = redirect_target(target);
-        chain.extend(quote!(.pass_url(#target)));
-    }
-    if let Some(JsonText { text, span }) = &spec.fail_json {
-        chain.extend(quote_spanned!(*span=> .fail_json(#rt::FailJson::__from_checked_text(#text))));
-    }
-    if let Some((path, option)) = &spec.fail_response {
-        // A function of the wrong signature is reported on its path, "expected due to" the
-        // option's name, rather than inside the expansion.
-        let expected = quote_spanned!(*option=> ::checkpoint_runtime::FailResponse);
-        chain.extend(quote_spanned! {path.span()=>
-            .fail_response({
-                let fail_response: #expected = #path;
-                fail_response
+impl Expansion<'_> {
+    /// The enforcements of `stack`, in order: expressions of type `ControlFlow<HttpResponse>`. A run
+    /// of consecutive session checkpoints is one call (no future, one read of the session); any
+    /// other checkpoint is one awaited call.
+    fn enforcements(&self, stack: &[CheckpointSpec]) -> Vec<TokenStream> {
+        let indexed: Vec<(usize, &CheckpointSpec)> = stack.iter().enumerate().collect();
+        indexed
+            .chunk_by(|(_, above), (_, below)| {
+                session_parts(above).is_some() && session_parts(below).is_some()
             })
+            .map(|chunk| match chunk {
+                [(index, spec)] => self.enforcement(*index, spec),
+                run => {
+                    let run: Vec<_> = run
+                        .iter()
+                        .filter_map(|(index, spec)| {
+                            session_parts(spec).map(|(session, action)| (*index, session, action))
+                        })
+                        .collect();
+                    self.session_run(&run)
+                }
+            })
+            .collect()
+    }
+
+    /// The enforcement of the checkpoint `spec`, at `index` of the stack.
+    fn enforcement(&self, index: usize, spec: &CheckpointSpec) -> TokenStream {
+        match spec {
+            CheckpointSpec::Inline(inline) => {
+                self.inline_checkpoint(index, &inline.check, &inline.action)
+            }
+            CheckpointSpec::Named(path) => self.named_checkpoint(path),
+            CheckpointSpec::Login { fresh, span } => self.login_enforcement(*fresh, *span),
+        }
+    }
+
+    /// The enforcement of consecutive session checkpoints (index in the stack, check, action): one
+    /// call, reading the session once.
+    fn session_run(&self, run: &[(usize, &SessionSpec, &ActionSpec)]) -> TokenStream {
+        let rt = self.rt.path();
+        let names: Vec<_> = run
+            .iter()
+            .map(|(index, ..)| format_ident!("__CHECKPOINT_{}", index))
+            .collect();
+        let probe = &self.probe;
+        let values = run
+            .iter()
+            .map(|(_, session, action)| self.session_checkpoint(session, action));
+        quote! {{
+            #(const #names: #rt::SessionCheckpoint = #values;)*
+            #rt::__private::enforce_sessions(&[#(&#names),*], &__checkpoint_request, #probe)
+        }}
+    }
+
+    /// The enforcement of `#[login_required]` (or, when `fresh`, `#[fresh_login_required]`) written
+    /// at `span`. The check is named through a runtime macro, which is a compile error (at `span`)
+    /// when the runtime's `login` feature is off.
+    fn login_enforcement(&self, fresh: bool, span: Span) -> TokenStream {
+        let which = if fresh {
+            quote!(FRESH)
+        } else {
+            quote!(LOGGED_IN)
+        };
+        let rt = self.rt.at(span);
+        let check = quote_spanned!(span=> #rt::__private::login_required!(#which));
+        self.enforce_call(quote!(&#check), Span::call_site())
+    }
+
+    /// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by
+    /// checkpoints (and references to them): a value of another type is reported once, on `NAME`,
+    /// rather than as a type mismatch inside the expansion.
+    fn named_checkpoint(&self, path: &Path) -> TokenStream {
+        let span = path.span();
+        self.enforce_call(quote_spanned!(span=> &#path), span)
+    }
+
+    /// `Enforce::enforce_with(checkpoint, <the wrapper's request, payload and probe>).await`, the
+    /// call spanned at `span`. The wrapper's locals keep the wrapper's hygiene (not `span`'s, which
+    /// may be the user's), so that they resolve when the handler is written by a `macro_rules!`
+    /// macro.
+    fn enforce_call(&self, checkpoint: TokenStream, span: Span) -> TokenStream {
+        let rt = self.rt.at(span);
+        let function = quote_spanned!(span=> #rt::__private::Enforce::enforce_with);
+        let probe = &self.probe;
+        let mut arguments = Group::new(
+            Delimiter::Parenthesis,
+            quote!(#checkpoint, &__checkpoint_request, &mut __checkpoint_payload, #probe),
+        );
+        arguments.set_span(span);
+        let dot_await = quote_spanned!(span=> .await);
+        quote!(#function #arguments #dot_await)
+    }
+
+    fn session_checkpoint(&self, spec: &SessionSpec, action: &ActionSpec) -> TokenStream {
+        let rt = self.rt.path();
+        let key = &spec.session_key;
+        let values = spec.values.iter().map(|value| match value {
+            AllowedLit::Bool(flag) => quote!(#rt::AllowedValue::Bool(#flag)),
+            AllowedLit::Int(int) => quote!(#rt::AllowedValue::Int(#int)),
+            AllowedLit::Str(text) => quote!(#rt::AllowedValue::Str(#text)),
         });
+        let action = self.action(action, None);
+        quote!(#rt::SessionCheckpoint::new(#key, &[#(#values),*]).action(#action))
     }
-    match (spec.fail_status, default_status) {
-        (Some(status), _) => chain.extend(quote!(.fail_status(#status))),
-        (None, Some(status)) => chain.extend(quote!(.fail_status(#status))),
-        (None, None) => {}
+
+    /// `#[include_csrf(...)]` as a constant: only the keys given are set, and the failure status is
+    /// the CSRF check's own unless `fail_status` is given.
+    fn csrf_checkpoint(
+        &self,
+        session_key: Option<&LitStr>,
+        form_key: Option<&LitStr>,
+        action: &ActionSpec,
+    ) -> TokenStream {
+        let rt = self.rt.path();
+        let mut check = quote!(#rt::CsrfCheck::new());
+        if let Some(key) = session_key {
+            check.extend(quote!(.session_key(#key)));
+        }
+        if let Some(key) = form_key {
+            check.extend(quote!(.form_key(#key)));
+        }
+        let action = self.action(action, Some(quote!(#rt::CsrfCheck::FAIL_STATUS)));
+        quote!(#rt::Checkpoint::with_check(#check).action(#action))
     }
-    if let Some(message) = &spec.message {
-        chain.extend(quote!(.message(#message)));
+
+    /// The enforcement of the inline checkpoint at `index` of the stack.
+    fn inline_checkpoint(
+        &self,
+        index: usize,
+        check: &CheckSpec,
+        action: &ActionSpec,
+    ) -> TokenStream {
+        let rt = self.rt.path();
+        let name = format_ident!("__CHECKPOINT_{}", index);
+        match check {
+            CheckSpec::Session(session) => self.session_run(&[(index, session, action)]),
+            CheckSpec::Csrf {
+                session_key,
+                form_key,
+            } => {
+                let value = self.csrf_checkpoint(session_key.as_ref(), form_key.as_ref(), action);
+                let enforce = self.enforce_call(quote!(&#name), Span::call_site());
+                quote! {{
+                    const #name: #rt::Checkpoint<#rt::CsrfCheck> = #value;
+                    #enforce
+                }}
+            }
+            CheckSpec::ApiKey { expr, location } => {
+                let (binding, key) = Self::expected_key(index, expr);
+                let check = match location {
+                    KeyLocation::Header(name) => quote!(#rt::ApiKeyCheck::header(#name, #key)),
+                    KeyLocation::Query(name) => quote!(#rt::ApiKeyCheck::query(#name, #key)),
+                };
+                self.evaluated_checkpoint(index, binding, check, Span::call_site(), action)
+            }
+            CheckSpec::Bearer { expr } => {
+                let (binding, key) = Self::expected_key(index, expr);
+                let check = quote!(#rt::BearerCheck::new(#key));
+                self.evaluated_checkpoint(index, binding, check, Span::call_site(), action)
+            }
+            CheckSpec::Predicate { path } => {
+                // What makes a function a predicate (`bool` output, extractor arguments) is checked
+                // where the check is built and enforced: all spanned on the function's name, every
+                // error about it is reported once, there. The path itself is resolved on its own.
+                let name = path
+                    .segments
+                    .last()
+                    .map_or_else(|| path.span(), |segment| segment.ident.span());
+                // Named, where defined and where used, with the user's hygiene (`name`'s).
+                let local = format_ident!("__checkpoint_predicate_{}", index, span = name);
+                let binding = quote!(let #local = #path;);
+                let rt = self.rt.at(name);
+                let check = quote_spanned!(name=> #rt::PredicateCheck::new(#local));
+                self.evaluated_checkpoint(index, binding, check, name, action)
+            }
+        }
     }
-    if let Some(category) = &spec.message_category {
-        chain.extend(quote!(.message_category(#category)));
+
+    /// The expected key of `api_key` or `bearer`, evaluated on each request into a local
+    /// (`binding`), and lent to the check as a `&str` (`key`). `AsRef<str>`, the one bound the
+    /// expression must meet, is thus required in one place, reported once, under the whole
+    /// expression (spanned from its first to its last token), and the check's type does not depend
+    /// on the expression's.
+    fn expected_key(index: usize, expr: &Expr) -> (TokenStream, TokenStream) {
+        let mut tokens = expr.to_token_stream().into_iter();
+        let first = tokens
+            .next()
+            .map_or_else(Span::call_site, |token| token.span());
+        let last = tokens.last().map_or(first, |token| token.span());
+        // Named, where defined and where used, with the user's hygiene (`last`'s).
+        let local = format_ident!("__checkpoint_key_{}", index, span = last);
+        let binding = quote!(let #local = #expr;);
+        let reference = quote_spanned!(first=> &);
+        let mut argument = Group::new(Delimiter::Parenthesis, quote!(#reference #local));
+        argument.set_span(last);
+        let as_ref = quote_spanned!(first=> ::core::convert::AsRef::<str>::as_ref);
+        (binding, quote!(#as_ref #argument))
     }
-    if spec.disable_default_fail {
-        chain.extend(quote!(.disable_default_fail()));
+
+    /// A checkpoint whose check holds the user's expression or function: built on each request
+    /// (the expression is evaluated then, and a function's type cannot be named in a `const`), with
+    /// its action still a constant. `binding` comes first (the expected key's local); the
+    /// enforcement is spanned at `span`.
+    fn evaluated_checkpoint(
+        &self,
+        index: usize,
+        binding: TokenStream,
+        check: TokenStream,
+        span: Span,
+        action: &ActionSpec,
+    ) -> TokenStream {
+        let rt = self.rt.path();
+        let action_name = format_ident!("__CHECKPOINT_ACTION_{}", index);
+        let checkpoint_name = format_ident!("__checkpoint_{}", index, span = span);
+        let action = self.action(action, None);
+        let enforce = self.enforce_call(quote_spanned!(span=> &#checkpoint_name), span);
+        quote! {{
+            const #action_name: #rt::Action = #action;
+            #binding
+            let #checkpoint_name = #rt::Checkpoint::with_check(#check).action(#action_name);
+            #enforce
+        }}
     }
-    chain
+
+    /// The `Action` builder chain for `spec`: the same calls a hand-written constant makes.
+    /// `default_status` is the kind's own failure status, set when `fail_status` is not given.
+    fn action(&self, spec: &ActionSpec, default_status: Option<TokenStream>) -> TokenStream {
+        let rt = self.rt.path();
+        let mut chain = quote!(#rt::Action::new());
+        if let Some(target) = &spec.fail_url {
+            let target = self.redirect_target(target);
+            chain.extend(quote!(.fail_url(#target)));
+        }
+        if let Some(target) = &spec.pass_url {
+            let target = self.redirect_target(target);
+            chain.extend(quote!(.pass_url(#target)));
+        }
+        if let Some(JsonText { text, span }) = &spec.fail_json {
+            chain.extend(
+                quote_spanned!(*span=> .fail_json(#rt::FailJson::__from_checked_text(#text))),
+            );
+        }
+        if let Some((path, option)) = &spec.fail_response {
+            // A function of the wrong signature is reported on its path, "expected due to" the
+            // option's name, rather than inside the expansion.
+            let rt = self.rt.at(*option);
+            let expected = quote_spanned!(*option=> #rt::FailResponse);
+            chain.extend(quote_spanned! {path.span()=>
+                .fail_response({
+                    let fail_response: #expected = #path;
+                    fail_response
+                })
+            });
+        }
+        match (spec.fail_status, default_status) {
+            (Some(status), _) => chain.extend(quote!(.fail_status(#status))),
+            (None, Some(status)) => chain.extend(quote!(.fail_status(#status))),
+            (None, None) => {}
+        }
+        if let Some(message) = &spec.message {
+            chain.extend(quote!(.message(#message)));
+        }
+        if let Some(category) = &spec.message_category {
+            chain.extend(quote!(.message_category(#category)));
+        }
+        if spec.disable_default_fail {
+            chain.extend(quote!(.disable_default_fail()));
+        }
+        chain
+    }
+
+    fn redirect_target(&self, target: &TargetSpec) -> TokenStream {
+        let rt = self.rt.path();
+        match target {
+            TargetSpec::Path(path) => quote!(#rt::RedirectTarget::Path(#path)),
+            TargetSpec::Route { name, args } if args.is_empty() => quote!(#rt::url_for(#name)),
+            TargetSpec::Route { name, args } => {
+                quote!(#rt::url_for(#name).with_args(&[#(#args),*]))
+            }
+        }
+    }
 }
 
-fn redirect_target(target: &TargetSpec) -> TokenStream {
-    let rt = quote!(::checkpoint_runtime);
-    match target {
-        TargetSpec::Path(path) => quote!(#rt::RedirectTarget::Path(#path)),
-        TargetSpec::Route { name, args } if args.is_empty() => quote!(#rt::url_for(#name)),
-        TargetSpec::Route { name, args } => quote!(#rt::url_for(#name).with_args(&[#(#args),*])),
-    }
-}
-
-/// `fail_json!({ ... })`: the checked object as a `FailJson` constant expression.
-pub(crate) fn fail_json(json: &JsonText) -> TokenStream {
+/// `fail_json!({ ... })`: the checked object as a `FailJson` constant expression, `runtime`
+/// being the path the runtime's `fail_json!` passed (its `$crate`).
+pub(crate) fn fail_json(json: &JsonText, runtime: &TokenStream) -> TokenStream {
     let text = &json.text;
-    quote_spanned!(json.span=> ::checkpoint_runtime::FailJson::__from_checked_text(#text))
+    quote_spanned!(json.span=> #runtime::FailJson::__from_checked_text(#text))
 }

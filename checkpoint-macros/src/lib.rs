@@ -9,16 +9,19 @@
 //! takes the others below it, in order, into one wrapper.
 
 mod expand;
+mod grammar;
 mod json;
 mod model;
 mod parse;
+mod suggest;
 mod validate;
+mod values;
 
+use model::{AttrKind, AttrSite};
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::ToTokens;
-use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn, Meta};
-use validate::{AttrKind, AttrSite};
+use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn, Meta, Result};
 
 /// Guards an `async fn` handler with a checkpoint; see `checkpoint_runtime` for the options.
 ///
@@ -63,25 +66,22 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
         .partition(|attr| our_attribute(attr).is_some());
     handler.attrs = attrs;
 
-    let mut errors: Option<Error> = None;
-    let mut push = |error: Error| match &mut errors {
-        Some(all) => all.combine(error),
-        None => errors = Some(error),
-    };
+    let mut errors = Errors::default();
     if handler.sig.asyncness.is_none() {
-        push(Error::new(
+        errors.push(Error::new(
             handler.sig.fn_token.span(),
             "checkpoint handlers must be `async fn`: write `async fn`",
         ));
     }
     if let Some(receiver) = handler.sig.receiver() {
-        push(Error::new_spanned(
+        errors.push(Error::new_spanned(
             receiver,
             "checkpoint handlers cannot take `self`: make the handler a free function",
         ));
     }
 
     let mut stack = Vec::new();
+    let mut runtime: Option<syn::Path> = None;
     let first = Ok(AttrSite {
         kind,
         args,
@@ -89,26 +89,42 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
     });
     let sites = std::iter::once(first).chain(stacked.iter().map(stacked_site));
     for site in sites {
-        let spec = site.and_then(|site| {
-            parse::entries(site.args.clone())
-                .and_then(|entries| validate::attribute(entries, &site))
-        });
-        match spec {
-            Ok(spec) => stack.push(spec),
-            Err(error) => push(error),
+        let Some((site, entries)) = errors.take(
+            site.and_then(|site| parse::entries(site.args.clone()).map(|entries| (site, entries))),
+        ) else {
+            continue;
+        };
+        for (keyword, value) in entries.runtime {
+            if let Some(path) = errors.take(values::runtime_path(&keyword, value)) {
+                match &runtime {
+                    None => runtime = Some(path),
+                    Some(first) if values::path_text(first) == values::path_text(&path) => {}
+                    Some(first) => errors.push(Error::new_spanned(
+                        &path,
+                        format!(
+                            "`crate = {}` contradicts the `crate = {}` given above: one stack \
+                             names the runtime crate once",
+                            values::path_text(&path),
+                            values::path_text(first)
+                        ),
+                    )),
+                }
+            }
         }
+        stack.extend(errors.take(validate::attribute(entries.options, &site)));
     }
 
-    if let Some(error) = errors {
+    if let Some(error) = errors.0 {
         return with_compile_error(handler.into_token_stream(), error);
     }
     let attrs = std::mem::take(&mut handler.attrs);
     let stacked_paths: Vec<&syn::Path> = stacked.iter().map(Attribute::path).collect();
-    expand::wrapper(handler, attrs, &stack, &stacked_paths).into()
+    let runtime = model::Runtime::new(runtime);
+    expand::wrapper(handler, attrs, &stack, &stacked_paths, &runtime).into()
 }
 
 /// One of our attributes below the topmost: its arguments are in parentheses, or absent.
-fn stacked_site(attr: &Attribute) -> syn::Result<AttrSite> {
+fn stacked_site(attr: &Attribute) -> Result<AttrSite> {
     let kind = our_attribute(attr).unwrap_or(AttrKind::Checkpoint);
     let args = match &attr.meta {
         Meta::Path(_) => TokenStream2::new(),
@@ -132,12 +148,18 @@ fn stacked_site(attr: &Attribute) -> syn::Result<AttrSite> {
     })
 }
 
-/// A JSON object checked at compile time, as a `checkpoint_runtime::FailJson` for
-/// `Action::fail_json`; see `checkpoint_runtime::FailJson`.
+/// The work of `checkpoint_runtime::fail_json!`, which passes its `$crate` first: `$crate, {
+/// ... }`, a JSON object checked at compile time, as a `FailJson`.
+#[doc(hidden)]
 #[proc_macro]
 pub fn fail_json(input: TokenStream) -> TokenStream {
-    match json::object_from_tokens(input.into(), Span::call_site(), json::Written::Macro) {
-        Ok(json) => expand::fail_json(&json).into(),
+    let mut input = TokenStream2::from(input).into_iter();
+    let runtime: TokenStream2 = input
+        .by_ref()
+        .take_while(|token| !matches!(token, proc_macro2::TokenTree::Punct(comma) if comma.as_char() == ','))
+        .collect();
+    match json::object_from_tokens(input.collect(), Span::call_site(), json::Written::Macro) {
+        Ok(json) => expand::fail_json(&json, &runtime).into(),
         Err(error) => error.into_compile_error().into(),
     }
 }
@@ -176,14 +198,9 @@ fn not_a_handler(kind: AttrKind, item: TokenStream) -> Error {
 /// `#[checkpoint_runtime::checkpoint]` counts too.
 fn our_attribute(attr: &Attribute) -> Option<AttrKind> {
     let segment = attr.path().segments.last()?;
-    [
-        AttrKind::Checkpoint,
-        AttrKind::IncludeCsrf,
-        AttrKind::LoginRequired,
-        AttrKind::FreshLoginRequired,
-    ]
-    .into_iter()
-    .find(|kind| segment.ident == kind.name())
+    AttrKind::ALL
+        .into_iter()
+        .find(|kind| segment.ident == kind.name())
 }
 
 /// The item as written (so IDEs keep working inside it) plus the errors.
@@ -191,4 +208,27 @@ fn with_compile_error(item: TokenStream2, error: Error) -> TokenStream {
     let mut tokens = item;
     tokens.extend(error.into_compile_error());
     tokens.into()
+}
+
+/// Collects errors, so that one build reports every mistake of a whole attribute stack.
+#[derive(Default)]
+pub(crate) struct Errors(Option<Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub(crate) fn extend(&mut self, error: Option<Error>) {
+        if let Some(error) = error {
+            self.push(error);
+        }
+    }
+
+    pub(crate) fn take<T>(&mut self, result: Result<T>) -> Option<T> {
+        result.map_err(|error| self.push(error)).ok()
+    }
 }

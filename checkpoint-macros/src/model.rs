@@ -1,8 +1,88 @@
-//! The typed model of a checkpoint stack, between parsing and expansion. Everything in it has
-//! been validated: expansion cannot fail.
+//! The typed model of a checkpoint stack, between parsing and expansion: which attribute was
+//! written where, and what each one, validated, asks for. Expansion cannot fail.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::{Expr, LitStr, Path};
+
+/// Which of the crate's attributes was written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AttrKind {
+    Checkpoint,
+    IncludeCsrf,
+    LoginRequired,
+    FreshLoginRequired,
+}
+
+impl AttrKind {
+    /// Every attribute, in the order the documentation lists them.
+    pub(crate) const ALL: [AttrKind; 4] = [
+        AttrKind::Checkpoint,
+        AttrKind::IncludeCsrf,
+        AttrKind::LoginRequired,
+        AttrKind::FreshLoginRequired,
+    ];
+
+    /// The attribute's name, as written after `#[`.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AttrKind::Checkpoint => "checkpoint",
+            AttrKind::IncludeCsrf => "include_csrf",
+            AttrKind::LoginRequired => "login_required",
+            AttrKind::FreshLoginRequired => "fresh_login_required",
+        }
+    }
+}
+
+/// Where one attribute was written, for errors about what it lacks: its arguments when there
+/// are any (so the error sits inside the parentheses), else the attribute's name.
+pub(crate) struct AttrSite {
+    pub(crate) kind: AttrKind,
+    pub(crate) args: TokenStream,
+    pub(crate) span: Span,
+}
+
+impl AttrSite {
+    pub(crate) fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        if self.args.is_empty() {
+            syn::Error::new(self.span, message)
+        } else {
+            syn::Error::new_spanned(&self.args, message)
+        }
+    }
+}
+
+/// The kinds of check an attribute can make.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CheckKind {
+    Session,
+    ApiKey,
+    Bearer,
+    Predicate,
+    Csrf,
+}
+
+impl CheckKind {
+    pub(crate) fn description(self) -> &'static str {
+        match self {
+            CheckKind::Session => "a session check",
+            CheckKind::ApiKey => "an API-key check",
+            CheckKind::Bearer => "a bearer-token check",
+            CheckKind::Predicate => "a custom check",
+            CheckKind::Csrf => "a CSRF check",
+        }
+    }
+
+    /// The attribute making a check of this kind on its own.
+    pub(crate) fn attribute(self) -> &'static str {
+        match self {
+            CheckKind::Session => "#[checkpoint(session_key = \"...\", values = ...)]",
+            CheckKind::ApiKey => "#[checkpoint(api_key = ...)]",
+            CheckKind::Bearer => "#[checkpoint(bearer = ...)]",
+            CheckKind::Predicate => "#[checkpoint(check = path::to::predicate)]",
+            CheckKind::Csrf => "#[include_csrf(...)]",
+        }
+    }
+}
 
 /// One `#[checkpoint(...)]`, `#[include_csrf(...)]`, `#[login_required]` or
 /// `#[fresh_login_required]` attribute.
@@ -82,4 +162,33 @@ pub(crate) enum TargetSpec {
 pub(crate) struct JsonText {
     pub(crate) text: String,
     pub(crate) span: Span,
+}
+
+/// The path the expansion names the runtime crate by: `::checkpoint_runtime`, or the path a
+/// stack gives with `crate = ...` when the app renamed the dependency.
+pub(crate) struct Runtime(Option<Path>);
+
+impl Runtime {
+    pub(crate) fn new(path: Option<Path>) -> Self {
+        Self(path)
+    }
+
+    /// The path, as written (or `::checkpoint_runtime`).
+    pub(crate) fn path(&self) -> TokenStream {
+        match &self.0 {
+            Some(path) => quote::ToTokens::to_token_stream(path),
+            None => quote::quote!(::checkpoint_runtime),
+        }
+    }
+
+    /// The path with every token spanned at `span`, for code whose errors are reported there.
+    pub(crate) fn at(&self, span: Span) -> TokenStream {
+        self.path()
+            .into_iter()
+            .map(|mut token| {
+                token.set_span(span);
+                token
+            })
+            .collect()
+    }
 }

@@ -1,5 +1,5 @@
-//! Splitting the arguments of one `#[checkpoint(...)]` or `#[include_csrf(...)]` into entries,
-//! before any meaning is given to them (that is `validate.rs`).
+//! Splitting the arguments of one of the attributes into entries, before any meaning is given to
+//! them (that is `validate.rs`, by the table in `grammar.rs`).
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::{
@@ -16,30 +16,47 @@ pub(crate) enum Entry {
     Bare(TokenStream),
 }
 
+/// The entries of one attribute.
+pub(crate) struct Entries {
+    /// The attribute's own, in order.
+    pub(crate) options: Vec<Entry>,
+    /// `crate = path` entries: where the runtime crate is, for a renamed dependency. They apply
+    /// to the whole stack, so they are read apart from the attribute's own options.
+    pub(crate) runtime: Vec<(Token![crate], TokenStream)>,
+}
+
 /// Splits `args` at top-level commas.
-pub(crate) fn entries(args: TokenStream) -> Result<Vec<Entry>> {
+pub(crate) fn entries(args: TokenStream) -> Result<Entries> {
     Parser::parse2(parse_entries, args)
 }
 
-fn parse_entries(input: ParseStream<'_>) -> Result<Vec<Entry>> {
+fn parse_entries(input: ParseStream<'_>) -> Result<Entries> {
     let mut entries = Vec::new();
+    let mut runtime = Vec::new();
     while !input.is_empty() {
-        let entry = if input.peek(Ident) && input.peek2(Token![=]) && !input.peek2(Token![==]) {
+        let option = input.peek2(Token![=]) && !input.peek2(Token![==]);
+        if input.peek(Token![crate]) && option {
+            let keyword = input.parse()?;
+            input.parse::<Token![=]>()?;
+            runtime.push((keyword, value_tokens(input)?));
+        } else if input.peek(Ident) && option {
             let name: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
-            Entry::Option {
+            entries.push(Entry::Option {
                 name,
                 value: value_tokens(input)?,
-            }
+            });
         } else {
-            Entry::Bare(tokens_until_comma(input)?)
-        };
-        entries.push(entry);
+            entries.push(Entry::Bare(tokens_until_comma(input)?));
+        }
         if !input.is_empty() {
             input.parse::<Token![,]>()?;
         }
     }
-    Ok(entries)
+    Ok(Entries {
+        options: entries,
+        runtime,
+    })
 }
 
 /// An option's value: a whole Rust expression when the tokens up to the entry's end are one

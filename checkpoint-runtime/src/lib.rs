@@ -253,9 +253,7 @@ mod session_probe;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use checkpoint_macros::{
-    checkpoint, fail_json, fresh_login_required, include_csrf, login_required,
-};
+pub use checkpoint_macros::{checkpoint, fresh_login_required, include_csrf, login_required};
 
 #[cfg(feature = "login")]
 pub use crate::login::{

@@ -17,6 +17,8 @@ pub use actix_web::{web::Payload, Either, HttpRequest, HttpResponse};
 pub use core::ops::ControlFlow;
 use pin_project_lite::pin_project;
 
+pub use checkpoint_macros::fail_json;
+
 pub use crate::{
     checks::{session::enforce_sessions, Enforce},
     session_probe::SessionProbe,

@@ -136,23 +136,6 @@ impl<C> Checkpoint<C> {
 }
 
 impl<C: Check> Checkpoint<C> {
-    /// Runs the check on `req` and applies the action. `payload` is the request body, unread
-    /// (or read and put back) when the handler should run.
-    ///
-    /// `Continue` means the handler should run; `Break` carries the response that ends the
-    /// request (a redirect, a failure, or a `500` when the checkpoint could not decide or answer,
-    /// which is also logged). It never panics: a panicking `fail_response` becomes a `500`.
-    ///
-    /// Each call verifies afresh that `SessionMiddleware` is in place before the session is used,
-    /// which allocates; the `#[checkpoint]` wrapper remembers the answer per handler instead.
-    pub async fn enforce(
-        &self,
-        req: &HttpRequest,
-        payload: &mut Payload,
-    ) -> ControlFlow<HttpResponse> {
-        Enforce::enforce_with(self, req, payload, &SessionProbe::new()).await
-    }
-
     async fn decide(
         &self,
         req: &HttpRequest,
@@ -179,9 +162,43 @@ impl<C: Check> Checkpoint<C> {
             `#[checkpoint(session_key = \"...\", values = ...)]`"
 )]
 pub trait Enforce {
-    /// Decides `req`: `Continue` lets it through (with `payload` unread, or read and put back),
-    /// `Break` answers it. `probe` remembers whether `SessionMiddleware` was seen. A checkpoint
-    /// that cannot decide answers a logged `500`; it never panics.
+    /// Runs the check on `req` and answers as the checkpoint says: `Continue` means the
+    /// handler should run, with `payload` (the request body) unread, or read and put back;
+    /// `Break` carries the response that ends the request (a redirect, a failure, or a `500`
+    /// when the checkpoint could not decide or answer, which is also logged). It never panics:
+    /// a panicking `fail_response` becomes a `500`.
+    ///
+    /// Each call verifies afresh that `SessionMiddleware` is in place before the session is
+    /// used, which allocates; the `#[checkpoint]` wrapper and the middleware remember the answer
+    /// instead.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    ///
+    /// use actix_web::{dev::Payload, HttpRequest, HttpResponse};
+    /// use checkpoint_runtime::{AllowedValue, Enforce, SessionCheckpoint};
+    ///
+    /// const ADMINS: SessionCheckpoint =
+    ///     SessionCheckpoint::new("role", &[AllowedValue::Str("admin")]);
+    ///
+    /// async fn by_hand(req: HttpRequest) -> HttpResponse {
+    ///     if let ControlFlow::Break(refused) = ADMINS.enforce(&req, &mut Payload::None).await {
+    ///         return refused;
+    ///     }
+    ///     HttpResponse::Ok().body("admins only")
+    /// }
+    /// ```
+    fn enforce(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> impl Future<Output = ControlFlow<HttpResponse>> {
+        async move { self.enforce_with(req, payload, &SessionProbe::new()).await }
+    }
+
+    /// [`enforce`](Self::enforce), with `probe` remembering whether `SessionMiddleware` was
+    /// seen (what the expansion and the middleware call).
+    #[doc(hidden)]
     fn enforce_with(
         &self,
         req: &HttpRequest,

@@ -31,13 +31,13 @@ use crate::{
 /// [`LoginManager::fresh_for`]: what `#[login_required]` and `#[fresh_login_required]` enforce.
 ///
 /// `OPTIONS` requests always pass (Flask-Login's `EXEMPT_METHODS`), so CORS preflights work.
-/// Enforced with [`LoginRequired::enforce`], a refused request is answered as the app's
+/// Enforced ([`Enforce::enforce`], the attribute, or as middleware), a refused request is answered as the app's
 /// [`LoginManager`] says; as a [`Check`] inside a [`Checkpoint`](crate::Checkpoint) it gives only
 /// the verdict, and the checkpoint's action answers.
 ///
 /// ```
 /// use actix_web::{dev::Payload, HttpRequest, HttpResponse};
-/// use checkpoint_runtime::LoginRequired;
+/// use checkpoint_runtime::{Enforce, LoginRequired};
 ///
 /// async fn by_hand(req: HttpRequest) -> HttpResponse {
 ///     if let std::ops::ControlFlow::Break(refused) =
@@ -76,18 +76,6 @@ impl LoginRequired {
     /// Whether the login must be fresh.
     pub const fn fresh(&self) -> bool {
         self.fresh
-    }
-
-    /// Checks `req` and answers a refused request as the app's [`LoginManager`] says:
-    /// `Continue` means the handler should run. A misconfigured app (no `SessionMiddleware` or
-    /// `IdentityMiddleware`, a login view naming no route, a panicking handler) gets `500`,
-    /// logged.
-    pub async fn enforce(
-        &self,
-        req: &HttpRequest,
-        payload: &mut Payload,
-    ) -> ControlFlow<HttpResponse> {
-        Enforce::enforce_with(self, req, payload, &SessionProbe::new()).await
     }
 
     async fn decide(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
