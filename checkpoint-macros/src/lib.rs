@@ -2,7 +2,9 @@
 //! and documents them; the generated code calls into it.
 //!
 //! The work is a pipeline: `parse` splits an attribute into entries, `validate` turns them into
-//! the typed `model` (every misuse a spanned compile error), `expand` emits the wrapper.
+//! the typed `model` (every misuse a spanned compile error, all reported at once), `expand`
+//! emits the wrapper. What may be written is one table, `grammar` (read by `validate`, the value
+//! readers in `values` and the hints in `suggest`); `json` checks `fail_json` objects.
 //!
 //! `#[checkpoint(...)]`, `#[include_csrf(...)]` (a CSRF check, with its own options),
 //! `#[login_required]` and `#[fresh_login_required]` share it: whichever is topmost on a handler

@@ -61,6 +61,7 @@
 //! | `message = "..."`, `message_category = "..."` | the flash message of a redirect, and its category (default `"message"`) |
 //! | `disable_default_fail` | when nothing above answers a failure, run the handler anyway |
 //! | `NAME` | a [`Checkpoint`] declared once, e.g. a `const` built with [`SessionCheckpoint::new`] |
+//! | `crate = path` | in any one attribute of a stack: the name the app gave this crate in its `Cargo.toml`, if it renamed it (`guard = { package = "checkpoint-runtime", ... }` → `crate = guard`) |
 //!
 //! # Kinds of checkpoint
 //!
@@ -212,17 +213,21 @@
 //!     async fn __checkpoint_handler(form: web::Form<Change>) -> impl Responder { ... }
 //!     let mut payload = payload.into_inner();
 //!     // ... session checkpoints as above, then:
-//!     if let ControlFlow::Break(response) = enforce(&__CHECKPOINT_1, &req, &mut payload, &PROBE).await {
+//!     if let ControlFlow::Break(response) =
+//!         Enforce::enforce_with(&__CHECKPOINT_1, &req, &mut payload, &PROBE).await
+//!     {
 //!         return Either::Left(response);
 //!     }
 //!     call_handler(__checkpoint_handler, req, payload).await
 //! }
 //! ```
 //!
-//! `#[login_required]` is one more step of the same kind, its answers the [`LoginManager`]'s:
+//! `#[login_required]` is one more step of the same kind, [`Enforce`] being the one way into
+//! every checkpoint, for the expansion and the middleware alike; its answers are the
+//! `LoginManager`'s:
 //!
 //! ```ignore
-//! if let ControlFlow::Break(response) = enforce_login(&LoginRequired::LOGGED_IN,
+//! if let ControlFlow::Break(response) = Enforce::enforce_with(&LoginRequired::LOGGED_IN,
 //!     &req, &mut payload, &PROBE).await { return Either::Left(response); }
 //! ```
 //!
@@ -236,6 +241,26 @@
 //! let __checkpoint_1 = Checkpoint::with_check(ApiKeyCheck::header("x-api-key",
 //!     AsRef::<str>::as_ref(&__checkpoint_key_1))).action(__CHECKPOINT_ACTION_1);
 //! ```
+//!
+//! `PROBE` is a `static` of the handler's that remembers `SessionMiddleware` was found, emitted
+//! only when a checkpoint of the stack may touch the session.
+//!
+//! # Where things are
+//!
+//! | module | what |
+//! |---|---|
+//! | `decision` | the decision order of every checkpoint: what a pass or a fail becomes, in one place |
+//! | `checks` | [`Check`], [`Checkpoint`], [`Enforce`], and each kind of check |
+//! | `response` | [`Action`], redirects ([`RedirectTarget`], [`url_for`], [`is_safe_redirect`]), flash messages, [`FailJson`] |
+//! | `login` | the login layer, behind the `login` feature (on by default) |
+//! | `middleware` | [`Checkpoint`] and `LoginRequired` as `.wrap(...)` middleware |
+//! | `error` | [`CheckpointError`], the one cause of a `500` |
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `login` | on | the login layer on actix-identity; without it `#[login_required]` is a compile error that says to turn it on |
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
