@@ -32,7 +32,6 @@ use actix_web::{
 };
 
 use crate::{
-    checks::Outcome,
     error::CheckpointError,
     response::{
         action::{Action, FailResponse},
@@ -41,6 +40,15 @@ use crate::{
     },
     session_probe::SessionProbe,
 };
+
+/// The verdict of a [`Check`](crate::Check): what the decision order starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The request may go on (or to `pass_url`).
+    Pass,
+    /// The request takes the checkpoint's failure path.
+    Fail,
+}
 
 /// What a checkpoint decided: `Continue` runs the handler, `Break` answers the request; an error
 /// when it could not decide or answer.

@@ -31,21 +31,13 @@ pub use self::{
     predicate::PredicateCheck,
     session::{AllowedValue, SessionCheck, SessionCheckpoint},
 };
+pub use crate::decision::Outcome;
 use crate::{
     decision::{settle, Decision},
     error::CheckpointError,
     response::action::Action,
     session_probe::SessionProbe,
 };
-
-/// The verdict of a [`Check`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// The request may go on (or to `pass_url`).
-    Pass,
-    /// The request takes the checkpoint's failure path.
-    Fail,
-}
 
 /// What a checkpoint verifies about a request.
 ///

@@ -8,8 +8,6 @@
 
 use std::fmt;
 
-use super::stored_json::needs_escaping;
-
 /// One value a session key may hold for a checkpoint to pass.
 ///
 /// Comparison is by JSON type: `Bool(true)` matches only the JSON `true`, never `1` or `"true"`;
@@ -180,6 +178,11 @@ const fn plain_strings(values: &[AllowedValue]) -> bool {
         index += 1;
     }
     true
+}
+
+/// A byte JSON must escape inside a string: a quote, a backslash or a control character.
+pub(super) const fn needs_escaping(byte: u8) -> bool {
+    matches!(byte, b'"' | b'\\' | 0..=0x1f)
 }
 
 #[inline]

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::allowed_value::{AllowedValues, Scalar};
+use super::allowed_value::{needs_escaping, AllowedValues, Scalar};
 
 /// How a stored value compares with the allowed ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,11 +109,6 @@ impl AllowedValues<'_> {
             }
         }
     }
-}
-
-/// A byte JSON must escape inside a string: a quote, a backslash or a control character.
-pub(super) const fn needs_escaping(byte: u8) -> bool {
-    matches!(byte, b'"' | b'\\' | 0..=0x1f)
 }
 
 /// The position of the first byte in `bytes` that JSON must escape, found eight bytes at a time.
