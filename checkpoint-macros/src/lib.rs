@@ -10,6 +10,7 @@
 //! `#[login_required]` and `#[fresh_login_required]` share it: whichever is topmost on a handler
 //! takes the others below it, in order, into one wrapper.
 
+mod errors;
 mod expand;
 mod grammar;
 mod json;
@@ -19,6 +20,7 @@ mod suggest;
 mod validate;
 mod values;
 
+use errors::Errors;
 use model::{AttrKind, AttrSite};
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -210,27 +212,4 @@ fn with_compile_error(item: TokenStream2, error: Error) -> TokenStream {
     let mut tokens = item;
     tokens.extend(error.into_compile_error());
     tokens.into()
-}
-
-/// Collects errors, so that one build reports every mistake of a whole attribute stack.
-#[derive(Default)]
-pub(crate) struct Errors(Option<Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    pub(crate) fn extend(&mut self, error: Option<Error>) {
-        if let Some(error) = error {
-            self.push(error);
-        }
-    }
-
-    pub(crate) fn take<T>(&mut self, result: Result<T>) -> Option<T> {
-        result.map_err(|error| self.push(error)).ok()
-    }
 }

@@ -7,13 +7,14 @@ use proc_macro2::TokenStream;
 use syn::{Error, Ident, LitStr, Path, Result};
 
 use crate::{
+    errors::Errors,
     grammar::{self, Options, Role},
     model::{
         AttrKind, AttrSite, CheckKind, CheckSpec, CheckpointSpec, InlineSpec, KeyLocation,
         SessionSpec,
     },
     parse::Entry,
-    suggest, values, Errors,
+    suggest, values,
 };
 
 const EXPECTED_CHECKPOINT: &str = "expected a checkpoint: options such as \

@@ -8,8 +8,8 @@ use syn::{
 };
 
 use crate::{
+    errors::Errors,
     model::{AllowedLit, TargetSpec},
-    Errors,
 };
 
 /// The default header of `api_key`.
