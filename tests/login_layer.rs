@@ -573,3 +573,28 @@ async fn next_cannot_split_the_location_or_add_parameters() {
         Some("/login?next=%2Fmembers%3Fa%3D%250d%250aSet-Cookie%3A%2520x%3D1%26next%3D%2F%2Fevil.example")
     );
 }
+
+#[actix_web::test]
+async fn the_manager_and_the_loader_may_be_registered_as_web_data() {
+    // `.app_data(web::Data::new(...))` is the usual actix habit: it works as the bare value does.
+    let mut browser = common::Browser::new(
+        test::init_service(
+            actix_web::App::new()
+                .app_data(web::Data::new(to_login_page()))
+                .app_data(web::Data::new(user_loader()))
+                .wrap(IdentityMiddleware::default())
+                .wrap(common::sessions().await)
+                .configure(common::session_tools)
+                .configure(routes),
+        )
+        .await,
+    );
+    let reply = browser.get("/members").await;
+    assert_eq!(
+        (reply.status, reply.location.as_deref()),
+        (StatusCode::FOUND, Some("/login?next=%2Fmembers"))
+    );
+    let login = test::TestRequest::post().uri("/login/alice?fresh=true");
+    assert_eq!(browser.send(login).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(browser.get("/me").await.body, "alice (alice)");
+}

@@ -7,13 +7,17 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::{
     error::CheckpointError,
-    login::{manager::LoginManager, state::authenticate},
+    login::{
+        manager::{app_data, LoginManager},
+        state::authenticate,
+    },
 };
 
 type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, Option<U>>;
 
 /// Loads the app's user from an identity id (Flask-Login's `user_loader`), for
-/// [`CurrentUser<U>`]. Register it with `App::app_data(UserLoader::new(...))`.
+/// [`CurrentUser<U>`]. Register it with `App::app_data(UserLoader::new(...))` (or in a
+/// `web::Data`).
 ///
 /// ```
 /// use actix_web::App;
@@ -124,7 +128,7 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 );
                 actix_web::Error::from(error)
             };
-            let Some(loader) = req.app_data::<UserLoader<U>>().cloned() else {
+            let Some(loader) = app_data::<UserLoader<U>>(&req).cloned() else {
                 return Err(fail_closed(CheckpointError::UserLoaderMissing {
                     user_type: std::any::type_name::<U>(),
                 }));

@@ -2,7 +2,7 @@
 
 use std::{borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::response::redirect::RedirectTarget;
@@ -22,7 +22,7 @@ type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<St
 /// How `#[login_required]` and `#[fresh_login_required]` answer a request they refuse, and how a
 /// request without a session identity may still be authenticated: Flask-Login's `LoginManager`.
 ///
-/// Register it with `App::app_data(manager)`. Without one, the defaults apply: no login view,
+/// Register it with `App::app_data(manager)` (or in a `web::Data`). Without one, the defaults apply: no login view,
 /// so a refused request gets a plain `401 Unauthorized`.
 ///
 /// ```
@@ -195,7 +195,7 @@ impl LoginManager {
     /// `unauthorized_handler`), browser or API alike.
     ///
     /// ```
-    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use actix_web::{web, HttpRequest, HttpResponse};
     /// use checkpoint_runtime::LoginManager;
     ///
     /// fn not_logged_in(_: &HttpRequest) -> HttpResponse {
@@ -214,7 +214,7 @@ impl LoginManager {
     /// `needs_refresh_handler`).
     ///
     /// ```
-    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use actix_web::{web, HttpRequest, HttpResponse};
     /// use checkpoint_runtime::LoginManager;
     ///
     /// fn stale(_: &HttpRequest) -> HttpResponse {
@@ -256,13 +256,21 @@ impl LoginManager {
         self
     }
 
-    /// The app's manager, or the defaults (which allocate nothing) when it registered none.
+    /// The app's manager, registered as it is or in a `web::Data`, or the defaults (which
+    /// allocate nothing) when it registered none.
     pub(crate) fn of(req: &HttpRequest) -> Cow<'_, Self> {
-        match req.app_data::<Self>() {
+        match app_data::<Self>(req) {
             Some(manager) => Cow::Borrowed(manager),
             None => Cow::Owned(Self::new()),
         }
     }
+}
+
+/// The app data of type `T`, registered as it is (`.app_data(value)`) or, as is the habit with
+/// actix, in a `web::Data` (`.app_data(web::Data::new(value))`).
+pub(crate) fn app_data<T: 'static>(req: &HttpRequest) -> Option<&T> {
+    req.app_data::<T>()
+        .or_else(|| req.app_data::<web::Data<T>>().map(web::Data::get_ref))
 }
 
 impl Default for LoginManager {
