@@ -67,6 +67,26 @@ async fn panicking_check() -> impl Responder {
     "body ran"
 }
 
+/// The usual way to get a key from the environment, with the variable unset.
+fn key_from_the_environment() -> String {
+    std::env::var("CHECKPOINT_TEST_UNSET_VARIABLE").unwrap()
+}
+
+#[get("/key-explodes")]
+#[checkpoint(api_key = std::env::var("CHECKPOINT_TEST_UNSET_VARIABLE").unwrap(),
+             disable_default_fail)]
+async fn panicking_api_key() -> impl Responder {
+    body_ran();
+    "body ran"
+}
+
+#[get("/token-explodes")]
+#[checkpoint(bearer = key_from_the_environment(), disable_default_fail)]
+async fn panicking_bearer() -> impl Responder {
+    body_ran();
+    "body ran"
+}
+
 #[get("/healthy")]
 async fn healthy() -> impl Responder {
     "fine"
@@ -78,6 +98,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(panicking_fail_response)
         .service(strict)
         .service(panicking_check)
+        .service(panicking_api_key)
+        .service(panicking_bearer)
         .service(healthy);
 }
 
@@ -254,6 +276,33 @@ async fn a_panicking_check_is_a_500_and_the_worker_survives() {
         "not even disable_default_fail runs it"
     );
     assert!(logged_since(logged, "check"));
+    assert_eq!(browser.get("/healthy").await.body, "fine");
+}
+
+#[actix_web::test]
+async fn a_panicking_key_expression_is_a_500_and_the_worker_survives() {
+    common::record_logs();
+    let mut browser = browser!(routes);
+    let runs = BODY_RUNS.get();
+    let logged = common::logged_lines().len();
+    for uri in ["/key-explodes", "/token-explodes", "/key-explodes"] {
+        let request = test::TestRequest::get()
+            .uri(uri)
+            .insert_header(("x-api-key", "k"))
+            .insert_header(("authorization", "Bearer k"));
+        let reply = browser.send(request).await;
+        assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR, "{uri}");
+        assert_eq!(
+            reply.body, "Internal Server Error",
+            "{uri}: no details leak"
+        );
+    }
+    assert_eq!(
+        BODY_RUNS.get(),
+        runs,
+        "not even disable_default_fail runs it"
+    );
+    assert!(logged_since(logged, "expected key"));
     assert_eq!(browser.get("/healthy").await.body, "fine");
 }
 

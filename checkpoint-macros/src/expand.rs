@@ -2,7 +2,7 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{spanned::Spanned, Attribute, Expr, GenericParam, ItemFn, LitStr, Path};
+use syn::{spanned::Spanned, Attribute, Expr, GenericParam, Ident, ItemFn, LitStr, Path};
 
 use crate::model::{
     ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, JsonText, KeyLocation, Runtime, SessionSpec,
@@ -326,17 +326,19 @@ impl Expansion<'_> {
                 }}
             }
             CheckSpec::ApiKey { expr, location } => {
-                let (binding, key) = Self::expected_key(index, expr);
+                let (local, value, key) = self.expected_key(index, expr);
                 let check = match location {
                     KeyLocation::Header(name) => quote!(#rt::ApiKeyCheck::header(#name, #key)),
                     KeyLocation::Query(name) => quote!(#rt::ApiKeyCheck::query(#name, #key)),
                 };
-                self.evaluated_checkpoint(index, binding, check, Span::call_site(), action)
+                let checkpoint = self.evaluated_checkpoint(index, check, Span::call_site(), action);
+                self.with_expected_key(&local, &value, &checkpoint)
             }
             CheckSpec::Bearer { expr } => {
-                let (binding, key) = Self::expected_key(index, expr);
+                let (local, value, key) = self.expected_key(index, expr);
                 let check = quote!(#rt::BearerCheck::new(#key));
-                self.evaluated_checkpoint(index, binding, check, Span::call_site(), action)
+                let checkpoint = self.evaluated_checkpoint(index, check, Span::call_site(), action);
+                self.with_expected_key(&local, &value, &checkpoint)
             }
             CheckSpec::Predicate { path } => {
                 // What makes a function a predicate (`bool` output, extractor arguments) is checked
@@ -348,20 +350,24 @@ impl Expansion<'_> {
                     .map_or_else(|| path.span(), |segment| segment.ident.span());
                 // Named, where defined and where used, with the user's hygiene (`name`'s).
                 let local = format_ident!("__checkpoint_predicate_{}", index, span = name);
-                let binding = quote!(let #local = #path;);
                 let rt = self.rt.at(name);
                 let check = quote_spanned!(name=> #rt::PredicateCheck::new(#local));
-                self.evaluated_checkpoint(index, binding, check, name, action)
+                let checkpoint = self.evaluated_checkpoint(index, check, name, action);
+                quote! {{
+                    let #local = #path;
+                    #checkpoint
+                }}
             }
         }
     }
 
-    /// The expected key of `api_key` or `bearer`, evaluated on each request into a local
-    /// (`binding`), and lent to the check as a `&str` (`key`). `AsRef<str>`, the one bound the
-    /// expression must meet, is thus required in one place, reported once, under the whole
-    /// expression (spanned from its first to its last token), and the check's type does not depend
-    /// on the expression's.
-    fn expected_key(index: usize, expr: &Expr) -> (TokenStream, TokenStream) {
+    /// The expected key of `api_key` or `bearer`: the local it is evaluated into on each request,
+    /// the value that local takes (the expression, evaluated so that a panic in it answers a
+    /// logged `500`), and the key lent to the check as a `&str`. That the expression is a string
+    /// (`ExpectedKey`, implemented for `AsRef<str>`) is required in one place, reported once,
+    /// under the whole expression (spanned from its first to its last token), with a note on
+    /// what to write; the check's type does not depend on the expression's.
+    fn expected_key(&self, index: usize, expr: &Expr) -> (Ident, TokenStream, TokenStream) {
         let mut tokens = expr.to_token_stream().into_iter();
         let first = tokens
             .next()
@@ -369,22 +375,41 @@ impl Expansion<'_> {
         let last = tokens.last().map_or(first, |token| token.span());
         // Named, where defined and where used, with the user's hygiene (`last`'s).
         let local = format_ident!("__checkpoint_key_{}", index, span = last);
-        let binding = quote!(let #local = #expr;);
+        let rt = self.rt.path();
+        let value = quote!(#rt::__private::expected_key(&__checkpoint_request, || #expr));
         let reference = quote_spanned!(first=> &);
         let mut argument = Group::new(Delimiter::Parenthesis, quote!(#reference #local));
         argument.set_span(last);
-        let as_ref = quote_spanned!(first=> ::core::convert::AsRef::<str>::as_ref);
-        (binding, quote!(#as_ref #argument))
+        let rt = self.rt.at(first);
+        let as_str = quote_spanned!(first=> #rt::__private::ExpectedKey::as_key);
+        (local, value, quote!(#as_str #argument))
+    }
+
+    /// `checkpoint`, enforced once `local` holds the value of `value` (an expected key, which
+    /// answers a `500` if evaluating it panicked).
+    fn with_expected_key(
+        &self,
+        local: &Ident,
+        value: &TokenStream,
+        checkpoint: &TokenStream,
+    ) -> TokenStream {
+        let rt = self.rt.path();
+        quote! {
+            match #value {
+                #rt::__private::ControlFlow::Continue(#local) => #checkpoint,
+                #rt::__private::ControlFlow::Break(__checkpoint_response) => {
+                    #rt::__private::ControlFlow::Break(__checkpoint_response)
+                }
+            }
+        }
     }
 
     /// A checkpoint whose check holds the user's expression or function: built on each request
     /// (the expression is evaluated then, and a function's type cannot be named in a `const`), with
-    /// its action still a constant. `binding` comes first (the expected key's local); the
-    /// enforcement is spanned at `span`.
+    /// its action still a constant. The enforcement is spanned at `span`.
     fn evaluated_checkpoint(
         &self,
         index: usize,
-        binding: TokenStream,
         check: TokenStream,
         span: Span,
         action: &ActionSpec,
@@ -396,7 +421,6 @@ impl Expansion<'_> {
         let enforce = self.enforce_call(quote_spanned!(span=> &#checkpoint_name), span);
         quote! {{
             const #action_name: #rt::Action = #action;
-            #binding
             let #checkpoint_name = #rt::Checkpoint::with_check(#check).action(#action_name);
             #enforce
         }}
@@ -421,14 +445,20 @@ impl Expansion<'_> {
             );
         }
         if let Some((path, option)) = &spec.fail_response {
-            // A function of the wrong signature is reported on its path, "expected due to" the
-            // option's name, rather than inside the expansion.
-            let rt = self.rt.at(*option);
-            let expected = quote_spanned!(*option=> #rt::FailResponse);
-            chain.extend(quote_spanned! {path.span()=>
+            // Called through a trait implemented for `fn(&HttpRequest) -> HttpResponse` alone,
+            // so that a function of another signature (async, taking the request by value) is
+            // reported once, on its path, with a note on what is expected.
+            let rt = self.rt.at(path.span());
+            let respond = quote_spanned!(path.span()=> #rt::__private::FailResponseFn::respond);
+            let private = self.rt.path();
+            chain.extend(quote_spanned! {*option=>
                 .fail_response({
-                    let fail_response: #expected = #path;
-                    fail_response
+                    fn __checkpoint_fail_response(
+                        request: &#private::__private::HttpRequest,
+                    ) -> #private::__private::HttpResponse {
+                        #respond(&#path, request)
+                    }
+                    __checkpoint_fail_response
                 })
             });
         }

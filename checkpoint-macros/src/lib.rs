@@ -76,6 +76,9 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
             handler.sig.fn_token.span(),
             "checkpoint handlers must be `async fn`: write `async fn`",
         ));
+        // Emitted as the `async fn` it should be, so that registering it (`#[get]`,
+        // `.to(handler)`) adds no second error about `Handler`.
+        handler.sig.asyncness = Some(syn::Token![async](handler.sig.fn_token.span()));
     }
     if let Some(receiver) = handler.sig.receiver() {
         errors.push(Error::new_spanned(

@@ -59,7 +59,7 @@ pub(crate) type Decision = Result<ControlFlow<HttpResponse>, CheckpointError>;
 pub(crate) fn settle(decision: Decision, req: &HttpRequest) -> ControlFlow<HttpResponse> {
     match decision {
         Ok(flow) => flow,
-        Err(error) => fail_closed(error, req),
+        Err(error) => ControlFlow::Break(fail_closed(error, req)),
     }
 }
 
@@ -67,13 +67,13 @@ pub(crate) fn settle(decision: Decision, req: &HttpRequest) -> ControlFlow<HttpR
 /// own (a `500`), logged.
 #[cold]
 #[inline(never)]
-fn fail_closed(error: CheckpointError, req: &HttpRequest) -> ControlFlow<HttpResponse> {
+pub(crate) fn fail_closed(error: CheckpointError, req: &HttpRequest) -> HttpResponse {
     log::error!(
         "checkpoint could not decide {} {}: {error}",
         req.method(),
         req.path()
     );
-    ControlFlow::Break(HttpResponse::from_error(error))
+    HttpResponse::from_error(error)
 }
 
 /// How a refused request is answered, whatever refused it: the fail column of the table above.

@@ -39,6 +39,8 @@ pub enum CheckpointError {
     FailResponsePanicked,
     /// A `check` predicate panicked.
     CheckPanicked,
+    /// The expression giving the expected key of an `api_key` or `bearer` checkpoint panicked.
+    ExpectedKeyPanicked,
     /// The operating system's random number generator failed (a CSRF token could not be made).
     RandomUnavailable,
     /// The app has no actix-identity `IdentityMiddleware`, so no login can be read or written.
@@ -79,6 +81,12 @@ impl fmt::Display for CheckpointError {
             Self::SessionWrite { reason } => write!(f, "the session refused a write: {reason}"),
             Self::FailResponsePanicked => f.write_str("the fail_response function panicked"),
             Self::CheckPanicked => f.write_str("the check predicate panicked"),
+            Self::ExpectedKeyPanicked => f.write_str(
+                "the expression giving the expected key of an api_key or bearer checkpoint \
+                 panicked: read the key once at start-up (a `const`, or a `fn` returning a \
+                 `String` read from configuration that was checked when the app started), not \
+                 with an `unwrap()` on every request",
+            ),
             Self::RandomUnavailable => {
                 f.write_str("the operating system's random number generator failed")
             }

@@ -8,6 +8,7 @@
 
 use std::{
     future::Future,
+    panic::{catch_unwind, AssertUnwindSafe},
     pin::Pin,
     task::{Context, Poll},
 };
@@ -23,12 +24,66 @@ pub use crate::{
     checks::{session::enforce_sessions, Enforce},
     session_probe::SessionProbe,
 };
+use crate::{decision::fail_closed, error::CheckpointError};
 
 /// The verdict of `check` on `stored_json`, the JSON text actix-session keeps under the session
 /// key, without a request: what the evaluation benchmarks measure.
 #[inline]
 pub fn evaluate_stored_json(check: &crate::SessionCheck, stored_json: &str) -> crate::Outcome {
     check.evaluate(stored_json)
+}
+
+/// The expected key of an `api_key` or `bearer` checkpoint, evaluated: `key` is the app's
+/// expression, run on each request. If it panics (an `unwrap()` of a variable that is not set),
+/// the request is answered with a logged `500` rather than dropped, and the worker lives on.
+pub fn expected_key<K>(req: &HttpRequest, key: impl FnOnce() -> K) -> ControlFlow<HttpResponse, K> {
+    match catch_unwind(AssertUnwindSafe(key)) {
+        Ok(key) => ControlFlow::Continue(key),
+        Err(_) => ControlFlow::Break(fail_closed(CheckpointError::ExpectedKeyPanicked, req)),
+    }
+}
+
+/// What `api_key = EXPR` and `bearer = EXPR` require of `EXPR`: a string.
+#[diagnostic::on_unimplemented(
+    message = "the expected key must be a string, and `{Self}` is not one (`AsRef<str>`)",
+    label = "not a string",
+    note = "give the key as a `&str` or `String`: a `const API_KEY: &str`, or a `fn` returning \
+            a `String` that was read from configuration once, when the app started \
+            (`api_key = config::api_key()`); `std::env::var(..)` returns a `Result`, and \
+            unwrapping it on every request would answer 500s whenever the variable is unset"
+)]
+pub trait ExpectedKey {
+    /// The key.
+    fn as_key(&self) -> &str;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: AsRef<str> + ?Sized> ExpectedKey for T {
+    #[inline]
+    fn as_key(&self) -> &str {
+        self.as_ref()
+    }
+}
+
+/// What `fail_response = PATH` requires of `PATH`: a `fn(&HttpRequest) -> HttpResponse`.
+#[diagnostic::on_unimplemented(
+    message = "`fail_response` takes a `fn(&HttpRequest) -> HttpResponse`, and `{Self}` is not one",
+    label = "not a `fn(&HttpRequest) -> HttpResponse`",
+    note = "the failure is answered without waiting, so an `async fn` is not supported here: \
+            build the response in a plain `fn`, borrowing the request (`req: &HttpRequest`) and \
+            returning an `HttpResponse`; for a check that must wait, use `check = ...`"
+)]
+pub trait FailResponseFn {
+    /// The response to `req`.
+    fn respond(&self, req: &HttpRequest) -> HttpResponse;
+}
+
+#[diagnostic::do_not_recommend]
+impl<F: Fn(&HttpRequest) -> HttpResponse> FailResponseFn for F {
+    #[inline]
+    fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        self(req)
+    }
 }
 
 /// The check of `#[login_required]` (`LOGGED_IN`) or `#[fresh_login_required]` (`FRESH`).
