@@ -37,11 +37,11 @@ macro_rules! handlers_for {
             async fn fail_url() -> impl Responder { "ran" }
 
             #[route("/fail-json", method = "GET", method = "POST")]
-            #[checkpoint_runtime::$attr($($kind)* fail_json = { "error": "json" }, fail_status = 402, pass_url = "/ignored")]
+            #[checkpoint_runtime::$attr($($kind)* fail_json = { "error": "json" }, fail_status = 402)]
             async fn fail_json() -> impl Responder { "ran" }
 
             #[route("/fail-response", method = "GET", method = "POST")]
-            #[checkpoint_runtime::$attr($($kind)* fail_response = teapot, fail_url = "/not-this")]
+            #[checkpoint_runtime::$attr($($kind)* fail_response = teapot)]
             async fn fail_response() -> impl Responder { "ran" }
 
             #[route("/pass-url", method = "GET", method = "POST")]

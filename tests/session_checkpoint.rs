@@ -10,7 +10,7 @@ use actix_web::{
     http::{header, StatusCode},
     post, test, web, HttpRequest, HttpResponse, Responder,
 };
-use checkpoint_runtime::checkpoint;
+use checkpoint_runtime::{checkpoint, Action, AllowedValue, RedirectTarget, SessionCheckpoint};
 use serde_json::json;
 
 #[get("/login")]
@@ -59,9 +59,19 @@ async fn fail_url_for_args() -> impl Responder {
     "body"
 }
 
+/// In the attribute, options that would never take effect are compile errors; a checkpoint
+/// built by hand may still hold them, and the decision order ignores them as Flask-Imp does.
+const JSON_FIRST: SessionCheckpoint =
+    SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]).action(
+        Action::new()
+            .fail_json(checkpoint_runtime::fail_json!({ "error": "No entry", "code": 1 }))
+            .fail_status(401)
+            .message("never flashed")
+            .pass_url(RedirectTarget::Path("/elsewhere")),
+    );
+
 #[get("/fail-json")]
-#[checkpoint(session_key = "logged_in", values = true, fail_json = { "error": "No entry", "code": 1 },
-             fail_status = 401, message = "never flashed", pass_url = "/elsewhere")]
+#[checkpoint(JSON_FIRST)]
 async fn fail_json() -> impl Responder {
     "json body"
 }
@@ -70,9 +80,16 @@ fn teapot(req: &HttpRequest) -> HttpResponse {
     HttpResponse::build(StatusCode::IM_A_TEAPOT).body(format!("teapot for {}", req.path()))
 }
 
+const RESPONSE_FIRST: SessionCheckpoint =
+    SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]).action(
+        Action::new()
+            .fail_response(teapot)
+            .fail_url(RedirectTarget::Path("/not-used"))
+            .fail_status(401),
+    );
+
 #[get("/fail-response")]
-#[checkpoint(session_key = "logged_in", values = true, fail_response = teapot,
-             fail_url = "/not-used", fail_status = 401)]
+#[checkpoint(RESPONSE_FIRST)]
 async fn fail_response() -> impl Responder {
     "body"
 }

@@ -339,11 +339,83 @@ fn given(entries: Vec<Entry>, attr: AttrKind) -> Given {
         seen.push(name.clone());
         errors.take((rule.read)(&name, value, &mut options));
     }
+    options_without_effect(&seen, options.action.disable_default_fail, &mut errors);
     Given {
         errors,
         seen,
         meant,
         options,
+    }
+}
+
+/// Action options that could never take effect beside the others written, each an error on its
+/// name: the decision order answers a failure with the first of `fail_json`, `fail_response`,
+/// `fail_url` and `disable_default_fail`, so those after the first given are dead, and a
+/// `message` needs a redirect that can happen (Flask-Imp ignores what this rejects).
+/// `disable_default_fail = false` is as good as not given.
+fn options_without_effect(seen: &[Ident], disable_default_fail: bool, errors: &mut Errors) {
+    let given = |option: &str| {
+        let in_effect = option != "disable_default_fail" || disable_default_fail;
+        seen.iter().find(|name| *name == option && in_effect)
+    };
+    let mut dead = |name: &Ident, why: String| {
+        errors.push(Error::new(
+            name.span(),
+            format!("`{name}` would never take effect: {why}; remove it"),
+        ))
+    };
+    // The failure answers, in the order the first one given answers every failure.
+    let answers = [
+        "fail_json",
+        "fail_response",
+        "fail_url",
+        "disable_default_fail",
+    ];
+    let first_answer = answers.iter().find_map(|option| given(option));
+    for option in answers {
+        if let (Some(first), Some(name)) = (first_answer, given(option)) {
+            if first != name {
+                let why = if option == "disable_default_fail" {
+                    format!("`{first}` answers every failure, so the handler never runs on one")
+                } else {
+                    format!("`{first}` answers every failure before it")
+                };
+                dead(name, why);
+            }
+        }
+    }
+    let json = given("fail_json");
+    if let (Some(json), Some(pass_url)) = (json, given("pass_url")) {
+        dead(
+            pass_url,
+            format!(
+                "with `{json}` the checkpoint guards an API, where a passing request runs the \
+                 handler rather than being redirected (Flask-Imp ignores `pass_url` there)"
+            ),
+        );
+    }
+    let redirects = json.is_none() && (given("fail_url").is_some() || given("pass_url").is_some());
+    if let (Some(message), false) = (given("message"), redirects) {
+        let why = match json {
+            Some(json) => format!("a message is flashed on a redirect, and with `{json}` this checkpoint never redirects"),
+            None => "a message is flashed on a redirect, and this checkpoint has neither `fail_url` nor `pass_url`".to_owned(),
+        };
+        dead(message, why);
+    }
+    if let (Some(category), None) = (given("message_category"), given("message")) {
+        dead(
+            category,
+            "it is the category of `message`, which is not given".to_owned(),
+        );
+    }
+    if let (Some(status), None, Some(first)) = (given("fail_status"), json, first_answer) {
+        dead(
+            status,
+            format!(
+                "it is the status of `fail_json` and of the default failure, and `{first}` \
+                 answers every failure instead"
+            ),
+        );
     }
 }
 
