@@ -415,3 +415,40 @@ async fn csrf_refuses_a_body_over_the_limit() {
         .set_form([("text", huge.as_str()), ("csrf", token.as_str())]);
     assert_eq!(browser.send(post).await.status, StatusCode::UNAUTHORIZED);
 }
+
+#[actix_web::test]
+async fn every_csrf_failure_is_logged_with_its_reason() {
+    common::record_logs();
+    let logged = |needle: &str| {
+        common::logged_lines().iter().any(|line| {
+            (line.starts_with("DEBUG") || line.starts_with("INFO"))
+                && line.contains("CSRF check failed for POST /form")
+                && line.contains(needle)
+        })
+    };
+    let mut browser = browser!(routes);
+    let post = |fields: Vec<(&'static str, String)>| {
+        test::TestRequest::post().uri("/form").set_form(fields)
+    };
+    let text = || ("text", "hello".to_owned());
+
+    let no_session = browser.send(post(vec![text(), ("csrf", "x".into())])).await;
+    assert_eq!(no_session.status, StatusCode::UNAUTHORIZED);
+    assert!(logged("the session holds no token"));
+
+    let token = csrf_token(&mut browser).await;
+    browser.send(post(vec![text()])).await;
+    assert!(logged("no token sent") && logged("\"csrf\""));
+    let json = test::TestRequest::post()
+        .uri("/form")
+        .set_json(json!({ "csrf": token }));
+    browser.send(json).await;
+    assert!(logged("not a form"));
+    browser
+        .send(post(vec![text(), ("csrf", "f".repeat(64))]))
+        .await;
+    assert!(logged("not the session's"));
+    let huge = ("text", "x".repeat(300 * 1024));
+    browser.send(post(vec![huge, ("csrf", token)])).await;
+    assert!(logged("exceeds the 262144 bytes"));
+}

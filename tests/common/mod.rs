@@ -281,7 +281,8 @@ macro_rules! browser {
     };
 }
 
-/// Records log lines at `warn` and above so tests can assert that a fault was logged.
+/// The log lines recorded so far (`debug` and above), so tests can assert that a fault or a
+/// refusal was logged.
 pub fn logged_lines() -> Vec<String> {
     LOGGER.lines.lock().unwrap().clone()
 }
@@ -291,7 +292,7 @@ pub fn record_logs() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         log::set_logger(&LOGGER).expect("no other logger");
-        log::set_max_level(log::LevelFilter::Warn);
+        log::set_max_level(log::LevelFilter::Debug);
     });
 }
 
@@ -305,7 +306,7 @@ static LOGGER: RecordingLogger = RecordingLogger {
 
 impl log::Log for RecordingLogger {
     fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Warn
+        metadata.level() <= log::Level::Debug
     }
 
     fn log(&self, record: &log::Record<'_>) {

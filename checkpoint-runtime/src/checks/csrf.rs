@@ -40,7 +40,10 @@ pub struct CsrfCheck {
 }
 
 impl CsrfCheck {
-    /// The status a CSRF failure answers unless `fail_status` says otherwise.
+    /// The status a CSRF failure answers unless `fail_status` says otherwise: `401`, as
+    /// Flask-Imp's `include_csrf`. (Flask-WTF answers `400 The CSRF token is missing.`; write
+    /// `fail_status = 400` for that.) Like every checkpoint's, the failure can be any action:
+    /// `fail_json`, `fail_response`, `fail_url` with a `message`.
     pub const FAIL_STATUS: u16 = 401;
 
     /// The header that may carry the token instead of the form field.
@@ -87,24 +90,38 @@ impl CsrfCheck {
 
     /// The token the request sends: the header, else the form field. The body, if read, is put
     /// back into `payload` for the handler.
-    async fn sent_token(&self, req: &HttpRequest, payload: &mut Payload) -> Option<Bytes> {
+    async fn sent_token(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> Result<Bytes, CsrfFailure> {
         if let Some(token) = single_header(req, Self::HEADER) {
-            return Some(Bytes::copy_from_slice(token));
+            return Ok(Bytes::copy_from_slice(token));
         }
-        let mime = req.mime_type().ok()??;
-        let urlencoded = mime == mime::APPLICATION_WWW_FORM_URLENCODED;
-        let multipart = mime.type_() == mime::MULTIPART && mime.subtype() == mime::FORM_DATA;
-        if !urlencoded && !multipart {
-            return None;
-        }
+        let mime = req.mime_type().ok().flatten();
+        let form = mime.as_ref().and_then(|mime| {
+            let urlencoded = *mime == mime::APPLICATION_WWW_FORM_URLENCODED;
+            let multipart = mime.type_() == mime::MULTIPART && mime.subtype() == mime::FORM_DATA;
+            (urlencoded || multipart).then_some((urlencoded, mime))
+        });
+        let Some((urlencoded, mime)) = form else {
+            return Err(CsrfFailure::NotSent {
+                form_key: self.form_key,
+                body: "not a form",
+            });
+        };
         let body = read_body(payload, self.body_limit).await?;
         *payload = Payload::from(body.clone());
-        if urlencoded {
+        let field = if urlencoded {
             form_field(&body, self.form_key)
         } else {
-            let boundary = mime.get_param(mime::BOUNDARY)?;
-            multipart_field(&body, boundary.as_str(), self.form_key)
-        }
+            mime.get_param(mime::BOUNDARY)
+                .and_then(|boundary| multipart_field(&body, boundary.as_str(), self.form_key))
+        };
+        field.ok_or(CsrfFailure::NotSent {
+            form_key: self.form_key,
+            body: "a form without the field, or with it twice",
+        })
     }
 }
 
@@ -153,19 +170,70 @@ impl Check for CsrfCheck {
             }
             return Ok(Outcome::Pass);
         }
-        let Some(expected) = expected else {
-            log::debug!("CSRF: the session holds no token");
-            return Ok(Outcome::Fail);
+        let verdict = match expected {
+            None => Err(CsrfFailure::NoSessionToken),
+            Some(expected) => self.sent_token(req, payload).await.and_then(|sent| {
+                secrets_match(&sent, expected.as_bytes())
+                    .then_some(())
+                    .ok_or(CsrfFailure::Mismatch)
+            }),
         };
-        let matched = self
-            .sent_token(req, payload)
-            .await
-            .is_some_and(|sent| secrets_match(&sent, expected.as_bytes()));
-        Ok(if matched {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
+        Ok(match verdict {
+            Ok(()) => Outcome::Pass,
+            Err(failure) => {
+                failure.log(req);
+                Outcome::Fail
+            }
         })
+    }
+}
+
+/// Why a CSRF check failed: logged, since a refusal by itself says nothing of its cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CsrfFailure {
+    /// The session holds no token: it expired, or no safe request came first.
+    NoSessionToken,
+    /// Neither the header nor the form field carries a token.
+    NotSent {
+        form_key: &'static str,
+        body: &'static str,
+    },
+    /// A token was sent, and it is not the session's.
+    Mismatch,
+    /// The body is larger than the check reads.
+    BodyTooLarge { limit: usize },
+    /// The body broke off while it was read.
+    BodyBrokeOff(String),
+}
+
+impl CsrfFailure {
+    /// Logs the failure: at `debug`, since any client can cause one, except a body over the limit,
+    /// at `info`, since the fix may be the app's (send the header, or raise the limit).
+    #[cold]
+    fn log(&self, req: &HttpRequest) {
+        let (method, path) = (req.method(), req.path());
+        match self {
+            Self::NoSessionToken => log::debug!(
+                "CSRF check failed for {method} {path}: the session holds no token (it expired, \
+                 or no GET put one there first)"
+            ),
+            Self::NotSent { form_key, body } => log::debug!(
+                "CSRF check failed for {method} {path}: no token sent, neither in the {} header \
+                 nor in the form field {form_key:?} (the body is {body})",
+                CsrfCheck::HEADER
+            ),
+            Self::Mismatch => log::debug!(
+                "CSRF check failed for {method} {path}: the token sent is not the session's"
+            ),
+            Self::BodyTooLarge { limit } => log::info!(
+                "CSRF check failed for {method} {path}: the body exceeds the {limit} bytes read \
+                 to find the form field; send the token in the {} header",
+                CsrfCheck::HEADER
+            ),
+            Self::BodyBrokeOff(error) => {
+                log::debug!("CSRF check failed for {method} {path}: the body broke off: {error}")
+            }
+        }
     }
 }
 
@@ -178,23 +246,17 @@ fn new_token() -> Result<String, CheckpointError> {
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
-/// The whole body, or `None` when it is larger than `limit` or breaks off.
-async fn read_body(payload: &mut Payload, limit: usize) -> Option<Bytes> {
+/// The whole body, unless it is larger than `limit` or breaks off.
+async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, CsrfFailure> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|error| log::debug!("CSRF: the body broke off: {error}"))
-            .ok()?;
+        let chunk = chunk.map_err(|error| CsrfFailure::BodyBrokeOff(error.to_string()))?;
         if body.len() + chunk.len() > limit {
-            log::warn!(
-                "CSRF: the body exceeds {limit} bytes; send the token in the {} header",
-                CsrfCheck::HEADER
-            );
-            return None;
+            return Err(CsrfFailure::BodyTooLarge { limit });
         }
         body.extend_from_slice(&chunk);
     }
-    Some(body.freeze())
+    Ok(body.freeze())
 }
 
 /// The value of `name` in an urlencoded form, when it appears exactly once.
