@@ -80,8 +80,8 @@ wait_for() {
 }
 
 echo "== build"
-timeout 1200 cargo build --release --example demo --quiet
-demo_bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/demo"
+timeout 1200 cargo build --release -p demo --features redis --quiet
+demo_bin="${CARGO_TARGET_DIR:-$root/target}/release/demo"
 
 echo "== redis-server"
 redis_port=$(free_port)

@@ -32,8 +32,8 @@ echo "== e2e: node packages"
 (cd e2e && timeout 300 npm ci --no-audit --no-fund --prefer-offline --loglevel=error)
 
 echo "== e2e: build the demo"
-timeout 1200 cargo build --example demo --quiet
-demo_bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples/demo"
+timeout 1200 cargo build -p demo --quiet
+demo_bin="${CARGO_TARGET_DIR:-$root/target}/debug/demo"
 
 work=$(mktemp -d)
 demo_pid=""

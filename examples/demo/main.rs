@@ -1,13 +1,14 @@
 //! The actix-checkpoint demo: a login form with CSRF protection, users with Argon2-hashed
 //! passwords, `#[login_required]`, stacked checkpoints, flash messages and JSON API routes.
-//! Run it with `cargo run --example demo` and open the printed URL.
+//! Run it with `cargo run -p demo` and open the printed URL.
 //!
 //! Users (in memory, hashed with Argon2 at start-up): `alice` / `wonderland` (admin) and `bob` /
 //! `builder` (member).
 //!
 //! Environment:
-//! - `REDIS_URL` (e.g. `redis://127.0.0.1:6379`): keep sessions in Redis instead of cookies;
-//!   the demo exits with an error if Redis cannot be reached at start-up.
+//! - `REDIS_URL` (e.g. `redis://127.0.0.1:6379`): keep sessions in Redis instead of cookies,
+//!   with the `redis` feature (`cargo run -p demo --features redis`); the demo exits with an
+//!   error if Redis cannot be reached at start-up, or if it was built without the feature.
 //! - `DEMO_ADDR`: the address to listen on, `127.0.0.1:8080` unless set.
 //! - `DEMO_API_KEY`: the `x-api-key` of `/api/users`, `demo-api-key` unless set.
 //! - `DEMO_API_TOKEN`: the bearer token of `/api/ping`, `demo-api-token` unless set.
@@ -15,15 +16,15 @@
 mod accounts;
 mod pages;
 
-use std::{io, process::ExitCode, sync::Arc, sync::LazyLock, time::Duration};
+use std::{io, process::ExitCode, sync::Arc, sync::LazyLock};
 
 use actix_identity::IdentityMiddleware;
 use actix_session::{
-    storage::{CookieSessionStore, RedisSessionStore, SessionStore},
+    storage::{CookieSessionStore, SessionStore},
     Session, SessionMiddleware,
 };
 use actix_web::{
-    cookie::Key, get, http::StatusCode, middleware::Logger, post, rt::time::timeout, web, App,
+    cookie::Key, get, http::StatusCode, middleware::Logger, post, web, App,
     HttpRequest, HttpResponse, HttpServer, Responder,
 };
 use checkpoint_runtime::{
@@ -37,7 +38,8 @@ use crate::{
     pages::Pages,
 };
 
-const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+#[cfg(feature = "redis")]
+const REDIS_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The session key holding the logged-in user's role, read by the admin page's checkpoint.
 const ROLE_KEY: &str = "role";
@@ -229,6 +231,7 @@ async fn main() -> ExitCode {
     };
     let app_state = AppState { accounts, pages };
     let served = match std::env::var("REDIS_URL") {
+        #[cfg(feature = "redis")]
         Ok(url) => match redis_store(&url).await {
             Ok(store) => {
                 log::info!("session store: Redis at {}", redacted(&url));
@@ -242,6 +245,14 @@ async fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
+        #[cfg(not(feature = "redis"))]
+        Ok(_) => {
+            log::error!(
+                "REDIS_URL is set, but this demo was built without Redis: \
+                 `cargo run -p demo --features redis`"
+            );
+            return ExitCode::FAILURE;
+        }
         Err(_) => {
             log::info!("session store: cookies (set REDIS_URL to use Redis)");
             serve(CookieSessionStore::default, &address, app_state).await
@@ -265,7 +276,12 @@ struct AppState {
 
 /// Connects to Redis, giving up after [`REDIS_CONNECT_TIMEOUT`]: the client alone would keep
 /// retrying for minutes.
-async fn redis_store(url: &str) -> anyhow::Result<RedisSessionStore> {
+#[cfg(feature = "redis")]
+async fn redis_store(url: &str) -> anyhow::Result<actix_session::storage::RedisSessionStore> {
+    use actix_session::storage::RedisSessionStore;
+    use actix_web::rt::time::timeout;
+
+
     timeout(REDIS_CONNECT_TIMEOUT, RedisSessionStore::new(url))
         .await
         .map_err(|_| anyhow::anyhow!("no connection within {REDIS_CONNECT_TIMEOUT:?}"))?
@@ -319,6 +335,7 @@ where
     server.run().await
 }
 
+#[cfg(feature = "redis")]
 /// The URL without its password, fit for a log.
 fn redacted(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
