@@ -381,3 +381,306 @@ async fn every_kind_without_session_middleware_fails_closed_or_answers_its_failu
     assert_eq!(status(csrf).await, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(BODY_RUNS.get(), runs, "no handler body ran");
 }
+
+/// Every placement of `SessionMiddleware` and actix-identity's `IdentityMiddleware` (each present
+/// or absent, in both orders, at app and at scope level), for every kind of checkpoint and the
+/// login layer: each cell works, or answers `500` with a log line that says the fix.
+mod middleware_matrix {
+    use actix_identity::IdentityMiddleware;
+    use actix_web::{http::StatusCode, test, web, App};
+    use checkpoint_runtime::{LoginManager, RedirectTarget};
+
+    use crate::common;
+
+    /// A module of one handler per kind, under `/$module`, so that each cell has handlers (and
+    /// the probes they remember the middleware in) of its own.
+    macro_rules! cell_routes {
+        ($module:ident) => {
+            mod $module {
+                use actix_web::{get, post, web, HttpRequest, HttpResponse, Responder};
+                use checkpoint_runtime::{
+                    checkpoint, include_csrf, login_required, login_user, AllowedValue,
+                    CheckpointError, SessionCheckpoint,
+                };
+
+                async fn always() -> bool {
+                    true
+                }
+
+                const NAMED: SessionCheckpoint =
+                    SessionCheckpoint::new("ok", &[AllowedValue::Bool(true)]);
+
+                #[get("/page")]
+                async fn page() -> impl Responder {
+                    "page"
+                }
+
+                #[get("/session")]
+                #[checkpoint(session_key = "ok", values = true, fail_url = url_for("page"), message = "no")]
+                async fn session() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/quiet")]
+                #[checkpoint(session_key = "ok", values = true)]
+                async fn quiet() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/key")]
+                #[checkpoint(api_key = "k")]
+                async fn key() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/bearer")]
+                #[checkpoint(bearer = "t")]
+                async fn bearer() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/predicate")]
+                #[checkpoint(check = always)]
+                async fn predicate() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/csrf")]
+                #[include_csrf]
+                async fn csrf() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/named")]
+                #[checkpoint(NAMED)]
+                async fn named() -> impl Responder {
+                    "ran"
+                }
+
+                #[get("/login")]
+                #[login_required]
+                async fn login() -> impl Responder {
+                    "ran"
+                }
+
+                #[post("/log-in")]
+                async fn log_in(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+                    login_user(&req, "alice", true)?;
+                    Ok(HttpResponse::NoContent().finish())
+                }
+
+                pub const PREFIX: &str = concat!("/", stringify!($module));
+
+                pub fn routes(cfg: &mut web::ServiceConfig) {
+                    cfg.service(
+                        web::scope(PREFIX)
+                            .service(page)
+                            .service(session)
+                            .service(quiet)
+                            .service(key)
+                            .service(bearer)
+                            .service(predicate)
+                            .service(csrf)
+                            .service(named)
+                            .service(login)
+                            .service(log_in),
+                    );
+                }
+            }
+        };
+    }
+
+    /// The app of one cell: `$routes` behind the middleware listed (in registration order: the
+    /// last runs first), on the app or on a scope around the routes.
+    macro_rules! cell {
+        ($module:ident, app, [$($middleware:expr),*], sessions: $sessions:expr, identities: $identities:expr) => {{
+            cell_routes!($module);
+            let app = test::init_service(
+                App::new().app_data(manager($module::PREFIX))
+                    $(.wrap($middleware))*
+                    .configure($module::routes),
+            )
+            .await;
+            check(common::Browser::new(app), $module::PREFIX, $sessions, $identities).await;
+        }};
+        ($module:ident, scope, [$($middleware:expr),*], sessions: $sessions:expr, identities: $identities:expr) => {{
+            cell_routes!($module);
+            let app = test::init_service(
+                App::new().app_data(manager($module::PREFIX)).service(
+                    web::scope("")
+                        $(.wrap($middleware))*
+                        .configure($module::routes),
+                ),
+            )
+            .await;
+            check(common::Browser::new(app), $module::PREFIX, $sessions, $identities).await;
+        }};
+    }
+
+    fn manager(prefix: &'static str) -> LoginManager {
+        LoginManager::new().login_view(RedirectTarget::Path(String::leak(format!("{prefix}/page"))))
+    }
+
+    /// Whether an error line naming `request` and saying `fix` was logged.
+    fn logged(request: &str, fix: &str) -> bool {
+        common::logged_lines()
+            .iter()
+            .any(|line| line.starts_with("ERROR") && line.contains(request) && line.contains(fix))
+    }
+
+    /// Drives one cell: what works works; what cannot answers `500` with the fix in the log.
+    async fn check<S, B>(
+        mut browser: common::Browser<S>,
+        prefix: &str,
+        sessions: bool,
+        identities: bool,
+    ) where
+        S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+        B: actix_web::body::MessageBody + 'static,
+    {
+        let cell = format!("{prefix} (sessions {sessions}, identities {identities})");
+        let get = |path: &str| test::TestRequest::get().uri(&format!("{prefix}{path}"));
+        let status = |reply: &common::Reply| reply.status;
+
+        // Checks that never touch the session work in every cell.
+        let key = browser
+            .send(get("/key").insert_header(("x-api-key", "k")))
+            .await;
+        let bearer = browser
+            .send(get("/bearer").insert_header(("authorization", "Bearer t")))
+            .await;
+        let predicate = browser.send(get("/predicate")).await;
+        for (reply, kind) in [(key, "api_key"), (bearer, "bearer"), (predicate, "check")] {
+            assert_eq!(
+                (reply.status, reply.body.as_str()),
+                (StatusCode::OK, "ran"),
+                "{cell}: {kind}"
+            );
+        }
+
+        let fails_closed = |reply: &common::Reply, path: &str, fix: &str| {
+            assert_eq!(
+                status(reply),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{cell}: {path}"
+            );
+            assert!(
+                logged(&format!("{prefix}{path}"), fix),
+                "{cell}: {path} logs {fix:?}"
+            );
+        };
+        let session_kinds = ["/session", "/quiet", "/csrf", "/named"];
+        match (sessions, identities) {
+            (true, _) => {
+                let reply = browser.send(get("/session")).await;
+                assert_eq!(
+                    reply.location.as_deref(),
+                    Some(format!("{prefix}/page").as_str()),
+                    "{cell}"
+                );
+                assert_eq!(
+                    browser.send(get("/quiet")).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{cell}"
+                );
+                assert_eq!(
+                    browser.send(get("/csrf")).await.status,
+                    StatusCode::OK,
+                    "{cell}"
+                );
+                assert_eq!(
+                    browser.send(get("/named")).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{cell}"
+                );
+            }
+            (false, false) => {
+                for path in session_kinds {
+                    fails_closed(&browser.send(get(path)).await, path, "no SessionMiddleware");
+                }
+            }
+            (false, true) => {
+                // Before any write, nothing tells actix-identity's stand-in session from a real
+                // one: a read-only check denies, as nothing can be stored for it to pass.
+                assert_eq!(
+                    browser.send(get("/quiet")).await.status,
+                    StatusCode::FORBIDDEN,
+                    "{cell}"
+                );
+                // The first write (a flash) is lost, and logged as such...
+                let reply = browser.send(get("/session")).await;
+                assert_eq!(reply.status, StatusCode::FOUND, "{cell}");
+                assert!(
+                    logged(
+                        &format!("GET {prefix}/session"),
+                        "no SessionMiddleware saved it"
+                    ),
+                    "{cell}"
+                );
+                // ... and from then on the app fails closed.
+                for path in session_kinds {
+                    fails_closed(&browser.send(get(path)).await, path, "no SessionMiddleware");
+                }
+            }
+        }
+
+        let login = browser.send(get("/login")).await;
+        let log_in = browser
+            .send(test::TestRequest::post().uri(&format!("{prefix}/log-in")))
+            .await;
+        match (sessions, identities) {
+            (true, true) => {
+                assert_eq!(login.status, StatusCode::FOUND, "{cell}");
+                assert_eq!(log_in.status, StatusCode::NO_CONTENT, "{cell}");
+                let reply = browser.send(get("/login")).await;
+                assert_eq!(
+                    (reply.status, reply.body.as_str()),
+                    (StatusCode::OK, "ran"),
+                    "{cell}: logged in"
+                );
+            }
+            (true, false) => {
+                fails_closed(&login, "/login", "no IdentityMiddleware");
+                fails_closed(&log_in, "/log-in", "no IdentityMiddleware");
+            }
+            (false, _) => {
+                fails_closed(&login, "/login", "no SessionMiddleware");
+                fails_closed(&log_in, "/log-in", "no SessionMiddleware");
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn both_middleware_in_either_order_work_at_app_and_scope_level() {
+        common::record_logs();
+        cell!(both_sessions_first_app, app, [IdentityMiddleware::default(), common::sessions().await], sessions: true, identities: true);
+        cell!(both_identities_first_app, app, [common::sessions().await, IdentityMiddleware::default()], sessions: true, identities: true);
+        cell!(both_sessions_first_scope, scope, [IdentityMiddleware::default(), common::sessions().await], sessions: true, identities: true);
+        cell!(both_identities_first_scope, scope, [common::sessions().await, IdentityMiddleware::default()], sessions: true, identities: true);
+    }
+
+    #[actix_web::test]
+    async fn sessions_without_identities_fail_closed_for_logins() {
+        common::record_logs();
+        cell!(sessions_only_app, app, [common::sessions().await], sessions: true, identities: false);
+        cell!(sessions_only_scope, scope, [common::sessions().await], sessions: true, identities: false);
+    }
+
+    #[actix_web::test]
+    async fn neither_middleware_fails_closed() {
+        common::record_logs();
+        cell!(neither_app, app, [], sessions: false, identities: false);
+        cell!(neither_scope, scope, [], sessions: false, identities: false);
+    }
+
+    #[actix_web::test]
+    async fn identities_without_sessions_fail_closed_once_a_write_is_seen_lost() {
+        common::record_logs();
+        cell!(identities_only_app, app, [IdentityMiddleware::default()], sessions: false, identities: true);
+        cell!(identities_only_scope, scope, [IdentityMiddleware::default()], sessions: false, identities: true);
+    }
+}

@@ -98,18 +98,18 @@
 //! `login_message`), while an API request (`Accept` or `Content-Type` JSON, or
 //! `X-Requested-With: XMLHttpRequest`) gets `401` JSON, and without a login view it is a plain
 //! `401`. `OPTIONS` requests pass. [`login_user`] and [`logout_user`] log in and out;
-//! [`CurrentUser<U>`] is the user a [`UserLoader<U>`] loads. Register actix-identity's
-//! `IdentityMiddleware` before `SessionMiddleware`; without it the login layer answers `500`.
+//! [`CurrentUser<U>`] is the user a [`UserLoader<U>`] loads. Register [`IdentityMiddleware`]
+//! (actix-identity's, re-exported) before `SessionMiddleware`, which then runs first; without it
+//! the login layer answers `500`.
 //!
 //! ```no_run
 //! use std::time::Duration;
 //!
-//! use actix_identity::IdentityMiddleware;
 //! use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 //! use actix_web::{cookie::Key, get, post, App, HttpRequest, HttpResponse, HttpServer, Responder};
 //! use checkpoint_runtime::{
 //!     fresh_login_required, login_required, login_user, url_for, CheckpointError, CurrentUser,
-//!     LoginManager, UserLoader,
+//!     IdentityMiddleware, LoginManager, UserLoader,
 //! };
 //!
 //! #[derive(Clone)]
@@ -174,7 +174,10 @@
 //! Nothing on the request path panics. When a checkpoint cannot decide or answer (no
 //! `SessionMiddleware`, a `url_for` naming no route, a panicking `fail_response`), the handler
 //! does not run: the request gets `500 Internal Server Error` and the cause is logged through the
-//! `log` facade, as a [`CheckpointError`].
+//! `log` facade, as a [`CheckpointError`]. actix-identity's `IdentityMiddleware` without
+//! `SessionMiddleware` leaves a stand-in session nothing can tell from a loaded one: the first
+//! write the library makes to it is found unsaved when the request ends, logged, and from then on
+//! the app's checkpoints answer `500` as if no session middleware ran.
 //!
 //! # What it expands to
 //!
@@ -282,9 +285,9 @@ pub use checkpoint_macros::{checkpoint, fresh_login_required, include_csrf, logi
 
 #[cfg(feature = "login")]
 pub use crate::login::{
-    login_user, logout_user, CurrentUser, LoginManager, LoginRequired, LoginRequiredMiddleware,
-    UnauthorizedHandler, UserLoader, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
-    FRESH_AT_KEY,
+    login_user, logout_user, CurrentUser, IdentityMiddleware, LoginManager, LoginRequired,
+    LoginRequiredMiddleware, UnauthorizedHandler, UserLoader, DEFAULT_LOGIN_MESSAGE,
+    DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
 };
 pub use crate::{
     checks::{

@@ -1,25 +1,119 @@
-//! Telling a session loaded by `SessionMiddleware` from the empty stand-in actix-session hands out
-//! when no middleware is registered.
+//! Making sure `SessionMiddleware` loads and saves the session a checkpoint uses.
 //!
 //! Without the middleware, `Session` reads as empty and silently drops writes: a check would fail
-//! the right way by accident, but a flash message written on the way out would be lost without a
-//! word, and the misconfiguration would go unnoticed. So before a checkpoint first touches the
-//! session, it makes sure the middleware ran, and fails closed if it did not.
+//! the right way by accident, but a flash message or a login written on the way out would be lost
+//! without a word, and the misconfiguration would go unnoticed. Two cases:
+//!
+//! - **Neither `SessionMiddleware` nor anything else made a session** before the checkpoint:
+//!   before a checkpoint first touches the session, [`SessionProbe`] sees that none is there, and
+//!   the request fails closed.
+//! - **actix-identity's `IdentityMiddleware` without `SessionMiddleware`**: the identity
+//!   middleware has already asked for the session, and actix-session handed it an empty stand-in
+//!   of the very type, and in the very state, of a session loaded for a first visit. Nothing in
+//!   the request tells the two apart (both crates keep their state private), so this case is
+//!   caught when the library writes to the session (a flash message, a CSRF token, a login): a
+//!   [`SessionWitness`] left in the request looks, when the request ends, whether
+//!   `SessionMiddleware` took the changes to save them. If not, it logs the fault, and the app
+//!   (this worker's, by its resource map) is marked: from then on every check that reads the
+//!   session, and `login_user`, fail closed with the same error as in the first case.
+//!
+//! So in the second case the first request that writes is answered as if all were well (its
+//! write is lost, and logged as an error), and every later one through a checkpoint gets `500`.
+//! A read-only checkpoint in front of it denies (nothing can be stored, so nothing passes) until
+//! such a write. The witness could also mark an app whose middleware between `SessionMiddleware`
+//! and the handler returns an error after a write (actix-session then saves nothing either).
 
 use std::{
+    cell::RefCell,
     mem,
     sync::atomic::{AtomicBool, Ordering},
 };
 
-use actix_session::SessionExt;
+use actix_session::{Session, SessionExt};
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::error::CheckpointError;
 
+thread_local! {
+    /// The apps of this worker thread, by the address of their resource map, in which a write to
+    /// the session was seen lost. A worker serves one app instance of its own.
+    static UNSAVED_APPS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Whether any worker has marked an app in `UNSAVED_APPS`, so that a probe need not look there
+/// otherwise.
+static ANY_APP_UNSAVED: AtomicBool = AtomicBool::new(false);
+
+/// The app `req` is served by: the address of its resource map, one per app instance.
+fn app_of(req: &HttpRequest) -> usize {
+    std::ptr::from_ref(req.resource_map()) as usize
+}
+
+/// Whether a write to the session was seen lost in `req`'s app.
+fn app_loses_writes(req: &HttpRequest) -> bool {
+    ANY_APP_UNSAVED.load(Ordering::Relaxed)
+        && UNSAVED_APPS
+            .try_with(|apps| apps.borrow().contains(&app_of(req)))
+            .unwrap_or(false)
+}
+
+/// Leaves a [`SessionWitness`] in `req`, which has just had `written` written to its session, to
+/// look when the request ends whether `SessionMiddleware` took the changes. One per request.
+pub(crate) fn watch_write(req: &HttpRequest, written: &'static str) {
+    if req.extensions().contains::<SessionWitness>() {
+        return;
+    }
+    let witness = SessionWitness {
+        session: req.get_session(),
+        app: app_of(req),
+        written,
+        request: format!("{} {}", req.method(), req.path()),
+    };
+    req.extensions_mut().insert(witness);
+}
+
+/// Kept in the extensions of a request whose session the library wrote to. When the request
+/// ends (its extensions are dropped after the response has gone through every middleware),
+/// `SessionMiddleware`, if it ran, has taken the session's state out to save it, leaving it empty;
+/// state still there was never saved.
+struct SessionWitness {
+    session: Session,
+    app: usize,
+    written: &'static str,
+    request: String,
+}
+
+impl Drop for SessionWitness {
+    fn drop(&mut self) {
+        if self.session.entries().is_empty() {
+            return;
+        }
+        log::error!(
+            "{} was written to the session of {}, but no SessionMiddleware saved it: it is lost. \
+             The session is actix-identity's stand-in, made when IdentityMiddleware runs without \
+             SessionMiddleware; every later request through a checkpoint of this app will fail \
+             with 500. {}",
+            self.written,
+            self.request,
+            CheckpointError::SessionMiddlewareMissing
+        );
+        let marked = UNSAVED_APPS.try_with(|apps| {
+            let mut apps = apps.borrow_mut();
+            if !apps.contains(&self.app) {
+                apps.push(self.app);
+            }
+        });
+        if marked.is_ok() {
+            ANY_APP_UNSAVED.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Remembers that `SessionMiddleware` was found in front of a handler, so the probe (which
 /// allocates) runs on its first requests only. The `#[checkpoint]` wrapper keeps one per handler
 /// in a `static`: routing is fixed once the app is built, so what held for one request to a
-/// handler holds for the next.
+/// handler holds for the next. (A handler mounted in two apps of one process, one with
+/// `SessionMiddleware` and one without, would be trusted in both once seen in the first.)
 #[doc(hidden)]
 #[derive(Debug, Default)]
 pub struct SessionProbe {
@@ -41,21 +135,27 @@ impl SessionProbe {
     /// [`CheckpointError::SessionMiddlewareMissing`] when it did not.
     #[inline]
     pub(crate) fn verify(&self, req: &HttpRequest) -> Result<(), CheckpointError> {
-        if self.seen.load(Ordering::Relaxed) {
+        if self.seen.load(Ordering::Relaxed) && !ANY_APP_UNSAVED.load(Ordering::Relaxed) {
             return Ok(());
         }
         self.probe(req)
     }
 
-    /// The first requests' half of [`verify`](Self::verify), kept out of line so the check on
-    /// every later request is one load.
+    /// The rare half of [`verify`](Self::verify), kept out of line so the check on every later
+    /// request is two loads: the first requests' probe, and the look at the apps seen losing
+    /// writes once there are any.
     #[cold]
     #[inline(never)]
     fn probe(&self, req: &HttpRequest) -> Result<(), CheckpointError> {
-        if !session_middleware_ran(req) {
+        if app_loses_writes(req) {
             return Err(CheckpointError::SessionMiddlewareMissing);
         }
-        self.seen.store(true, Ordering::Relaxed);
+        if !self.seen.load(Ordering::Relaxed) {
+            if !session_middleware_ran(req) {
+                return Err(CheckpointError::SessionMiddlewareMissing);
+            }
+            self.seen.store(true, Ordering::Relaxed);
+        }
         Ok(())
     }
 }

@@ -18,18 +18,17 @@ mod pages;
 
 use std::{io, process::ExitCode, sync::Arc, sync::LazyLock};
 
-use actix_identity::IdentityMiddleware;
 use actix_session::{
     storage::{CookieSessionStore, SessionStore},
     Session, SessionMiddleware,
 };
 use actix_web::{
-    cookie::Key, get, http::StatusCode, middleware::Logger, post, web, App,
-    HttpRequest, HttpResponse, HttpServer, Responder,
+    cookie::Key, get, http::StatusCode, middleware::Logger, post, web, App, HttpRequest,
+    HttpResponse, HttpServer, Responder,
 };
 use checkpoint_runtime::{
     checkpoint, flash, include_csrf, is_safe_redirect, login_required, login_user, logout_user,
-    url_for, CurrentUser, FlashMessages, LoginManager, UserLoader,
+    url_for, CurrentUser, FlashMessages, IdentityMiddleware, LoginManager, UserLoader,
 };
 use serde::Deserialize;
 
@@ -280,7 +279,6 @@ struct AppState {
 async fn redis_store(url: &str) -> anyhow::Result<actix_session::storage::RedisSessionStore> {
     use actix_session::storage::RedisSessionStore;
     use actix_web::rt::time::timeout;
-
 
     timeout(REDIS_CONNECT_TIMEOUT, RedisSessionStore::new(url))
         .await

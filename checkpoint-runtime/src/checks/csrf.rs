@@ -14,6 +14,7 @@ use crate::{
     checks::{secrets_match, single_header, Check, Checkpoint, Outcome},
     error::CheckpointError,
     response::action::Action,
+    session_probe,
 };
 
 /// Cross-site request forgery protection (Flask-Imp's `include_csrf`).
@@ -167,6 +168,7 @@ impl Check for CsrfCheck {
                     .map_err(|error| CheckpointError::SessionWrite {
                         reason: error.to_string(),
                     })?;
+                session_probe::watch_write(req, "A CSRF token");
             }
             return Ok(Outcome::Pass);
         }

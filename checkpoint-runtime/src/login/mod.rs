@@ -13,6 +13,11 @@ mod manager;
 mod required;
 mod state;
 
+/// actix-identity's middleware, in the version the login layer reads identities with: register
+/// this one (`.wrap(IdentityMiddleware::default())`), so that no second actix-identity has to be
+/// added, or could differ.
+pub use actix_identity::IdentityMiddleware;
+
 pub use self::{
     current_user::{CurrentUser, UserLoader},
     manager::{

@@ -10,7 +10,11 @@ use actix_identity::{Identity, IdentityExt};
 use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
 
-use crate::{error::CheckpointError, login::manager::LoginManager};
+use crate::{
+    error::CheckpointError,
+    login::manager::LoginManager,
+    session_probe::{self, SessionProbe},
+};
 
 /// The session key holding when the user last logged in with a password (Unix seconds):
 /// Flask-Login's `_fresh`, as a time so that [`LoginManager::fresh_for`] can bound it.
@@ -111,7 +115,12 @@ pub fn login_user(
     id: impl Into<String>,
     fresh: bool,
 ) -> Result<(), CheckpointError> {
-    let id = id.into();
+    write_login(req, id.into(), fresh).map_err(|error| logged("login_user", req, error))
+}
+
+fn write_login(req: &HttpRequest, id: String, fresh: bool) -> Result<(), CheckpointError> {
+    // Not remembered: logins are rare, and each is worth the probe.
+    SessionProbe::new().verify(req)?;
     let login = catch_unwind(AssertUnwindSafe(|| {
         Identity::login(&req.extensions(), id).map(drop)
     }))
@@ -129,12 +138,26 @@ pub fn login_user(
     } else {
         session.remove(FRESH_AT_KEY);
     }
+    session_probe::watch_write(req, "A login");
     Ok(())
+}
+
+/// `error`, logged as the failure of `what` for `req`: every error of `login_user` and
+/// `logout_user` is a misconfiguration or a fault of the session store, which the `500` they
+/// become does not explain.
+#[cold]
+fn logged(what: &str, req: &HttpRequest, error: CheckpointError) -> CheckpointError {
+    log::error!("{what} failed for {} {}: {error}", req.method(), req.path());
+    error
 }
 
 /// Logs the request's user out (Flask-Login's `logout_user`), through actix-identity: by
 /// default it purges the whole session. Logging out a request that is not logged in does
 /// nothing.
+///
+/// The purge takes everything written to the session in this request with it, before or after
+/// the call: a flash message such as "You have been logged out" written here is lost (Flask-Login
+/// removes only its own keys). Flash it on the page the logout redirects to instead.
 ///
 /// # Errors
 /// [`CheckpointError::IdentityMiddlewareMissing`] without actix-identity's `IdentityMiddleware`.
@@ -150,11 +173,15 @@ pub fn login_user(
 /// }
 /// ```
 pub fn logout_user(req: &HttpRequest) -> Result<(), CheckpointError> {
-    if let Some(identity) = session_identity(req)? {
-        identity.logout();
-    }
-    req.get_session().remove(FRESH_AT_KEY);
-    Ok(())
+    let logout = || {
+        SessionProbe::new().verify(req)?;
+        if let Some(identity) = session_identity(req)? {
+            identity.logout();
+        }
+        req.get_session().remove(FRESH_AT_KEY);
+        Ok(())
+    };
+    logout().map_err(|error| logged("logout_user", req, error))
 }
 
 #[cfg(test)]

@@ -7,7 +7,11 @@ use actix_web::{
     HttpRequest, HttpResponse,
 };
 
-use crate::{error::CheckpointError, response::flash::flash, session_probe::SessionProbe};
+use crate::{
+    error::CheckpointError,
+    response::flash::flash,
+    session_probe::{self, SessionProbe},
+};
 
 /// The target of a `fail_url` or `pass_url` redirect.
 ///
@@ -109,6 +113,7 @@ pub(crate) fn redirect(
     if let Some((message, category)) = message {
         probe.verify(req)?;
         flash(&req.get_session(), message, category)?;
+        session_probe::watch_write(req, "A flash message");
     }
     Ok(response)
 }
