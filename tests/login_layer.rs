@@ -546,6 +546,12 @@ async fn without_a_user_loader_current_user_fails_closed() {
 async fn login_required_as_middleware_guards_a_scope() {
     // Flask: a blueprint's `before_request` calling Flask-Login's check.
     let mut browser = login_browser!(to_login_page());
+    let reply = browser.get("/account/nope").await;
+    assert_eq!(
+        (reply.status, reply.location),
+        (StatusCode::NOT_FOUND, None),
+        "a URL no route matches is 404, not a login redirect"
+    );
     let reply = browser.get("/account/settings?tab=1").await;
     assert_eq!(reply.status, StatusCode::FOUND);
     assert_eq!(

@@ -4,7 +4,7 @@ mod common;
 
 use actix_web::{http::StatusCode, test, web, App, HttpResponse};
 use checkpoint_runtime::{
-    fail_json, url_for, Action, AllowedValue, ApiKeyCheck, Checkpoint, SessionCheckpoint,
+    fail_json, url_for, Action, AllowedValue, ApiKeyCheck, Checkpoint, SessionCheckpoint, Unmatched,
 };
 use serde_json::json;
 
@@ -105,4 +105,64 @@ async fn a_session_checkpoint_in_front_of_the_session_middleware_fails_closed() 
     .await;
     let res = test::call_service(&app, test::TestRequest::get().uri("/").to_request()).await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+fn guarded_with_fallbacks(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/login")
+            .name("login")
+            .to(|| async { "login" }),
+    )
+    .service(
+        web::scope("/admin")
+            .wrap(LOGGED_IN)
+            .route("/users", web::get().to(|| async { "users" }))
+            .default_service(web::to(|| async { "admin fallback" })),
+    )
+    .service(
+        web::scope("/open-admin")
+            .wrap(LOGGED_IN.unmatched(Unmatched::Check))
+            .route("/users", web::get().to(|| async { "users" }))
+            .default_service(web::to(|| async { "open fallback" })),
+    );
+}
+
+#[actix_web::test]
+async fn an_unmatched_url_in_a_guarded_scope_is_404_and_nothing_inside_runs() {
+    // Flask: a blueprint's `before_request` never runs for a URL no route matches.
+    let mut browser = browser!(guarded_with_fallbacks);
+    for uri in ["/admin/nope", "/admin/users/extra", "/admin"] {
+        let reply = browser.get(uri).await;
+        assert_eq!(
+            (reply.status, reply.location.as_deref()),
+            (StatusCode::NOT_FOUND, None),
+            "{uri}: not a login redirect"
+        );
+        assert_ne!(
+            reply.body, "admin fallback",
+            "{uri}: the default service never runs unchecked"
+        );
+    }
+    assert!(browser.flashes().await.is_empty());
+    // A matched URL is checked as ever.
+    assert_eq!(browser.get("/admin/users").await.status, StatusCode::FOUND);
+    // Logged in, an unmatched URL is still 404: the check is not what answers it.
+    browser.set_session(json!({ "logged_in": true })).await;
+    assert_eq!(
+        browser.get("/admin/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(browser.get("/admin/users").await.body, "users");
+}
+
+#[actix_web::test]
+async fn unmatched_check_guards_the_default_service_instead() {
+    let mut browser = browser!(guarded_with_fallbacks);
+    let reply = browser.get("/open-admin/nope").await;
+    assert_eq!(
+        (reply.status, reply.location.as_deref()),
+        (StatusCode::FOUND, Some("/login"))
+    );
+    browser.set_session(json!({ "logged_in": true })).await;
+    assert_eq!(browser.get("/open-admin/nope").await.body, "open fallback");
 }

@@ -295,7 +295,7 @@ pub use crate::{
         Enforce, KeyLocation, Outcome, PredicateCheck, SessionCheck, SessionCheckpoint,
     },
     error::CheckpointError,
-    middleware::CheckpointMiddleware,
+    middleware::{CheckpointMiddleware, Unmatched},
     response::{
         flash, is_safe_redirect, url_for, Action, FailJson, FailResponse, FlashMessage,
         FlashMessages, RedirectTarget, FLASHES_KEY,

@@ -1,5 +1,7 @@
 //! Checkpoints as middleware: `.wrap(CHECKPOINT)` on a scope or an app guards every route in it
-//! (Flask's blueprint `before_request`), with the same decision order as the attribute.
+//! (Flask's blueprint `before_request`), with the same decision order as the attribute. A URL
+//! that no route matches is answered `404 Not Found` unchecked unless told otherwise
+//! ([`Unmatched`]).
 
 use std::{
     future::{ready, Future, Ready},
@@ -11,7 +13,7 @@ use std::{
 use actix_web::{
     body::EitherBody,
     dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform},
-    Error,
+    Error, HttpResponse,
 };
 
 use crate::{
@@ -53,8 +55,44 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CheckpointMiddleware::new(service, self.clone())))
+        let unmatched = self.unmatched;
+        ready(Ok(CheckpointMiddleware::new(
+            service,
+            self.clone(),
+            unmatched,
+        )))
     }
+}
+
+/// What a checkpoint wrapped around a scope or an app (`.wrap(...)`) does with a URL that no
+/// route of the app matches (`/admin/nope` in a scope of `/admin/...` routes). Set it with
+/// [`Checkpoint::unmatched`] or `LoginRequired::unmatched`.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use checkpoint_runtime::{AllowedValue, SessionCheckpoint, Unmatched};
+///
+/// const STAFF: SessionCheckpoint = SessionCheckpoint::new("staff", &[AllowedValue::Bool(true)]);
+///
+/// // Staff only, the scope's fallback page included.
+/// let app = App::new().service(
+///     web::scope("/intranet")
+///         .wrap(STAFF.unmatched(Unmatched::Check))
+///         .default_service(web::to(|| async { HttpResponse::NotFound().body("no such page") })),
+/// );
+/// # let _ = app;
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Unmatched {
+    /// Answer `404 Not Found` without checking, and without running anything inside, so that
+    /// a scope's or the app's default service never runs unchecked. Flask's blueprint
+    /// `before_request` does not run for a URL no route matches either, and an anonymous visitor
+    /// asking for a page that does not exist gets a 404, not a login redirect. The default.
+    #[default]
+    NotFound,
+    /// Check it like any other URL; once it passes, the default service answers it (the
+    /// scope's, or the app's `404`).
+    Check,
 }
 
 /// The service a [`Checkpoint`] (or `LoginRequired`, with the `login` feature) wraps around a
@@ -63,14 +101,16 @@ pub struct CheckpointMiddleware<S, G> {
     service: Rc<S>,
     guard: Rc<G>,
     probe: Rc<SessionProbe>,
+    unmatched: Unmatched,
 }
 
 impl<S, G> CheckpointMiddleware<S, G> {
-    pub(crate) fn new(service: S, guard: G) -> Self {
+    pub(crate) fn new(service: S, guard: G, unmatched: Unmatched) -> Self {
         Self {
             service: Rc::new(service),
             guard: Rc::new(guard),
             probe: Rc::new(SessionProbe::new()),
+            unmatched,
         }
     }
 }
@@ -88,6 +128,15 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
+        if self.unmatched == Unmatched::NotFound && !req.resource_map().has_resource(req.path()) {
+            log::debug!(
+                "no route matches {} {}: 404, unchecked",
+                req.method(),
+                req.path()
+            );
+            let response = req.into_response(HttpResponse::NotFound().finish());
+            return Box::pin(ready(Ok(response.map_into_right_body())));
+        }
         let service = Rc::clone(&self.service);
         let guard = Rc::clone(&self.guard);
         let probe = Rc::clone(&self.probe);

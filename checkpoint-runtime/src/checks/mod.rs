@@ -35,6 +35,7 @@ pub use crate::decision::Outcome;
 use crate::{
     decision::{settle, Decision},
     error::CheckpointError,
+    middleware::Unmatched,
     response::action::Action,
     session_probe::SessionProbe,
 };
@@ -99,6 +100,7 @@ pub trait Check {
 pub struct Checkpoint<C> {
     check: C,
     action: Action,
+    pub(crate) unmatched: Unmatched,
 }
 
 impl<C> Checkpoint<C> {
@@ -107,12 +109,20 @@ impl<C> Checkpoint<C> {
         Self {
             check,
             action: Action::new(),
+            unmatched: Unmatched::NotFound,
         }
     }
 
     /// Replaces the action (Flask-Imp's `.action(...)`).
     pub const fn action(mut self, action: Action) -> Self {
         self.action = action;
+        self
+    }
+
+    /// As middleware (`.wrap(...)`), what to do with a URL no route matches: `404` unchecked
+    /// unless set (see [`Unmatched`]). The attribute ignores it.
+    pub const fn unmatched(mut self, unmatched: Unmatched) -> Self {
+        self.unmatched = unmatched;
         self
     }
 

@@ -23,7 +23,7 @@ use crate::{
         manager::LoginManager,
         state::{authenticate, is_fresh},
     },
-    middleware::CheckpointMiddleware,
+    middleware::{CheckpointMiddleware, Unmatched},
     session_probe::SessionProbe,
 };
 
@@ -51,6 +51,7 @@ use crate::{
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoginRequired {
     fresh: bool,
+    unmatched: Unmatched,
 }
 
 /// Why a request was refused.
@@ -64,13 +65,23 @@ enum Reason {
 
 impl LoginRequired {
     /// `#[login_required]`: any logged-in identity.
-    pub const LOGGED_IN: Self = Self { fresh: false };
+    pub const LOGGED_IN: Self = Self::new(false);
     /// `#[fresh_login_required]`: an identity that logged in with a password recently enough.
-    pub const FRESH: Self = Self { fresh: true };
+    pub const FRESH: Self = Self::new(true);
 
     /// A check requiring a login, fresh when `fresh`.
     pub const fn new(fresh: bool) -> Self {
-        Self { fresh }
+        Self {
+            fresh,
+            unmatched: Unmatched::NotFound,
+        }
+    }
+
+    /// As middleware (`.wrap(...)`), what to do with a URL no route matches: `404` unchecked
+    /// unless set (see [`Unmatched`]). The attributes ignore it.
+    pub const fn unmatched(mut self, unmatched: Unmatched) -> Self {
+        self.unmatched = unmatched;
+        self
     }
 
     /// Whether the login must be fresh.
@@ -214,7 +225,11 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(CheckpointMiddleware::new(service, *self)))
+        ready(Ok(CheckpointMiddleware::new(
+            service,
+            *self,
+            self.unmatched,
+        )))
     }
 }
 
