@@ -1,6 +1,8 @@
 //! Per-request cost through the whole actix stack with cookie sessions: the same handler with no
 //! check, with the check written by hand, with the equivalent `#[checkpoint]`, and with
-//! actix-web-grants' `#[protect]`, for a bool value, a list of strings and a stack of three.
+//! actix-web-grants' `#[protect]`, for a bool value, a list of strings and a stack of three; and
+//! the same bool check as middleware around the app (`.wrap(CHECKPOINT)`), against a
+//! hand-written `from_fn` middleware.
 //!
 //! Every variant is its own app with one route, behind the same `SessionMiddleware`, called with
 //! the same session cookie (all checks pass), so the variants differ only in the check.
@@ -13,13 +15,15 @@ use std::collections::HashSet;
 
 use actix_session::{storage::CookieSessionStore, Session, SessionExt, SessionMiddleware};
 use actix_web::{
+    body::MessageBody,
     cookie::{Cookie, Key},
     dev::{Service, ServiceRequest, ServiceResponse},
+    middleware::{from_fn, Next},
     rt::{System, SystemRunner},
     test, web, App, HttpResponse,
 };
 use actix_web_grants::{protect, GrantsMiddleware};
-use checkpoint_runtime::checkpoint;
+use checkpoint_runtime::{checkpoint, AllowedValue, SessionCheckpoint, Unmatched};
 
 fn main() {
     if let Ok(rounds) = std::env::var("CHECKPOINT_PAIRED") {
@@ -226,6 +230,22 @@ async fn bool_grants() -> HttpResponse {
 async fn session_floor(session: Session) -> HttpResponse {
     std::hint::black_box(session.entries().len());
     page()
+}
+
+// The bool check as middleware around the app.
+
+const LOGGED_IN: SessionCheckpoint =
+    SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]);
+
+/// The middleware written by hand: the session's `logged_in` must be `true`.
+async fn hand_written_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !matches!(req.get_session().get::<bool>("logged_in"), Ok(Some(true))) {
+        return Ok(req.into_response(forbidden()).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 // A list of strings: `user_type` must be "admin" or "editor".
@@ -443,6 +463,42 @@ mod three_stacked {
     );
 }
 
+mod middleware {
+    use super::*;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        App::new()
+            .wrap(from_fn(hand_written_middleware))
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(no_check))
+    );
+    // The default: a URL no route matches is answered 404 unchecked, which costs a look-up in
+    // the app's resource map on every request.
+    scenario!(
+        c_checkpoint,
+        checkpoint_count,
+        App::new()
+            .wrap(LOGGED_IN)
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(no_check))
+    );
+    scenario!(
+        d_checkpoint_unmatched_checked,
+        unmatched_checked_count,
+        App::new()
+            .wrap(LOGGED_IN.unmatched(Unmatched::Check))
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(no_check))
+    );
+}
+
 type Variant = (&'static str, fn(&SystemRunner, &Cookie<'static>) -> Runner);
 
 const GROUPS: &[(&str, &[Variant])] = &[
@@ -472,6 +528,18 @@ const GROUPS: &[(&str, &[Variant])] = &[
             ("b_hand_written", three_stacked::hand_written_count),
             ("c_checkpoint", three_stacked::checkpoint_count),
             ("d_grants_protect", three_stacked::grants_count),
+        ],
+    ),
+    (
+        "middleware",
+        &[
+            ("a_no_check", middleware::no_check_count),
+            ("b_hand_written", middleware::hand_written_count),
+            ("c_checkpoint", middleware::checkpoint_count),
+            (
+                "d_checkpoint_unmatched_checked",
+                middleware::unmatched_checked_count,
+            ),
         ],
     ),
 ];
