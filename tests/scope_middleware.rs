@@ -22,28 +22,31 @@ const ADMINS: SessionCheckpoint = SessionCheckpoint::new("role", &[AllowedValue:
             .fail_status(401),
     );
 
+/// The login page the checkpoints above redirect to.
+fn login_page() -> actix_web::Resource {
+    web::resource("/login")
+        .name("login")
+        .to(|| async { "login" })
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/login")
-            .name("login")
-            .to(|| async { "login" }),
-    )
-    .service(
-        web::scope("/admin")
-            // The last `.wrap()` runs first: LOGGED_IN, then ADMINS.
-            .wrap(ADMINS)
-            .wrap(LOGGED_IN)
-            .route("/users", web::get().to(|| async { "users" }))
-            .route("/echo", web::post().to(|body: String| async move { body })),
-    )
-    .service(
-        web::scope("/api")
-            .wrap(Checkpoint::with_check(ApiKeyCheck::header(
-                "x-api-key",
-                String::from("k"),
-            )))
-            .route("/status", web::get().to(HttpResponse::Ok)),
-    );
+    cfg.service(login_page())
+        .service(
+            web::scope("/admin")
+                // The last `.wrap()` runs first: LOGGED_IN, then ADMINS.
+                .wrap(ADMINS)
+                .wrap(LOGGED_IN)
+                .route("/users", web::get().to(|| async { "users" }))
+                .route("/echo", web::post().to(|body: String| async move { body })),
+        )
+        .service(
+            web::scope("/api")
+                .wrap(Checkpoint::with_check(ApiKeyCheck::header(
+                    "x-api-key",
+                    String::from("k"),
+                )))
+                .route("/status", web::get().to(HttpResponse::Ok)),
+        );
 }
 
 #[actix_web::test]
@@ -108,23 +111,19 @@ async fn a_session_checkpoint_in_front_of_the_session_middleware_fails_closed() 
 }
 
 fn guarded_with_fallbacks(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/login")
-            .name("login")
-            .to(|| async { "login" }),
-    )
-    .service(
-        web::scope("/admin")
-            .wrap(LOGGED_IN)
-            .route("/users", web::get().to(|| async { "users" }))
-            .default_service(web::to(|| async { "admin fallback" })),
-    )
-    .service(
-        web::scope("/open-admin")
-            .wrap(LOGGED_IN.unmatched(Unmatched::Check))
-            .route("/users", web::get().to(|| async { "users" }))
-            .default_service(web::to(|| async { "open fallback" })),
-    );
+    cfg.service(login_page())
+        .service(
+            web::scope("/admin")
+                .wrap(LOGGED_IN)
+                .route("/users", web::get().to(|| async { "users" }))
+                .default_service(web::to(|| async { "admin fallback" })),
+        )
+        .service(
+            web::scope("/open-admin")
+                .wrap(LOGGED_IN.unmatched(Unmatched::Check))
+                .route("/users", web::get().to(|| async { "users" }))
+                .default_service(web::to(|| async { "open fallback" })),
+        );
 }
 
 #[actix_web::test]
