@@ -27,32 +27,26 @@ use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::ToTokens;
 use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn, Meta, Result};
 
-/// Guards an `async fn` handler with a checkpoint; see `checkpoint_runtime` for the options.
-///
-/// The topmost `#[checkpoint]` or `#[include_csrf]` on a function takes every other one below
-/// it and generates a single wrapper that runs them top to bottom.
+/// The topmost of this crate's attributes on a handler takes every other one below it and
+/// generates a single wrapper that runs them top to bottom, before the handler's extractors.
 #[proc_macro_attribute]
 pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     guard(AttrKind::Checkpoint, args.into(), item)
 }
 
-/// Guards an `async fn` handler with a CSRF check (`session_key`, `form_key`, both default
-/// `"csrf"`, and the action options); stacks with `#[checkpoint]`. See `checkpoint_runtime`.
+/// Stacks with the crate's other attributes, in any order, into one wrapper.
 #[proc_macro_attribute]
 pub fn include_csrf(args: TokenStream, item: TokenStream) -> TokenStream {
     guard(AttrKind::IncludeCsrf, args.into(), item)
 }
 
-/// Requires a logged-in identity (Flask-Login's `@login_required`); stacks with
-/// `#[checkpoint]`. Takes no options: the app's `LoginManager` configures it. See
-/// `checkpoint_runtime`.
+/// Stacks with the crate's other attributes, in any order, into one wrapper.
 #[proc_macro_attribute]
 pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
     guard(AttrKind::LoginRequired, args.into(), item)
 }
 
-/// Requires a fresh login (Flask-Login's `@fresh_login_required`); stacks with `#[checkpoint]`.
-/// See `checkpoint_runtime`.
+/// Stacks with the crate's other attributes, in any order, into one wrapper.
 #[proc_macro_attribute]
 pub fn fresh_login_required(args: TokenStream, item: TokenStream) -> TokenStream {
     guard(AttrKind::FreshLoginRequired, args.into(), item)

@@ -45,10 +45,12 @@ pub enum CheckpointError {
     RandomUnavailable,
     /// The app has no actix-identity `IdentityMiddleware`, so no login can be read or written.
     #[cfg(feature = "login")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
     IdentityMiddlewareMissing,
     /// A [`CurrentUser<U>`](crate::CurrentUser) was asked for, but no
     /// [`UserLoader<U>`](crate::UserLoader) is registered as app data.
     #[cfg(feature = "login")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
     UserLoaderMissing {
         /// The user type `U`.
         user_type: &'static str,
@@ -56,6 +58,7 @@ pub enum CheckpointError {
     /// The [`LoginManager`](crate::LoginManager)'s `unauthorized_handler` or
     /// `needs_refresh_handler` panicked.
     #[cfg(feature = "login")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
     UnauthorizedHandlerPanicked,
 }
 

@@ -267,11 +267,13 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod checks;
 mod decision;
 mod error;
 #[cfg(feature = "login")]
+#[cfg_attr(docsrs, doc(cfg(feature = "login")))]
 mod login;
 mod middleware;
 mod response;
@@ -281,9 +283,111 @@ mod session_probe;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use checkpoint_macros::{checkpoint, fresh_login_required, include_csrf, login_required};
+/// The README's Rust examples, compiled as doc tests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;
+
+/// Guards an `async fn` handler with a checkpoint (Flask-Imp's `@checkpoint`): a check of the
+/// session or of the request, and what to answer when it fails. The options are in [the
+/// crate's table](crate#options), the kinds of check and the order in which a failure is
+/// answered in [Kinds of checkpoint](crate#kinds-of-checkpoint). A misused option is a compile
+/// error on its tokens.
+///
+/// ```
+/// use actix_web::{get, post, web, Responder};
+/// use checkpoint_runtime::{checkpoint, AllowedValue, SessionCheckpoint};
+///
+/// const STAFF: SessionCheckpoint = SessionCheckpoint::new("staff", &[AllowedValue::Bool(true)]);
+///
+/// #[get("/admin")]
+/// #[checkpoint(session_key = "role", values = ["admin", "editor"], fail_url = url_for("login"),
+///              message = "Admins only", message_category = "warning")]
+/// async fn admin() -> impl Responder {
+///     "the admin page"
+/// }
+///
+/// #[post("/api/items/{id}")]
+/// #[checkpoint(api_key = "k3y", header = "x-api-key", fail_json = { "error": "bad key" },
+///              fail_status = 401)]
+/// #[checkpoint(STAFF)]
+/// async fn update(id: web::Path<u32>) -> impl Responder {
+///     format!("updated {id}")
+/// }
+/// ```
+pub use checkpoint_macros::checkpoint;
+
+/// Guards an `async fn` handler with a CSRF check (Flask-Imp's `include_csrf`): safe methods
+/// pass and make sure the session holds a token (in `session_key`, default `"csrf"`); any other
+/// must send it back in the form field `form_key` (default `"csrf"`) or the `X-CSRF-Token`
+/// header. A failure answers `401` unless the action options (`fail_url`, `fail_json`,
+/// `fail_status`, ...) say otherwise. See [`CsrfCheck`].
+///
+/// ```
+/// use actix_session::Session;
+/// use actix_web::{get, post, web, Responder};
+/// use checkpoint_runtime::include_csrf;
+///
+/// #[get("/comment")]
+/// #[include_csrf]
+/// async fn form(session: Session) -> impl Responder {
+///     let token: String = session.get("csrf").ok().flatten().unwrap_or_default();
+///     format!(r#"<form method="post"><input type="hidden" name="csrf" value="{token}"></form>"#)
+/// }
+///
+/// #[post("/comment")]
+/// #[include_csrf(fail_status = 400, fail_json = { "error": "The CSRF token is missing." })]
+/// async fn submit(body: web::Bytes) -> impl Responder {
+///     format!("{} bytes", body.len())
+/// }
+/// ```
+pub use checkpoint_macros::include_csrf;
+
+/// Requires a logged-in identity (Flask-Login's `@login_required`), kept in the session by
+/// actix-identity. Takes no options: the app's [`LoginManager`] says where a refused browser
+/// goes (its login view, with `next`), and an API client gets `401` JSON. Needs the `login`
+/// feature (on by default); without it, a compile error says so. See [Logins](crate#logins-flask-login).
+///
+/// ```
+/// use actix_web::{get, Responder};
+/// use checkpoint_runtime::{checkpoint, login_required, CurrentUser};
+///
+/// #[derive(Clone)]
+/// struct User { name: String }
+///
+/// #[get("/profile")]
+/// #[login_required]
+/// async fn profile(user: CurrentUser<User>) -> impl Responder {
+///     format!("Hello {}", user.name)
+/// }
+///
+/// #[get("/admin")]
+/// #[login_required]
+/// #[checkpoint(session_key = "role", values = "admin", fail_url = "/", message = "Admins only")]
+/// async fn admin() -> impl Responder {
+///     "the admin page"
+/// }
+/// ```
+pub use checkpoint_macros::login_required;
+
+/// Requires a fresh login (Flask-Login's `@fresh_login_required`): one made with a password
+/// ([`login_user`] with `fresh`) within [`LoginManager::fresh_for`]. A stale login goes to the
+/// manager's refresh view. Needs the `login` feature (on by default).
+///
+/// ```
+/// use actix_web::{post, Responder};
+/// use checkpoint_runtime::fresh_login_required;
+///
+/// #[post("/password")]
+/// #[fresh_login_required]
+/// async fn change_password() -> impl Responder {
+///     "changed"
+/// }
+/// ```
+pub use checkpoint_macros::fresh_login_required;
 
 #[cfg(feature = "login")]
+#[cfg_attr(docsrs, doc(cfg(feature = "login")))]
 pub use crate::login::{
     login_user, logout_user, CurrentUser, IdentityMiddleware, LoginManager, LoginRequired,
     LoginRequiredMiddleware, UnauthorizedHandler, UserLoader, DEFAULT_LOGIN_MESSAGE,
