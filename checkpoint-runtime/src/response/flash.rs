@@ -8,16 +8,16 @@ use std::{
 
 use actix_session::{Session, SessionExt};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::CheckpointError;
 
 /// The session key that holds pending flash messages, as in Flask.
 pub const FLASHES_KEY: &str = "_flashes";
 
-/// One flash message with its category (Flask's `("category", "message")` pair).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(from = "(String, String)", into = "(String, String)")]
+/// One flash message with its category (Flask's `("category", "message")` pair), stored as the
+/// JSON array `["category", "message"]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlashMessage {
     category: String,
     message: String,
@@ -52,6 +52,20 @@ impl From<(String, String)> for FlashMessage {
 impl From<FlashMessage> for (String, String) {
     fn from(flash: FlashMessage) -> Self {
         (flash.category, flash.message)
+    }
+}
+
+// By hand rather than derived: the pair is the whole of it, and users who do not derive need not
+// build serde's derive macros for it.
+impl Serialize for FlashMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (&self.category, &self.message).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for FlashMessage {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <(String, String)>::deserialize(deserializer).map(Self::from)
     }
 }
 
