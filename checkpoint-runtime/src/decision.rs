@@ -17,6 +17,12 @@
 //!
 //! A step that cannot be taken (a route name the app lacks, a session that refuses the flash, a
 //! response function that panics) fails closed: the request gets `500`, and the cause is logged.
+//!
+//! Both are `tracing` events (which reach the `log` facade too when no `tracing` subscriber is
+//! set), with the request's `method`, `path` and `route` (the matched resource's name: a
+//! handler's, for `#[get]` and the like): every refusal at `debug`, with the check's `kind`, its
+//! `subject` and the answer's `status` (none when `disable_default_fail` runs the handler); every
+//! fault at `error`, with the `error`.
 
 use std::{
     ops::ControlFlow,
@@ -68,7 +74,11 @@ pub(crate) fn settle(decision: Decision, req: &HttpRequest) -> ControlFlow<HttpR
 #[cold]
 #[inline(never)]
 pub(crate) fn fail_closed(error: CheckpointError, req: &HttpRequest) -> HttpResponse {
-    log::error!(
+    tracing::error!(
+        method = %req.method(),
+        path = req.path(),
+        route = req.match_name(),
+        error = %error,
         "checkpoint could not decide {} {}: {error}",
         req.method(),
         req.path()
@@ -76,8 +86,18 @@ pub(crate) fn fail_closed(error: CheckpointError, req: &HttpRequest) -> HttpResp
     HttpResponse::from_error(error)
 }
 
+/// What refused a request, for the event its refusal emits: the kind of check, and what it
+/// looked at (a session key, a header), or why (a login's reason).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refuser<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) subject: Option<&'a str>,
+}
+
 /// How a refused request is answered, whatever refused it: the fail column of the table above.
 pub(crate) struct Refusal<'a> {
+    /// What refused it.
+    pub(crate) by: Refuser<'a>,
     /// `fail_json`.
     pub(crate) json: Option<FailJson>,
     /// `fail_response`, or the login layer's handler.
@@ -114,6 +134,28 @@ pub(crate) struct Redirect<'a> {
 impl Refusal<'_> {
     /// The answer to a refused request, in the decision order.
     pub(crate) fn answer(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+        let answer = self.answer_to(req, probe);
+        let given = match &answer {
+            Ok(ControlFlow::Continue(())) => None,
+            Ok(ControlFlow::Break(response)) => Some(response.status().as_u16()),
+            Err(_) => Some(500),
+        };
+        tracing::debug!(
+            kind = self.by.kind,
+            subject = self.by.subject,
+            method = %req.method(),
+            path = req.path(),
+            route = req.match_name(),
+            status = given,
+            "{} checkpoint refused {} {}",
+            self.by.kind,
+            req.method(),
+            req.path()
+        );
+        answer
+    }
+
+    fn answer_to(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
         if let Some(body) = self.json {
             return Ok(ControlFlow::Break(json_response(
                 self.status,
@@ -154,17 +196,18 @@ impl Redirect<'_> {
 }
 
 impl Action {
-    /// What the action makes of `outcome`.
+    /// What the action makes of `outcome`, the verdict of the check `by`.
     #[inline]
     pub(crate) fn apply(
         &self,
         outcome: Outcome,
         req: &HttpRequest,
         probe: &SessionProbe,
+        by: Refuser<'_>,
     ) -> Decision {
         match outcome {
             Outcome::Pass => self.on_pass(req, probe),
-            Outcome::Fail => self.on_fail(req, probe),
+            Outcome::Fail => self.on_fail(req, probe, by),
         }
     }
 
@@ -179,9 +222,9 @@ impl Action {
         }
     }
 
-    fn on_fail(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
-        log::debug!("checkpoint failed for {} {}", req.method(), req.path());
+    fn on_fail(&self, req: &HttpRequest, probe: &SessionProbe, by: Refuser<'_>) -> Decision {
         let refusal = Refusal {
+            by,
             json: self.fail_json,
             respond: self.fail_response.map(|build| Respond {
                 build,

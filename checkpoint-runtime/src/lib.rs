@@ -173,11 +173,22 @@
 //!
 //! Nothing on the request path panics. When a checkpoint cannot decide or answer (no
 //! `SessionMiddleware`, a `url_for` naming no route, a panicking `fail_response`), the handler
-//! does not run: the request gets `500 Internal Server Error` and the cause is logged through the
-//! `log` facade, as a [`CheckpointError`]. actix-identity's `IdentityMiddleware` without
+//! does not run: the request gets `500 Internal Server Error` and the cause is logged, as a
+//! [`CheckpointError`]. actix-identity's `IdentityMiddleware` without
 //! `SessionMiddleware` leaves a stand-in session nothing can tell from a loaded one: the first
 //! write the library makes to it is found unsaved when the request ends, logged, and from then on
 //! the app's checkpoints answer `500` as if no session middleware ran.
+//!
+//! # Events
+//!
+//! Every refusal is a `tracing` event at `debug` and every fault one at `error` (an undecodable
+//! session value at `warn`), with structured fields: `kind` (`"session"`, `"api_key"`,
+//! `"bearer"`, `"check"`, `"csrf"`, `"login"`), `subject` (the session key, the header, the
+//! login's reason), `method`, `path`, `route` (the matched resource's name: the handler's, under
+//! `#[get]` and the like), the answer's `status`, and `error` or `reason` where there is one.
+//! actix-web already depends on `tracing`, so this adds no crate; with no `tracing` subscriber
+//! set, every event reaches the `log` facade instead (tracing's `log` feature), message and
+//! fields on one line.
 //!
 //! # What it expands to
 //!

@@ -129,7 +129,9 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         if self.unmatched == Unmatched::NotFound && !req.resource_map().has_resource(req.path()) {
-            log::debug!(
+            tracing::debug!(
+                method = %req.method(),
+                path = req.path(),
                 "no route matches {} {}: 404, unchecked",
                 req.method(),
                 req.path()

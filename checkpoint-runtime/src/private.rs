@@ -189,6 +189,6 @@ impl<F: Future> Future for Guarded<F> {
 /// logged `500` rather than a panic.
 #[cold]
 fn polled_again() -> HttpResponse {
-    log::error!("a checkpointed handler's future was polled after it completed");
+    tracing::error!("a checkpointed handler's future was polled after it completed");
     HttpResponse::InternalServerError().finish()
 }

@@ -88,7 +88,9 @@ impl Drop for SessionWitness {
         if self.session.entries().is_empty() {
             return;
         }
-        log::error!(
+        tracing::error!(
+            written = self.written,
+            request = %self.request,
             "{} was written to the session of {}, but no SessionMiddleware saved it: it is lost. \
              The session is actix-identity's stand-in, made when IdentityMiddleware runs without \
              SessionMiddleware; every later request through a checkpoint of this app will fail \

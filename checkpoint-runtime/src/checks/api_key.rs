@@ -67,10 +67,24 @@ impl<K> ApiKeyCheck<K> {
 }
 
 impl<K: AsRef<str>> Check for ApiKeyCheck<K> {
+    fn kind(&self) -> &'static str {
+        "api_key"
+    }
+
+    fn subject(&self) -> Option<&str> {
+        Some(match self.location {
+            KeyLocation::Header(name) | KeyLocation::Query(name) => name,
+        })
+    }
+
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
         let expected = self.expected.as_ref().as_bytes();
         if expected.is_empty() {
-            log::error!("the expected API key is empty: every request is refused");
+            tracing::error!(
+                kind = "api_key",
+                subject = self.subject(),
+                "the expected API key is empty: every request is refused"
+            );
         }
         let matched = match self.location {
             KeyLocation::Header(name) => {
@@ -92,7 +106,7 @@ pub(crate) fn single_header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r 
     let mut values = req.headers().get_all(name);
     let value = values.next()?;
     if values.next().is_some() {
-        log::debug!("header {name} given more than once: refused");
+        tracing::debug!(header = name, "header {name} given more than once: refused");
         return None;
     }
     std::str::from_utf8(value.as_bytes())
@@ -111,7 +125,10 @@ fn single_query_value(req: &HttpRequest, name: &str) -> Option<String> {
         .map(|(_, value)| decode_component(value));
     let value = values.next()?;
     if values.next().is_some() {
-        log::debug!("query parameter {name} given more than once: refused");
+        tracing::debug!(
+            parameter = name,
+            "query parameter {name} given more than once: refused"
+        );
         return None;
     }
     value

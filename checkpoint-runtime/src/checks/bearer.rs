@@ -24,6 +24,10 @@ impl<K> BearerCheck<K> {
 }
 
 impl<K: AsRef<str>> Check for BearerCheck<K> {
+    fn kind(&self) -> &'static str {
+        "bearer"
+    }
+
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
         let expected = self.expected.as_ref().as_bytes();
         let matched = single_header(req, header::AUTHORIZATION.as_str())

@@ -1,5 +1,7 @@
 //! Flask-Imp's `include_csrf`: a per-session token that every unsafe request must echo back.
 
+use std::borrow::Cow;
+
 use actix_session::{Session, SessionExt};
 use actix_web::{
     dev::Payload,
@@ -83,7 +85,12 @@ impl CsrfCheck {
             Ok(Some(token)) if !token.is_empty() => Some(token),
             Ok(_) => None,
             Err(error) => {
-                log::warn!("the CSRF token in the session does not decode: {error}");
+                tracing::warn!(
+                    kind = "csrf",
+                    subject = self.session_key,
+                    error = %error,
+                    "the CSRF token in the session does not decode: {error}"
+                );
                 None
             }
         }
@@ -154,6 +161,14 @@ impl Check for CsrfCheck {
         true
     }
 
+    fn kind(&self) -> &'static str {
+        "csrf"
+    }
+
+    fn subject(&self) -> Option<&str> {
+        Some(self.session_key)
+    }
+
     async fn check(
         &self,
         req: &HttpRequest,
@@ -213,28 +228,30 @@ impl CsrfFailure {
     /// at `info`, since the fix may be the app's (send the header, or raise the limit).
     #[cold]
     fn log(&self, req: &HttpRequest) {
+        let reason = match self {
+            Self::NoSessionToken => Cow::Borrowed(
+                "the session holds no token (it expired, or no GET put one there first)",
+            ),
+            Self::NotSent { form_key, body } => Cow::Owned(format!(
+                "no token sent, neither in the {} header nor in the form field {form_key:?} (the \
+                 body is {body})",
+                CsrfCheck::HEADER
+            )),
+            Self::Mismatch => Cow::Borrowed("the token sent is not the session's"),
+            Self::BodyTooLarge { limit } => Cow::Owned(format!(
+                "the body exceeds the {limit} bytes read to find the form field; send the token \
+                 in the {} header",
+                CsrfCheck::HEADER
+            )),
+            Self::BodyBrokeOff(error) => Cow::Owned(format!("the body broke off: {error}")),
+        };
         let (method, path) = (req.method(), req.path());
-        match self {
-            Self::NoSessionToken => log::debug!(
-                "CSRF check failed for {method} {path}: the session holds no token (it expired, \
-                 or no GET put one there first)"
-            ),
-            Self::NotSent { form_key, body } => log::debug!(
-                "CSRF check failed for {method} {path}: no token sent, neither in the {} header \
-                 nor in the form field {form_key:?} (the body is {body})",
-                CsrfCheck::HEADER
-            ),
-            Self::Mismatch => log::debug!(
-                "CSRF check failed for {method} {path}: the token sent is not the session's"
-            ),
-            Self::BodyTooLarge { limit } => log::info!(
-                "CSRF check failed for {method} {path}: the body exceeds the {limit} bytes read \
-                 to find the form field; send the token in the {} header",
-                CsrfCheck::HEADER
-            ),
-            Self::BodyBrokeOff(error) => {
-                log::debug!("CSRF check failed for {method} {path}: the body broke off: {error}")
-            }
+        if matches!(self, Self::BodyTooLarge { .. }) {
+            tracing::info!(kind = "csrf", method = %method, path, reason = %reason,
+                "CSRF check failed for {method} {path}: {reason}");
+        } else {
+            tracing::debug!(kind = "csrf", method = %method, path, reason = %reason,
+                "CSRF check failed for {method} {path}: {reason}");
         }
     }
 }
@@ -242,7 +259,7 @@ impl CsrfFailure {
 fn new_token() -> Result<String, CheckpointError> {
     let mut bytes = [0_u8; 32];
     getrandom::fill(&mut bytes).map_err(|error| {
-        log::error!("getrandom failed: {error}");
+        tracing::error!(error = %error, "getrandom failed: {error}");
         CheckpointError::RandomUnavailable
     })?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())

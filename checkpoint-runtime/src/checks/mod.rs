@@ -33,7 +33,7 @@ pub use self::{
 };
 pub use crate::decision::Outcome;
 use crate::{
-    decision::{settle, Decision},
+    decision::{settle, Decision, Refuser},
     error::CheckpointError,
     middleware::Unmatched,
     response::action::Action,
@@ -69,6 +69,18 @@ pub trait Check {
     /// session would read as empty.
     fn reads_session(&self) -> bool {
         false
+    }
+
+    /// What kind of check this is, for the event a refusal emits (`"session"`, `"api_key"`,
+    /// ...); the type's name unless given.
+    fn kind(&self) -> &'static str {
+        std::any::type_name::<Self>()
+    }
+
+    /// What the check looks at, for the event a refusal emits: a session key, a header name;
+    /// nothing unless given.
+    fn subject(&self) -> Option<&str> {
+        None
     }
 
     /// Decides whether `req` passes.
@@ -148,7 +160,11 @@ impl<C: Check> Checkpoint<C> {
             probe.verify(req)?;
         }
         let outcome = self.check.check(req, payload).await?;
-        self.action.apply(outcome, req, probe)
+        let by = Refuser {
+            kind: self.check.kind(),
+            subject: self.check.subject(),
+        };
+        self.action.apply(outcome, req, probe, by)
     }
 }
 

@@ -72,14 +72,25 @@ where
     F: Handler<Args, Output = bool>,
     Args: FromRequest,
 {
+    fn kind(&self) -> &'static str {
+        "check"
+    }
+
+    fn subject(&self) -> Option<&str> {
+        Some(std::any::type_name::<F>())
+    }
+
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
         let arguments = match Args::from_request(req, &mut Payload::None).await {
             Ok(arguments) => arguments,
             Err(error) => {
-                log::debug!(
-                    "an argument of the check {} did not extract, failing the check: {}",
+                let error = error.into();
+                tracing::debug!(
+                    kind = "check",
+                    subject = std::any::type_name::<F>(),
+                    error = %error,
+                    "an argument of the check {} did not extract, failing the check: {error}",
                     std::any::type_name::<F>(),
-                    error.into()
                 );
                 return Ok(Outcome::Fail);
             }

@@ -121,7 +121,10 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
         let req = req.clone();
         Box::pin(async move {
             let fail_closed = |error: CheckpointError| {
-                log::error!(
+                tracing::error!(
+                    method = %req.method(),
+                    path = req.path(),
+                    error = %error,
                     "CurrentUser cannot be extracted for {} {}: {error}",
                     req.method(),
                     req.path()

@@ -17,7 +17,7 @@ use actix_web::{
 
 use crate::{
     checks::{Check, Enforce, Outcome},
-    decision::{settle, Decision, Redirect, Refusal, Respond},
+    decision::{settle, Decision, Redirect, Refusal, Refuser, Respond},
     error::CheckpointError,
     login::{
         manager::LoginManager,
@@ -97,14 +97,7 @@ impl LoginRequired {
         let manager = LoginManager::of(req);
         match self.refusal(req, &manager).await? {
             None => Ok(ControlFlow::Continue(())),
-            Some(refusal) => {
-                log::debug!(
-                    "login required for {} {}: {refusal:?}",
-                    req.method(),
-                    req.path()
-                );
-                refusal.answer_for(&manager).answer(req, probe)
-            }
+            Some(refusal) => refusal.answer_for(&manager).answer(req, probe),
         }
     }
 
@@ -126,6 +119,10 @@ impl LoginRequired {
 impl Check for LoginRequired {
     fn reads_session(&self) -> bool {
         true
+    }
+
+    fn kind(&self) -> &'static str {
+        "login"
     }
 
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
@@ -160,7 +157,15 @@ impl Reason {
                 r#"{"error":"Reauthentication required"}"#,
             ),
         };
+        let subject = match self {
+            Reason::NotLoggedIn => "not logged in",
+            Reason::NeedsRefresh => "not a fresh login",
+        };
         Refusal {
+            by: Refuser {
+                kind: "login",
+                subject: Some(subject),
+            },
             json: None,
             respond: handler.map(|build| Respond {
                 build,

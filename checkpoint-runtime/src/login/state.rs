@@ -52,7 +52,10 @@ pub(crate) async fn authenticate(
                     from_session: true,
                 }))
             }
-            Err(error) => log::warn!("the session identity cannot be read: {error}"),
+            Err(error) => tracing::warn!(
+                error = %error,
+                "the session identity cannot be read: {error}"
+            ),
         }
     }
     match &manager.request_loader {
@@ -147,7 +150,15 @@ fn write_login(req: &HttpRequest, id: String, fresh: bool) -> Result<(), Checkpo
 /// become does not explain.
 #[cold]
 fn logged(what: &str, req: &HttpRequest, error: CheckpointError) -> CheckpointError {
-    log::error!("{what} failed for {} {}: {error}", req.method(), req.path());
+    tracing::error!(
+        method = %req.method(),
+        path = req.path(),
+        route = req.match_name(),
+        error = %error,
+        "{what} failed for {} {}: {error}",
+        req.method(),
+        req.path()
+    );
     error
 }
 

@@ -91,7 +91,10 @@ pub fn flash(session: &Session, message: &str, category: &str) -> Result<(), Che
     let mut pending = match session.get::<Vec<FlashMessage>>(FLASHES_KEY) {
         Ok(pending) => pending.unwrap_or_default(),
         Err(error) => {
-            log::warn!("replacing undecodable flash messages in the session: {error}");
+            tracing::warn!(
+                error = %error,
+                "replacing undecodable flash messages in the session: {error}"
+            );
             Vec::new()
         }
     };
@@ -132,7 +135,10 @@ impl FlashMessages {
             None => Self::default(),
             Some(Ok(messages)) => Self(messages),
             Some(Err(text)) => {
-                log::warn!("dropping undecodable flash messages from the session: {text:?}");
+                tracing::warn!(
+                    stored = %text,
+                    "dropping undecodable flash messages from the session: {text:?}"
+                );
                 Self::default()
             }
         }

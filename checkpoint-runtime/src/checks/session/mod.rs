@@ -14,7 +14,7 @@ pub use self::allowed_value::AllowedValue;
 use self::{allowed_value::AllowedValues, stored_json::Match};
 use crate::{
     checks::{Check, Checkpoint, Outcome},
-    decision::settle,
+    decision::{settle, Refuser},
     error::CheckpointError,
     session_probe::SessionProbe,
 };
@@ -79,8 +79,13 @@ pub fn enforce_sessions(
     }
     let session = req.get_session();
     for checkpoint in checkpoints {
-        let outcome = checkpoint.check().verdict_in(&session);
-        match checkpoint.current_action().apply(outcome, req, probe) {
+        let check = checkpoint.check();
+        let outcome = check.verdict_in(&session);
+        let by = Refuser {
+            kind: "session",
+            subject: Some(check.session_key),
+        };
+        match checkpoint.current_action().apply(outcome, req, probe, by) {
             Ok(ControlFlow::Continue(())) => {}
             decision => return settle(decision, req),
         }
@@ -91,6 +96,14 @@ pub fn enforce_sessions(
 impl Check for SessionCheck {
     fn reads_session(&self) -> bool {
         true
+    }
+
+    fn kind(&self) -> &'static str {
+        "session"
+    }
+
+    fn subject(&self) -> Option<&str> {
+        Some(self.session_key)
     }
 
     async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
@@ -142,7 +155,10 @@ impl SessionCheck {
     #[cold]
     #[inline(never)]
     fn warn_invalid_json(&self, error: &dyn std::fmt::Display) {
-        log::warn!(
+        tracing::warn!(
+            kind = "session",
+            subject = self.session_key,
+            error = %error,
             "session value of {:?} is not valid JSON, failing the check: {error}",
             self.session_key
         );
