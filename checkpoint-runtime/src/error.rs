@@ -1,6 +1,6 @@
 //! Why a checkpoint could not decide, or could not answer as configured.
 
-use std::fmt;
+use std::{error::Error, fmt, sync::Arc};
 
 use actix_web::{
     http::{header::ContentType, StatusCode},
@@ -12,8 +12,9 @@ use actix_web::{
 /// Each is a misconfiguration or an environment fault, never a verdict about the client, so the
 /// request fails closed with `500 Internal Server Error`: the handler does not run. The response
 /// body stays generic; the details go to the log and ride along as the response's error, where
-/// actix-web's `Logger` can show them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// actix-web's `Logger` can show them. The underlying error, where there is one, is the
+/// [`source`](Error::source) (and its text is in the message too, for one-line logs).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum CheckpointError {
     /// The app has no `SessionMiddleware`, so the session can be neither read nor written.
@@ -23,17 +24,17 @@ pub enum CheckpointError {
         /// The resource name.
         name: &'static str,
         /// What actix-web reported.
-        reason: String,
+        source: Cause,
     },
     /// A redirect target cannot be sent as a `Location` header.
     InvalidRedirect {
         /// The target, escaped for the log.
         location: String,
     },
-    /// The session refused a write (a flash message).
+    /// The session refused a write (a flash message, a CSRF token, a login).
     SessionWrite {
-        /// What actix-session reported.
-        reason: String,
+        /// What actix-session or actix-identity reported.
+        source: Cause,
     },
     /// A `fail_response` function panicked.
     FailResponsePanicked,
@@ -42,7 +43,10 @@ pub enum CheckpointError {
     /// The expression giving the expected key of an `api_key` or `bearer` checkpoint panicked.
     ExpectedKeyPanicked,
     /// The operating system's random number generator failed (a CSRF token could not be made).
-    RandomUnavailable,
+    RandomUnavailable {
+        /// What `getrandom` reported.
+        source: Cause,
+    },
     /// The app has no actix-identity `IdentityMiddleware`, so no login can be read or written.
     #[cfg(feature = "login")]
     #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
@@ -70,9 +74,9 @@ impl fmt::Display for CheckpointError {
                  actix_session::SessionMiddleware (registered after a checkpoint middleware, \
                  since the last `.wrap()` runs first)",
             ),
-            Self::UnknownRoute { name, reason } => write!(
+            Self::UnknownRoute { name, source } => write!(
                 f,
-                "url_for(\"{name}\") cannot be resolved: {reason}; register a resource with \
+                "url_for(\"{name}\") cannot be resolved: {source}; register a resource with \
                  that name (e.g. `#[get(\"/path\")] async fn {name}`) or fix its arguments"
             ),
             Self::InvalidRedirect { location } => {
@@ -81,7 +85,7 @@ impl fmt::Display for CheckpointError {
                     "redirect target \"{location}\" is not a valid Location header"
                 )
             }
-            Self::SessionWrite { reason } => write!(f, "the session refused a write: {reason}"),
+            Self::SessionWrite { source } => write!(f, "the session refused a write: {source}"),
             Self::FailResponsePanicked => f.write_str("the fail_response function panicked"),
             Self::CheckPanicked => f.write_str("the check predicate panicked"),
             Self::ExpectedKeyPanicked => f.write_str(
@@ -90,9 +94,10 @@ impl fmt::Display for CheckpointError {
                  `String` read from configuration that was checked when the app started), not \
                  with an `unwrap()` on every request",
             ),
-            Self::RandomUnavailable => {
-                f.write_str("the operating system's random number generator failed")
-            }
+            Self::RandomUnavailable { source } => write!(
+                f,
+                "the operating system's random number generator failed: {source}"
+            ),
             #[cfg(feature = "login")]
             Self::IdentityMiddlewareMissing => f.write_str(
                 "no IdentityMiddleware runs before this login check: wrap the App with \
@@ -114,7 +119,28 @@ impl fmt::Display for CheckpointError {
     }
 }
 
-impl std::error::Error for CheckpointError {}
+/// The error a [`CheckpointError`] was caused by, shared so that the error stays `Clone`.
+pub type Cause = Arc<dyn Error + Send + Sync + 'static>;
+
+impl CheckpointError {
+    /// A [`CheckpointError::SessionWrite`] caused by `error`.
+    pub(crate) fn session_write(error: impl Error + Send + Sync + 'static) -> Self {
+        Self::SessionWrite {
+            source: Arc::new(error),
+        }
+    }
+}
+
+impl Error for CheckpointError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::UnknownRoute { source, .. }
+            | Self::SessionWrite { source }
+            | Self::RandomUnavailable { source } => Some(&**source),
+            _ => None,
+        }
+    }
+}
 
 impl ResponseError for CheckpointError {
     fn status_code(&self) -> StatusCode {
@@ -125,5 +151,26 @@ impl ResponseError for CheckpointError {
         HttpResponse::InternalServerError()
             .content_type(ContentType::plaintext())
             .body("Internal Server Error")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::*;
+
+    #[test]
+    fn the_cause_is_the_source_and_is_named_in_the_message() {
+        let error = CheckpointError::session_write(io::Error::other("the store is full"));
+        let source = error.source().expect("a source");
+        assert!(source.downcast_ref::<io::Error>().is_some());
+        assert_eq!(
+            error.to_string(),
+            "the session refused a write: the store is full"
+        );
+        let copy = error.clone();
+        assert!(copy.source().is_some());
+        assert!(CheckpointError::SessionMiddlewareMissing.source().is_none());
     }
 }

@@ -409,7 +409,7 @@ pub use crate::{
         AllowedValue, ApiKeyCheck, BearerCheck, Check, Checkpoint, CsrfCheck, CsrfCheckpoint,
         Enforce, KeyLocation, Outcome, PredicateCheck, SessionCheck, SessionCheckpoint,
     },
-    error::CheckpointError,
+    error::{Cause, CheckpointError},
     middleware::{CheckpointMiddleware, Unmatched},
     response::{
         flash, is_safe_redirect, url_for, Action, FailJson, FailResponse, FlashMessage,

@@ -1,6 +1,6 @@
 //! Flask-Imp's `include_csrf`: a per-session token that every unsafe request must echo back.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, sync::Arc};
 
 use actix_session::{Session, SessionExt};
 use actix_web::{
@@ -180,9 +180,7 @@ impl Check for CsrfCheck {
             if expected.is_none() {
                 session
                     .insert(self.session_key, new_token()?)
-                    .map_err(|error| CheckpointError::SessionWrite {
-                        reason: error.to_string(),
-                    })?;
+                    .map_err(CheckpointError::session_write)?;
                 session_probe::watch_write(req, "A CSRF token");
             }
             return Ok(Outcome::Pass);
@@ -258,9 +256,8 @@ impl CsrfFailure {
 
 fn new_token() -> Result<String, CheckpointError> {
     let mut bytes = [0_u8; 32];
-    getrandom::fill(&mut bytes).map_err(|error| {
-        tracing::error!(error = %error, "getrandom failed: {error}");
-        CheckpointError::RandomUnavailable
+    getrandom::fill(&mut bytes).map_err(|error| CheckpointError::RandomUnavailable {
+        source: Arc::new(error),
     })?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }

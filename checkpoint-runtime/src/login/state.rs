@@ -128,16 +128,12 @@ fn write_login(req: &HttpRequest, id: String, fresh: bool) -> Result<(), Checkpo
         Identity::login(&req.extensions(), id).map(drop)
     }))
     .map_err(|_| CheckpointError::IdentityMiddlewareMissing)?;
-    login.map_err(|error| CheckpointError::SessionWrite {
-        reason: error.to_string(),
-    })?;
+    login.map_err(CheckpointError::session_write)?;
     let session = req.get_session();
     if fresh {
         session
             .insert(FRESH_AT_KEY, now().as_secs())
-            .map_err(|error| CheckpointError::SessionWrite {
-                reason: error.to_string(),
-            })?;
+            .map_err(CheckpointError::session_write)?;
     } else {
         session.remove(FRESH_AT_KEY);
     }

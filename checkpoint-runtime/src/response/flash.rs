@@ -101,9 +101,7 @@ pub fn flash(session: &Session, message: &str, category: &str) -> Result<(), Che
     pending.push(FlashMessage::new(category, message));
     session
         .insert(FLASHES_KEY, pending)
-        .map_err(|error| CheckpointError::SessionWrite {
-            reason: error.to_string(),
-        })
+        .map_err(CheckpointError::session_write)
 }
 
 /// The flash messages waiting in the session, taken out of it (Flask's

@@ -1,6 +1,8 @@
 //! Where a checkpoint redirects: a fixed path, or a named route resolved per request
 //! (Flask-Imp's `lazy_url_for`).
 
+use std::sync::Arc;
+
 use actix_session::SessionExt;
 use actix_web::{
     http::{header, StatusCode},
@@ -71,7 +73,7 @@ impl RedirectTarget {
                     req.url_for(name, args)
                         .map_err(|source| CheckpointError::UnknownRoute {
                             name,
-                            reason: source.to_string(),
+                            source: Arc::new(source),
                         })?;
                 // actix-web builds an app route's URL on this very base; an external resource
                 // has an origin of its own. Comparing parsed origins (not header text) keeps a
@@ -177,13 +179,18 @@ mod tests {
         assert_eq!(user.resolve(req).unwrap(), "/users/42");
         let docs = url_for("docs").with_args(&["intro"]);
         assert_eq!(docs.resolve(req).unwrap(), "https://docs.example.com/intro");
+        let unknown = url_for("missing").resolve(req).unwrap_err();
         assert!(matches!(
-            url_for("missing").resolve(req),
-            Err(CheckpointError::UnknownRoute {
+            unknown,
+            CheckpointError::UnknownRoute {
                 name: "missing",
                 ..
-            })
+            }
         ));
+        let source = std::error::Error::source(&unknown).expect("actix-web's error");
+        assert!(source
+            .downcast_ref::<actix_web::error::UrlGenerationError>()
+            .is_some());
         assert_eq!(
             RedirectTarget::Path("/x?y=1").resolve(req).unwrap(),
             "/x?y=1"
