@@ -4,6 +4,7 @@
 # counted, so setup, warm-up and request building are left out.
 #
 #   bench/callgrind.sh full_stack   # Ir per request; the variants of a group share one process
+#   GROUP=csrf_form bench/callgrind.sh full_stack   # one group only
 #   bench/callgrind.sh evaluation   # Ir per evaluation, one process per case
 #
 # full_stack: each group's variants are driven in turn, ROUNDS times, in one process, so they
@@ -30,6 +31,7 @@ full_stack)
     echo "Ir per request, median of $rounds rounds of $requests requests (min..max in brackets)"
     printf '%-32s %10s %17s %10s %10s\n' scenario Ir/request "" /no_check /hand
     CHECKPOINT_CALLGRIND=list "$binary" | while read -r group variants; do
+        [ -n "${GROUP:-}" ] && [ "$group" != "$GROUP" ] && continue
         rm -f "$out"/cg*
         CHECKPOINT_CALLGRIND="$group" CHECKPOINT_CALLGRIND_REQUESTS="$requests" \
             CHECKPOINT_CALLGRIND_ROUNDS="$rounds" \

@@ -2,7 +2,8 @@
 //! check, with the check written by hand, with the equivalent `#[checkpoint]`, and with
 //! actix-web-grants' `#[protect]`, for a bool value, a list of strings and a stack of three; and
 //! the same bool check as middleware around the app (`.wrap(CHECKPOINT)`), against a
-//! hand-written `from_fn` middleware.
+//! hand-written `from_fn` middleware; and `#[include_csrf]` on a small multipart form, against
+//! the same handler unchecked.
 //!
 //! Every variant is its own app with one route, behind the same `SessionMiddleware`, called with
 //! the same session cookie (all checks pass), so the variants differ only in the check.
@@ -23,7 +24,7 @@ use actix_web::{
     test, web, App, HttpResponse,
 };
 use actix_web_grants::{protect, GrantsMiddleware};
-use checkpoint_runtime::{checkpoint, AllowedValue, SessionCheckpoint, Unmatched};
+use checkpoint_runtime::{checkpoint, include_csrf, AllowedValue, SessionCheckpoint, Unmatched};
 
 fn main() {
     if let Ok(rounds) = std::env::var("CHECKPOINT_PAIRED") {
@@ -48,8 +49,8 @@ fn paired_ratios(rounds: usize) {
         "{:<32} {:>10} {:>10} {:>10}",
         "variant", "ns/req", "/no_check", "/hand"
     );
-    for (group, variants) in GROUPS {
-        let (system, cookie, runners) = build_group(variants);
+    for (group, variants, request) in GROUPS {
+        let (system, cookie, runners) = build_group(variants, *request);
         let mut times = vec![Vec::with_capacity(rounds); runners.len()];
         for round in 0..rounds {
             for offset in 0..runners.len() {
@@ -95,7 +96,7 @@ fn count_group(group: &str) {
             .unwrap_or(default)
     };
     if group == "list" {
-        for (group, variants) in GROUPS {
+        for (group, variants, _) in GROUPS {
             println!(
                 "{group} {}",
                 variants
@@ -107,15 +108,15 @@ fn count_group(group: &str) {
         }
         return;
     }
-    let (_, variants) = GROUPS
+    let (_, variants, request) = GROUPS
         .iter()
-        .find(|(known, _)| *known == group)
+        .find(|(known, _, _)| *known == group)
         .unwrap_or_else(|| panic!("no group {group:?}; try CHECKPOINT_CALLGRIND=list"));
     let (requests, rounds) = (
         setting("CHECKPOINT_CALLGRIND_REQUESTS", 1000),
         setting("CHECKPOINT_CALLGRIND_ROUNDS", 5),
     );
-    let (system, cookie, runners) = build_group(variants);
+    let (system, cookie, runners) = build_group(variants, *request);
     for _ in 0..rounds {
         for run in &runners {
             run(&system, (0..requests).map(|_| request(&cookie)).collect());
@@ -125,15 +126,21 @@ fn count_group(group: &str) {
 
 /// Every variant of a group, built in one process (so all share the cookie, the allocator's
 /// state and the hash seeds), with the system that runs them and the session cookie.
-fn build_group(variants: &[Variant]) -> (SystemRunner, Cookie<'static>, Vec<Runner>) {
+fn build_group(
+    variants: &[Variant],
+    request: MakeRequest,
+) -> (SystemRunner, Cookie<'static>, Vec<Runner>) {
     let system = System::new();
     let cookie = session_cookie(&system);
     let runners = variants
         .iter()
-        .map(|(_, build)| build(&system, &cookie))
+        .map(|(_, build)| build(&system, &cookie, request))
         .collect();
     (system, cookie, runners)
 }
+
+/// Builds a group's request, carrying the session cookie.
+type MakeRequest = fn(&Cookie<'static>) -> actix_http::Request;
 
 /// Sends the requests it is given to one variant's app.
 type Runner = Box<dyn Fn(&SystemRunner, Vec<actix_http::Request>)>;
@@ -154,7 +161,8 @@ fn session_cookie(system: &SystemRunner) -> Cookie<'static> {
         let stored = session
             .insert("logged_in", true)
             .and(session.insert("user_type", "editor"))
-            .and(session.insert("plan", "team"));
+            .and(session.insert("plan", "team"))
+            .and(session.insert("csrf", CSRF_TOKEN));
         match stored {
             Ok(()) => HttpResponse::NoContent().finish(),
             Err(_) => HttpResponse::InternalServerError().finish(),
@@ -183,6 +191,25 @@ fn request(cookie: &Cookie<'static>) -> actix_http::Request {
     test::TestRequest::get()
         .uri("/")
         .cookie(cookie.clone())
+        .to_request()
+}
+
+/// The session's CSRF token, as `#[include_csrf]` would have made it.
+const CSRF_TOKEN: &str = "5f1e0c9a7b3d2e4f6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f";
+
+/// A small multipart form: the token and two fields, as a browser sends them.
+fn form_request(cookie: &Cookie<'static>) -> actix_http::Request {
+    let body = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nHello\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"body\"\r\n\r\nA short note.\r\n\
+         --XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{CSRF_TOKEN}\r\n\
+         --XyZ--\r\n"
+    );
+    test::TestRequest::post()
+        .uri("/")
+        .cookie(cookie.clone())
+        .insert_header(("content-type", "multipart/form-data; boundary=XyZ"))
+        .set_payload(body)
         .to_request()
 }
 
@@ -349,16 +376,20 @@ macro_rules! scenario {
             let app = system.block_on(test::init_service($app));
             let cookie = session_cookie(&system);
             // The first request to a checkpointed handler probes for the session middleware.
-            let warm_up = system.block_on(test::call_service(&app, request(&cookie)));
+            let warm_up = system.block_on(test::call_service(&app, REQUEST(&cookie)));
             assert!(warm_up.status().is_success(), "{}", warm_up.status());
             bencher
-                .with_inputs(|| request(&cookie))
+                .with_inputs(|| REQUEST(&cookie))
                 .bench_local_values(|request| {
                     system.block_on(test::call_service(&app, request)).status()
                 });
         }
 
-        pub(super) fn $count(system: &SystemRunner, cookie: &Cookie<'static>) -> Runner {
+        pub(super) fn $count(
+            system: &SystemRunner,
+            cookie: &Cookie<'static>,
+            request: MakeRequest,
+        ) -> Runner {
             let app = system.block_on(test::init_service($app));
             let warm_up = system.block_on(test::call_service(&app, request(cookie)));
             assert!(warm_up.status().is_success(), "{}", warm_up.status());
@@ -376,6 +407,8 @@ macro_rules! app {
 
 mod bool_value {
     use super::*;
+
+    const REQUEST: MakeRequest = request;
 
     scenario!(
         a_no_check,
@@ -410,6 +443,8 @@ mod bool_value {
 mod string_list {
     use super::*;
 
+    const REQUEST: MakeRequest = request;
+
     scenario!(
         a_no_check,
         no_check_count,
@@ -438,6 +473,8 @@ mod string_list {
 mod three_stacked {
     use super::*;
 
+    const REQUEST: MakeRequest = request;
+
     scenario!(
         a_no_check,
         no_check_count,
@@ -465,6 +502,8 @@ mod three_stacked {
 
 mod middleware {
     use super::*;
+
+    const REQUEST: MakeRequest = request;
 
     scenario!(
         a_no_check,
@@ -499,9 +538,43 @@ mod middleware {
     );
 }
 
-type Variant = (&'static str, fn(&SystemRunner, &Cookie<'static>) -> Runner);
+// `#[include_csrf]` on a small multipart form.
 
-const GROUPS: &[(&str, &[Variant])] = &[
+async fn form_unchecked(body: web::Bytes) -> HttpResponse {
+    std::hint::black_box(body.len());
+    page()
+}
+
+#[include_csrf]
+async fn form_checked(body: web::Bytes) -> HttpResponse {
+    std::hint::black_box(body.len());
+    page()
+}
+
+mod csrf_form {
+    use super::*;
+
+    const REQUEST: MakeRequest = form_request;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::post().to(form_unchecked))
+    );
+    // The second variant is the checkpoint itself: its `/hand` ratio is 1 by construction.
+    scenario!(
+        b_include_csrf,
+        include_csrf_count,
+        app!().route("/", web::post().to(form_checked))
+    );
+}
+
+type Variant = (
+    &'static str,
+    fn(&SystemRunner, &Cookie<'static>, MakeRequest) -> Runner,
+);
+
+const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
     (
         "bool_value",
         &[
@@ -511,6 +584,7 @@ const GROUPS: &[(&str, &[Variant])] = &[
             ("d_grants_protect", bool_value::grants_count),
             ("e_session_floor", bool_value::session_floor_count),
         ],
+        request,
     ),
     (
         "string_list",
@@ -520,6 +594,7 @@ const GROUPS: &[(&str, &[Variant])] = &[
             ("c_checkpoint", string_list::checkpoint_count),
             ("d_grants_protect", string_list::grants_count),
         ],
+        request,
     ),
     (
         "three_stacked",
@@ -529,6 +604,7 @@ const GROUPS: &[(&str, &[Variant])] = &[
             ("c_checkpoint", three_stacked::checkpoint_count),
             ("d_grants_protect", three_stacked::grants_count),
         ],
+        request,
     ),
     (
         "middleware",
@@ -541,5 +617,14 @@ const GROUPS: &[(&str, &[Variant])] = &[
                 middleware::unmatched_checked_count,
             ),
         ],
+        request,
+    ),
+    (
+        "csrf_form",
+        &[
+            ("a_no_check", csrf_form::no_check_count),
+            ("b_include_csrf", csrf_form::include_csrf_count),
+        ],
+        form_request,
     ),
 ];
