@@ -1,11 +1,11 @@
 //! Flask-Imp's `include_csrf`: a per-session token that every unsafe request must echo back.
 
-use std::{borrow::Cow, sync::Arc};
+use std::{borrow::Cow, convert::Infallible, sync::Arc};
 
 use actix_session::{Session, SessionExt};
 use actix_web::{
     dev::Payload,
-    http::{header, Method},
+    http::Method,
     mime,
     web::{Bytes, BytesMut},
     HttpMessage, HttpRequest,
@@ -123,8 +123,11 @@ impl CsrfCheck {
         let field = if urlencoded {
             form_field(&body, self.form_key)
         } else {
-            mime.get_param(mime::BOUNDARY)
-                .and_then(|boundary| multipart_field(&body, boundary.as_str(), self.form_key))
+            let boundary = mime.get_param(mime::BOUNDARY).ok_or(CsrfFailure::NotSent {
+                form_key: self.form_key,
+                body: "multipart without a boundary",
+            })?;
+            multipart_field(body, boundary.as_str(), self.form_key).await?
         };
         field.ok_or(CsrfFailure::NotSent {
             form_key: self.form_key,
@@ -219,6 +222,8 @@ enum CsrfFailure {
     BodyTooLarge { limit: usize },
     /// The body broke off while it was read.
     BodyBrokeOff(String),
+    /// A multipart body that does not parse.
+    MalformedMultipart(String),
 }
 
 impl CsrfFailure {
@@ -242,6 +247,9 @@ impl CsrfFailure {
                 CsrfCheck::HEADER
             )),
             Self::BodyBrokeOff(error) => Cow::Owned(format!("the body broke off: {error}")),
+            Self::MalformedMultipart(error) => {
+                Cow::Owned(format!("the multipart body does not parse: {error}"))
+            }
         };
         let (method, path) = (req.method(), req.path());
         if matches!(self, Self::BodyTooLarge { .. }) {
@@ -288,47 +296,26 @@ fn form_field(body: &[u8], name: &str) -> Option<Bytes> {
 }
 
 /// The content of the part named `name` in a `multipart/form-data` body, when exactly one part
-/// has that name.
-fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<Bytes> {
-    let delimiter = format!("--{boundary}");
+/// has that name. The body is parsed by `multer`, the parser of axum and warp, which reads what
+/// browsers send (RFC 7578); a body it refuses fails the check.
+async fn multipart_field(
+    body: Bytes,
+    boundary: &str,
+    name: &str,
+) -> Result<Option<Bytes>, CsrfFailure> {
+    let malformed = |error: multer::Error| CsrfFailure::MalformedMultipart(error.to_string());
+    let whole_body = futures_util::stream::once(async move { Ok::<_, Infallible>(body) });
+    let mut multipart = multer::Multipart::new(whole_body, boundary);
     let mut found = None;
-    // Parts sit between delimiters; the text before the first is a preamble and the text
-    // after the closing `--boundary--` an epilogue, both ignored.
-    let mut parts = memchr::memmem::find_iter(body, delimiter.as_bytes()).peekable();
-    while let Some(start) = parts.next() {
-        let after = start + delimiter.len();
-        let rest = &body[after..];
-        if rest.starts_with(b"--") {
-            break;
-        }
-        let end = parts.peek().copied()?;
-        // A part is `\r\n` headers `\r\n\r\n` content `\r\n`, then the next delimiter.
-        let part = body[after..end]
-            .strip_prefix(b"\r\n")?
-            .strip_suffix(b"\r\n")?;
-        let mut headers = [httparse::EMPTY_HEADER; 8];
-        let httparse::Status::Complete((header_len, headers)) =
-            httparse::parse_headers(part, &mut headers).ok()?
-        else {
-            return None;
-        };
-        let part_name = headers
-            .iter()
-            .find(|h| {
-                h.name
-                    .eq_ignore_ascii_case(header::CONTENT_DISPOSITION.as_str())
-            })
-            .and_then(|h| header::HeaderValue::from_bytes(h.value).ok())
-            .and_then(|value| header::ContentDisposition::from_raw(&value).ok())
-            .and_then(|disposition| disposition.get_name().map(str::to_owned));
-        if part_name.as_deref() == Some(name) {
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        if field.name() == Some(name) {
             if found.is_some() {
-                return None;
+                return Ok(None);
             }
-            found = Some(Bytes::copy_from_slice(&part[header_len..]));
+            found = Some(field.bytes().await.map_err(malformed)?);
         }
     }
-    found
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -353,26 +340,36 @@ mod tests {
         assert_eq!(form_field(b"csrf=1&csrf=1", "csrf"), None);
     }
 
-    #[test]
-    fn multipart_fields_are_found_by_name() {
+    async fn multipart_field(body: &[u8], boundary: &str, name: &str) -> Option<Bytes> {
+        super::multipart_field(Bytes::copy_from_slice(body), boundary, name)
+            .await
+            .ok()
+            .flatten()
+    }
+
+    #[actix_web::test]
+    async fn multipart_fields_are_found_by_name() {
         let body = b"preamble\r\n--XyZ\r\n\
             Content-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--XyZ\r\n\
             Content-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\
             Content-Type: text/plain\r\n\r\nline one\r\nline two\r\n--XyZ\r\n\
             content-disposition: form-data; name=\"csrf\"\r\n\r\ns3cret\r\n--XyZ--\r\n";
         assert_eq!(
-            multipart_field(body, "XyZ", "csrf").as_deref(),
+            multipart_field(body, "XyZ", "csrf").await.as_deref(),
             Some(&b"s3cret"[..])
         );
         assert_eq!(
-            multipart_field(body, "XyZ", "file").as_deref(),
+            multipart_field(body, "XyZ", "file").await.as_deref(),
             Some(&b"line one\r\nline two"[..])
         );
-        assert_eq!(multipart_field(body, "XyZ", "missing"), None);
-        assert_eq!(multipart_field(body, "other", "csrf"), None);
+        assert_eq!(multipart_field(body, "XyZ", "missing").await, None);
+        assert_eq!(multipart_field(body, "other", "csrf").await, None);
         let twice = b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n1\r\n\
             --b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n1\r\n--b--";
-        assert_eq!(multipart_field(twice, "b", "csrf"), None);
-        assert_eq!(multipart_field(b"--b\r\nno headers end", "b", "csrf"), None);
+        assert_eq!(multipart_field(twice, "b", "csrf").await, None);
+        assert_eq!(
+            multipart_field(b"--b\r\nno headers end", "b", "csrf").await,
+            None
+        );
     }
 }
