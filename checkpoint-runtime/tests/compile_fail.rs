@@ -3,7 +3,9 @@
 //! `tests/ui-pass` must compile.
 //!
 //! After changing a message, regenerate the `.stderr` files with
-//! `TRYBUILD=overwrite cargo test --test compile_fail` and read the diff.
+//! `TRYBUILD=overwrite cargo test -p checkpoint-runtime --test compile_fail` and read the diff.
+
+#![cfg(feature = "login")]
 
 #[test]
 fn ui() {
