@@ -20,8 +20,10 @@ fi
 echo "== the workspace, cookie sessions"
 cargo test --workspace
 
-echo "== the runtime without the login feature: #[login_required] is a compile error"
-cargo test -p checkpoint-runtime --no-default-features --test without_login
+echo "== the runtime in each other combination of its optional features"
+for features in "" login csrf; do
+    cargo test -p checkpoint-runtime --no-default-features --features "$features" --lib --tests
+done
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 dir=$(mktemp -d)

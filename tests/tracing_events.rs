@@ -107,6 +107,20 @@ async fn admin() -> impl Responder {
     "admin"
 }
 
+/// The same check as `admin`, in a handler of its own: a handler remembers in a `static` that
+/// `SessionMiddleware` runs in front of it, so one mounted in an app with the middleware and in
+/// one without would be trusted in both.
+#[get("/admin")]
+#[checkpoint(
+    session_key = "role",
+    values = "admin",
+    fail_url = "/",
+    message = "Admins only"
+)]
+async fn admin_without_sessions() -> impl Responder {
+    "admin"
+}
+
 #[get("/key")]
 #[checkpoint(api_key = "k3y", fail_status = 401)]
 async fn key() -> impl Responder {
@@ -197,14 +211,15 @@ async fn refusals_are_debug_events_with_the_check_and_the_answer() {
 async fn faults_are_error_events_with_the_error() {
     recorder();
     // No SessionMiddleware: the session checkpoint fails closed.
-    let app = test::init_service(App::new().service(admin)).await;
+    let app = test::init_service(App::new().service(admin_without_sessions)).await;
     let response =
         test::call_service(&app, test::TestRequest::get().uri("/admin").to_request()).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let faults: Vec<Recorded> = events_with(&[("path", "/admin"), ("route", "admin")])
-        .into_iter()
-        .filter(|event| event.level == Level::ERROR)
-        .collect();
+    let faults: Vec<Recorded> =
+        events_with(&[("path", "/admin"), ("route", "admin_without_sessions")])
+            .into_iter()
+            .filter(|event| event.level == Level::ERROR)
+            .collect();
     assert!(
         faults
             .iter()

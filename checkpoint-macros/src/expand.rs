@@ -317,13 +317,23 @@ impl Expansion<'_> {
             CheckSpec::Csrf {
                 session_key,
                 form_key,
+                span,
             } => {
                 let value = self.csrf_checkpoint(session_key.as_ref(), form_key.as_ref(), action);
                 let enforce = self.enforce_call(quote!(&#name), Span::call_site());
-                quote! {{
-                    const #name: #rt::Checkpoint<#rt::CsrfCheck> = #value;
-                    #enforce
-                }}
+                // Passed through a runtime macro, which is a compile error (at the attribute)
+                // instead when the runtime's `csrf` feature is off.
+                let at = self.rt.at(*span);
+                let gate = quote_spanned!(*span=> #at::__private::include_csrf!);
+                let mut enforcement = Group::new(
+                    Delimiter::Parenthesis,
+                    quote! {{
+                        const #name: #rt::Checkpoint<#rt::CsrfCheck> = #value;
+                        #enforce
+                    }},
+                );
+                enforcement.set_span(*span);
+                quote!(#gate #enforcement)
             }
             CheckSpec::ApiKey { expr, location } => {
                 let (local, value, key) = self.expected_key(index, expr);

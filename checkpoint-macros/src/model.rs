@@ -111,10 +111,11 @@ pub(crate) enum CheckSpec {
     Bearer { expr: Expr },
     /// `check = path::to::predicate`, an `async fn` of extractors returning `bool`.
     Predicate { path: Path },
-    /// `#[include_csrf(...)]`; a key not given is the runtime's default.
+    /// `#[include_csrf(...)]`, written at `span`; a key not given is the runtime's default.
     Csrf {
         session_key: Option<LitStr>,
         form_key: Option<LitStr>,
+        span: Span,
     },
 }
 

@@ -25,7 +25,7 @@ const EXPECTED_CHECKPOINT: &str = "expected a checkpoint: options such as \
 pub(crate) fn attribute(entries: Vec<Entry>, site: &AttrSite) -> Result<CheckpointSpec> {
     match site.kind {
         AttrKind::Checkpoint => checkpoint(entries, site),
-        AttrKind::IncludeCsrf => include_csrf(entries),
+        AttrKind::IncludeCsrf => include_csrf(entries, site),
         AttrKind::LoginRequired => login_required(&entries, site, false),
         AttrKind::FreshLoginRequired => login_required(&entries, site, true),
     }
@@ -209,7 +209,7 @@ fn key_location(seen: &[Ident], meant: &mut Vec<&'static str>, errors: &mut Erro
 }
 
 /// `#[include_csrf(...)]`: both keys optional, plus action options; empty is all defaults.
-fn include_csrf(entries: Vec<Entry>) -> Result<CheckpointSpec> {
+fn include_csrf(entries: Vec<Entry>, site: &AttrSite) -> Result<CheckpointSpec> {
     let Given {
         errors, options, ..
     } = given(entries, AttrKind::IncludeCsrf);
@@ -220,6 +220,7 @@ fn include_csrf(entries: Vec<Entry>) -> Result<CheckpointSpec> {
         check: CheckSpec::Csrf {
             session_key: options.session_key,
             form_key: options.form_key,
+            span: site.span,
         },
         action: options.action,
     })))

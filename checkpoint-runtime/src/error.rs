@@ -43,6 +43,8 @@ pub enum CheckpointError {
     /// The expression giving the expected key of an `api_key` or `bearer` checkpoint panicked.
     ExpectedKeyPanicked,
     /// The operating system's random number generator failed (a CSRF token could not be made).
+    #[cfg(feature = "csrf")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "csrf")))]
     RandomUnavailable {
         /// What `getrandom` reported.
         source: Cause,
@@ -94,6 +96,7 @@ impl fmt::Display for CheckpointError {
                  `String` read from configuration that was checked when the app started), not \
                  with an `unwrap()` on every request",
             ),
+            #[cfg(feature = "csrf")]
             Self::RandomUnavailable { source } => write!(
                 f,
                 "the operating system's random number generator failed: {source}"
@@ -134,9 +137,9 @@ impl CheckpointError {
 impl Error for CheckpointError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
-            Self::UnknownRoute { source, .. }
-            | Self::SessionWrite { source }
-            | Self::RandomUnavailable { source } => Some(&**source),
+            Self::UnknownRoute { source, .. } | Self::SessionWrite { source } => Some(&**source),
+            #[cfg(feature = "csrf")]
+            Self::RandomUnavailable { source } => Some(&**source),
             _ => None,
         }
     }

@@ -274,7 +274,12 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
+//! | (none) | always | `#[checkpoint]` with every kind of check but CSRF, every action, flash messages, middleware |
 //! | `login` | on | the login layer on actix-identity; without it `#[login_required]` is a compile error that says to turn it on |
+//! | `csrf` | on | `#[include_csrf]` and `CsrfCheck` (getrandom, multer); without it `#[include_csrf]` is a compile error that says to turn it on |
+//!
+//! Events go through `tracing`, which every actix-web build already has: there is no feature
+//! for it.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -332,7 +337,8 @@ pub use checkpoint_macros::checkpoint;
 /// pass and make sure the session holds a token (in `session_key`, default `"csrf"`); any other
 /// must send it back in the form field `form_key` (default `"csrf"`) or the `X-CSRF-Token`
 /// header. A failure answers `401` unless the action options (`fail_url`, `fail_json`,
-/// `fail_status`, ...) say otherwise. See [`CsrfCheck`].
+/// `fail_status`, ...) say otherwise. See [`CsrfCheck`]. Needs the `csrf` feature (on by
+/// default); without it, a compile error says so.
 ///
 /// ```
 /// use actix_session::Session;
@@ -397,6 +403,9 @@ pub use checkpoint_macros::login_required;
 /// ```
 pub use checkpoint_macros::fresh_login_required;
 
+#[cfg(feature = "csrf")]
+#[cfg_attr(docsrs, doc(cfg(feature = "csrf")))]
+pub use crate::checks::{CsrfCheck, CsrfCheckpoint};
 #[cfg(feature = "login")]
 #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
 pub use crate::login::{
@@ -406,8 +415,8 @@ pub use crate::login::{
 };
 pub use crate::{
     checks::{
-        AllowedValue, ApiKeyCheck, BearerCheck, Check, Checkpoint, CsrfCheck, CsrfCheckpoint,
-        Enforce, KeyLocation, Outcome, PredicateCheck, SessionCheck, SessionCheckpoint,
+        AllowedValue, ApiKeyCheck, BearerCheck, Check, Checkpoint, Enforce, KeyLocation, Outcome,
+        PredicateCheck, SessionCheck, SessionCheckpoint,
     },
     error::{Cause, CheckpointError},
     middleware::{CheckpointMiddleware, Unmatched},

@@ -112,6 +112,32 @@ macro_rules! __checkpoint_login_required {
 
 pub use crate::__checkpoint_login_required as login_required;
 
+/// The enforcement of `#[include_csrf]`, as the expansion wrote it.
+#[cfg(feature = "csrf")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checkpoint_include_csrf {
+    ($enforcement:expr) => {
+        $enforcement
+    };
+}
+
+/// Without the `csrf` feature, `#[include_csrf]` is a compile error that says how to fix it.
+#[cfg(not(feature = "csrf"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checkpoint_include_csrf {
+    ($enforcement:expr) => {
+        ::core::compile_error!(
+            "`#[include_csrf]` needs the `csrf` feature of checkpoint-runtime, which is turned \
+             off: enable it (`checkpoint-runtime = { version = \"...\", features = [\"csrf\"] \
+             }`, or keep the default features)"
+        )
+    };
+}
+
+pub use crate::__checkpoint_include_csrf as include_csrf;
+
 /// Extracts `handler`'s arguments from the request and calls it, as actix-web would have.
 ///
 /// The `#[checkpoint]` wrapper takes only the request and the not-yet-read payload, so no

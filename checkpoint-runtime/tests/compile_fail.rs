@@ -5,7 +5,7 @@
 //! After changing a message, regenerate the `.stderr` files with
 //! `TRYBUILD=overwrite cargo test -p checkpoint-runtime --test compile_fail` and read the diff.
 
-#![cfg(feature = "login")]
+#![cfg(all(feature = "login", feature = "csrf"))]
 
 #[test]
 fn ui() {

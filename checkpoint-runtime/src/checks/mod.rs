@@ -8,12 +8,13 @@
 //! | `api_key` | [`ApiKeyCheck`]: a header or query parameter carries the key | `APIKeyCheckpoint` |
 //! | `bearer` | [`BearerCheck`]: `Authorization: Bearer` carries the token | `BearerCheckpoint` |
 //! | `predicate` | [`PredicateCheck`]: an `async fn` of extractors returns `true` | `checkpoint_callable` |
-//! | `csrf` | [`CsrfCheck`]: unsafe requests echo the session's token | `include_csrf` |
+//! | `csrf` | `CsrfCheck` (the `csrf` feature): unsafe requests echo the session's token | `include_csrf` |
 //!
 //! [`Enforce`] is the one way in, for the attribute's expansion and for the middleware alike.
 
 mod api_key;
 mod bearer;
+#[cfg(feature = "csrf")]
 mod csrf;
 mod predicate;
 mod secret;
@@ -23,11 +24,12 @@ use std::{future::Future, ops::ControlFlow};
 
 use actix_web::{dev::Payload, HttpRequest, HttpResponse};
 
+#[cfg(feature = "csrf")]
+pub use self::csrf::{CsrfCheck, CsrfCheckpoint};
 pub(crate) use self::{api_key::single_header, secret::secrets_match};
 pub use self::{
     api_key::{ApiKeyCheck, KeyLocation},
     bearer::BearerCheck,
-    csrf::{CsrfCheck, CsrfCheckpoint},
     predicate::PredicateCheck,
     session::{AllowedValue, SessionCheck, SessionCheckpoint},
 };
