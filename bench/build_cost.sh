@@ -40,18 +40,22 @@ generate default "checkpoint-runtime = { path = \"$repo/checkpoint-runtime\" }"
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-echo "clean debug builds; $(nproc) cores; cargo $(cargo --version | cut -d' ' -f2); median of $runs"
-printf '%-10s %8s %10s %12s\n' app crates "wall (s)" "user CPU (s)"
-for app in plain core default; do
-    walls="" users="" crates=0
-    for _ in $(seq 1 "$runs"); do
+echo "clean debug builds; $(nproc) cores; cargo $(cargo --version | cut -d' ' -f2); median of $runs, rounds interleaved"
+declare -A walls users crates
+for _ in $(seq 1 "$runs"); do
+    for app in plain core default; do
         rm -rf "$work/target"
         /usr/bin/time -f "%e %U" -o "$work/time" \
             env CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$work/target" \
             cargo build --manifest-path "$work/$app/Cargo.toml" >"$work/log" 2>&1
-        crates=$(grep -c '^ *Compiling' "$work/log")
+        crates[$app]=$(grep -c '^ *Compiling' "$work/log")
         read -r wall user <"$work/time"
-        walls="$walls $wall" users="$users $user"
+        walls[$app]="${walls[$app]:-} $wall"
+        users[$app]="${users[$app]:-} $user"
     done
-    printf '%-10s %8s %10s %12s\n' "$app" "$crates" "$(echo "$walls" | median)" "$(echo "$users" | median)"
+done
+printf '%-10s %8s %10s %12s\n' app crates "wall (s)" "user CPU (s)"
+for app in plain core default; do
+    printf '%-10s %8s %10s %12s\n' "$app" "${crates[$app]}" "$(echo "${walls[$app]}" | median)" \
+        "$(echo "${users[$app]}" | median)"
 done
