@@ -491,7 +491,10 @@ mod middleware_matrix {
     }
 
     /// The app of one cell: `$routes` behind the middleware listed (in registration order: the
-    /// last runs first), on the app or on a scope around the routes.
+    /// last runs first), on the app or on a scope around the routes; driven, then returned to be
+    /// kept alive until the test ends. An app seen losing session writes is known by the address
+    /// of its resource map, which a later app on the same thread could reuse once the first is
+    /// dropped, inheriting its mark.
     macro_rules! cell {
         ($module:ident, app, [$($middleware:expr),*], sessions: $sessions:expr, identities: $identities:expr) => {{
             cell_routes!($module);
@@ -501,7 +504,9 @@ mod middleware_matrix {
                     .configure($module::routes),
             )
             .await;
-            check(common::Browser::new(app), $module::PREFIX, $sessions, $identities).await;
+            let mut browser = common::Browser::new(app);
+            check(&mut browser, $module::PREFIX, $sessions, $identities).await;
+            browser
         }};
         ($module:ident, scope, [$($middleware:expr),*], sessions: $sessions:expr, identities: $identities:expr) => {{
             cell_routes!($module);
@@ -513,7 +518,9 @@ mod middleware_matrix {
                 ),
             )
             .await;
-            check(common::Browser::new(app), $module::PREFIX, $sessions, $identities).await;
+            let mut browser = common::Browser::new(app);
+            check(&mut browser, $module::PREFIX, $sessions, $identities).await;
+            browser
         }};
     }
 
@@ -530,7 +537,7 @@ mod middleware_matrix {
 
     /// Drives one cell: what works works; what cannot answers `500` with the fix in the log.
     async fn check<S, B>(
-        mut browser: common::Browser<S>,
+        browser: &mut common::Browser<S>,
         prefix: &str,
         sessions: bool,
         identities: bool,
@@ -657,30 +664,30 @@ mod middleware_matrix {
     #[actix_web::test]
     async fn both_middleware_in_either_order_work_at_app_and_scope_level() {
         common::record_logs();
-        cell!(both_sessions_first_app, app, [IdentityMiddleware::default(), common::sessions().await], sessions: true, identities: true);
-        cell!(both_identities_first_app, app, [common::sessions().await, IdentityMiddleware::default()], sessions: true, identities: true);
-        cell!(both_sessions_first_scope, scope, [IdentityMiddleware::default(), common::sessions().await], sessions: true, identities: true);
-        cell!(both_identities_first_scope, scope, [common::sessions().await, IdentityMiddleware::default()], sessions: true, identities: true);
+        let _app0 = cell!(both_sessions_first_app, app, [IdentityMiddleware::default(), common::sessions().await], sessions: true, identities: true);
+        let _app1 = cell!(both_identities_first_app, app, [common::sessions().await, IdentityMiddleware::default()], sessions: true, identities: true);
+        let _app2 = cell!(both_sessions_first_scope, scope, [IdentityMiddleware::default(), common::sessions().await], sessions: true, identities: true);
+        let _app3 = cell!(both_identities_first_scope, scope, [common::sessions().await, IdentityMiddleware::default()], sessions: true, identities: true);
     }
 
     #[actix_web::test]
     async fn sessions_without_identities_fail_closed_for_logins() {
         common::record_logs();
-        cell!(sessions_only_app, app, [common::sessions().await], sessions: true, identities: false);
-        cell!(sessions_only_scope, scope, [common::sessions().await], sessions: true, identities: false);
+        let _app4 = cell!(sessions_only_app, app, [common::sessions().await], sessions: true, identities: false);
+        let _app5 = cell!(sessions_only_scope, scope, [common::sessions().await], sessions: true, identities: false);
     }
 
     #[actix_web::test]
     async fn neither_middleware_fails_closed() {
         common::record_logs();
-        cell!(neither_app, app, [], sessions: false, identities: false);
-        cell!(neither_scope, scope, [], sessions: false, identities: false);
+        let _app6 = cell!(neither_app, app, [], sessions: false, identities: false);
+        let _app7 = cell!(neither_scope, scope, [], sessions: false, identities: false);
     }
 
     #[actix_web::test]
     async fn identities_without_sessions_fail_closed_once_a_write_is_seen_lost() {
         common::record_logs();
-        cell!(identities_only_app, app, [IdentityMiddleware::default()], sessions: false, identities: true);
-        cell!(identities_only_scope, scope, [IdentityMiddleware::default()], sessions: false, identities: true);
+        let _app8 = cell!(identities_only_app, app, [IdentityMiddleware::default()], sessions: false, identities: true);
+        let _app9 = cell!(identities_only_scope, scope, [IdentityMiddleware::default()], sessions: false, identities: true);
     }
 }

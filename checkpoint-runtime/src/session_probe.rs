@@ -36,7 +36,9 @@ use crate::error::CheckpointError;
 
 thread_local! {
     /// The apps of this worker thread, by the address of their resource map, in which a write to
-    /// the session was seen lost. A worker serves one app instance of its own.
+    /// the session was seen lost. A worker serves one app instance of its own, for its life; an
+    /// app dropped and another built at the same address on the same thread (a test building
+    /// apps one after the other) would inherit the mark, failing closed.
     static UNSAVED_APPS: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
 }
 

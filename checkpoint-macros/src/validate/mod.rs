@@ -1,0 +1,523 @@
+//! Giving the entries of an attribute their meaning, by the grammar's table
+//! ([`grammar`](crate::grammar)): the rules that span several options (one check per attribute,
+//! what a check needs, where an API key is read, a named checkpoint standing alone), each broken
+//! rule a compile error on the tokens at fault, all of them reported at once. Combinations
+//! (`any(...)`, `all(...)`, `not(...)`) are read in [`combination`].
+
+mod combination;
+
+use proc_macro2::TokenStream;
+use syn::{Error, Ident, LitStr, Path, Result};
+
+use crate::{
+    errors::Errors,
+    grammar::{self, Options, Role},
+    model::{
+        AttrKind, AttrSite, CheckKind, CheckSpec, CheckpointSpec, InlineSpec, KeyLocation,
+        SessionSpec,
+    },
+    parse::Entry,
+    suggest, values,
+};
+
+const EXPECTED_CHECKPOINT: &str = "expected a checkpoint: options such as \
+     `session_key = \"logged_in\", values = true` or `api_key = API_KEY`, or the name of a \
+     checkpoint constant such as `LOGGED_IN`";
+
+/// Validates one attribute's entries.
+pub(crate) fn attribute(entries: Vec<Entry>, site: &AttrSite) -> Result<CheckpointSpec> {
+    match site.kind {
+        AttrKind::Checkpoint => checkpoint(entries, site),
+        AttrKind::IncludeCsrf => include_csrf(entries, site),
+        AttrKind::LoginRequired => login_required(&entries, site, false),
+        AttrKind::FreshLoginRequired => login_required(&entries, site, true),
+    }
+}
+
+/// `#[login_required]` and `#[fresh_login_required]` take no options: the app's
+/// `LoginManager` says how a refused request is answered.
+fn login_required(entries: &[Entry], site: &AttrSite, fresh: bool) -> Result<CheckpointSpec> {
+    if !entries.is_empty() {
+        let written: TokenStream = entries.iter().map(entry_tokens).collect();
+        return Err(Error::new_spanned(
+            written,
+            format!(
+                "`#[{}]` takes no options: configure the login view, messages and freshness \
+                 window on the app's `checkpoint_runtime::LoginManager`, registered with \
+                 `App::app_data`",
+                site.kind.name()
+            ),
+        ));
+    }
+    Ok(CheckpointSpec::Login {
+        fresh,
+        span: site.span,
+    })
+}
+
+/// `#[checkpoint(...)]`: a named checkpoint, a combination plus action options, or exactly one
+/// kind of check plus action options.
+fn checkpoint(entries: Vec<Entry>, site: &AttrSite) -> Result<CheckpointSpec> {
+    if entries.is_empty() {
+        return Err(site.error(EXPECTED_CHECKPOINT));
+    }
+    if combination::written(&entries) {
+        return combination::checkpoint(entries);
+    }
+    if let Some(named) = named_checkpoint(&entries)? {
+        return Ok(named);
+    }
+    inline_checkpoint(entries, site).map(|inline| CheckpointSpec::Inline(Box::new(inline)))
+}
+
+/// A checkpoint written out: exactly one kind of check plus action options.
+fn inline_checkpoint(entries: Vec<Entry>, site: &AttrSite) -> Result<InlineSpec> {
+    let attr = AttrKind::Checkpoint;
+    let inline = entries.iter().any(|entry| match entry {
+        Entry::Option { .. } => true,
+        Entry::Bare(tokens) => option_name(attr, tokens).is_some(),
+    });
+    let Given {
+        mut errors,
+        seen,
+        mut meant,
+        options,
+    } = given(entries, attr);
+    let written = |option: &str| seen.iter().find(|name| *name == option);
+
+    let chosen = chosen_checks(&seen, &mut errors);
+    key_location(&seen, &mut meant, &mut errors);
+
+    // Only an attribute that is evidently written with options lacks some: for anything else
+    // (a string, an expression) the error above already says what a checkpoint looks like.
+    // Nor does one choosing several checks: the error above says to split it.
+    let intended = |option: &str| written(option).is_some() || meant.contains(&option);
+    let kind = chosen.first().map(|(kind, _)| *kind);
+    if inline && chosen.len() <= 1 {
+        let session = kind == Some(CheckKind::Session)
+            || kind.is_none() && (intended("session_key") || intended("values"));
+        let hinted = ["api_key", "bearer", "check"]
+            .iter()
+            .any(|option| intended(option))
+            || meant.contains(&"form_key");
+        if session {
+            match (!intended("session_key"), !intended("values")) {
+                (true, false) => errors.push(site.error(
+                    "missing `session_key = \"...\"`: the session key this checkpoint reads",
+                )),
+                (false, true) => errors.push(site.error(
+                    "missing `values = ...`: the value (or array of values) the session key \
+                     must hold",
+                )),
+                (true, true) | (false, false) => {}
+            }
+        } else if kind.is_none() && !hinted {
+            errors.push(site.error(
+                "missing the check this checkpoint makes: `session_key = \"...\", values = ...` \
+                 for a session value, `api_key = ...`, `bearer = ...`, or \
+                 `check = path::to::predicate` (and for a CSRF check, `#[include_csrf]`)",
+            ));
+        }
+    }
+    if let Some(error) = errors.0 {
+        return Err(error);
+    }
+
+    let check = match chosen.first() {
+        Some((CheckKind::Session, _)) => match (options.session_key, options.values) {
+            (Some(session_key), Some(values)) => CheckSpec::Session(SessionSpec {
+                session_key,
+                values,
+            }),
+            _ => return Err(site.error(EXPECTED_CHECKPOINT)),
+        },
+        Some((CheckKind::ApiKey, name)) => {
+            let Some(expr) = options.api_key else {
+                return Err(site.error(EXPECTED_CHECKPOINT));
+            };
+            let location = match (options.header, options.query) {
+                (_, Some(query)) => KeyLocation::Query(query),
+                (Some(header), None) => KeyLocation::Header(header),
+                (None, None) => {
+                    KeyLocation::Header(LitStr::new(values::API_KEY_HEADER, name.span()))
+                }
+            };
+            CheckSpec::ApiKey { expr, location }
+        }
+        Some((CheckKind::Bearer, _)) => match options.bearer {
+            Some(expr) => CheckSpec::Bearer { expr },
+            None => return Err(site.error(EXPECTED_CHECKPOINT)),
+        },
+        Some((CheckKind::Predicate, _)) => match options.check {
+            Some(path) => CheckSpec::Predicate { path },
+            None => return Err(site.error(EXPECTED_CHECKPOINT)),
+        },
+        Some((CheckKind::Csrf, _)) | None => return Err(site.error(EXPECTED_CHECKPOINT)),
+    };
+    Ok(InlineSpec {
+        check,
+        action: options.action,
+    })
+}
+
+/// The kinds of check the options in `seen` choose, each with the first option choosing it, in
+/// the order written; more than one is an error on each extra one.
+fn chosen_checks<'a>(seen: &'a [Ident], errors: &mut Errors) -> Vec<(CheckKind, &'a Ident)> {
+    let mut chosen: Vec<(CheckKind, &Ident)> = Vec::new();
+    for name in seen {
+        let role = grammar::rule(AttrKind::Checkpoint, &name.to_string()).map(|rule| rule.role);
+        if let Some(Role::Chooses(kind)) = role {
+            if chosen.iter().all(|(seen, _)| *seen != kind) {
+                chosen.push((kind, name));
+            }
+        }
+    }
+    if let Some(&(first, first_name)) = chosen.first() {
+        for &(kind, name) in &chosen[1..] {
+            errors.push(Error::new(
+                name.span(),
+                format!(
+                    "`{name}` and `{first_name}` choose two different checks, {} and {}, and one \
+                     attribute makes one check: stack two attributes, `{}` then `{}`",
+                    kind.description(),
+                    first.description(),
+                    first.attribute(),
+                    kind.attribute(),
+                ),
+            ));
+        }
+    }
+    chosen
+}
+
+/// `header` and `query`: each needs `api_key`, and only one of them may be given.
+fn key_location(seen: &[Ident], meant: &mut Vec<&'static str>, errors: &mut Errors) {
+    let locations: Vec<&Ident> = seen
+        .iter()
+        .filter(|name| *name == "header" || *name == "query")
+        .collect();
+    let api_key = seen.iter().any(|name| name == "api_key") || meant.contains(&"api_key");
+    if let (Some(first), false) = (locations.first(), api_key) {
+        // The user evidently means an API-key check: no "missing check" error on top.
+        meant.push("api_key");
+        errors.push(Error::new(
+            first.span(),
+            format!(
+                "`{first}` says where an API key is read, so it needs `api_key`: write \
+                 `api_key = EXPECTED_KEY, {first} = \"...\"`"
+            ),
+        ));
+    }
+    if let [first, second] = locations[..] {
+        errors.push(Error::new(
+            second.span(),
+            format!(
+                "`{second}` and `{first}` both say where the API key is read: keep one, \
+                 `header = \"...\"` or `query = \"...\"`"
+            ),
+        ));
+    }
+}
+
+/// `#[include_csrf(...)]`: both keys optional, plus action options; empty is all defaults.
+fn include_csrf(entries: Vec<Entry>, site: &AttrSite) -> Result<CheckpointSpec> {
+    let Given {
+        errors, options, ..
+    } = given(entries, AttrKind::IncludeCsrf);
+    if let Some(error) = errors.0 {
+        return Err(error);
+    }
+    Ok(CheckpointSpec::Inline(Box::new(InlineSpec {
+        check: CheckSpec::Csrf {
+            session_key: options.session_key,
+            form_key: options.form_key,
+            span: site.span,
+        },
+        action: options.action,
+    })))
+}
+
+/// What the entries of one attribute say, each option read on its own.
+struct Given {
+    errors: Errors,
+    /// The names of the options written (correctly named, even if their value is faulty).
+    seen: Vec<Ident>,
+    /// Options the user evidently meant to give, even if the entry was faulty (`values` without
+    /// a value, `sesion_key` for `session_key`): no "missing" error is piled onto those.
+    meant: Vec<&'static str>,
+    options: Options,
+}
+
+/// Reads every entry as an option of `attr`, as the grammar says, reporting each faulty one.
+/// `attr` is `#[checkpoint]` or `#[include_csrf]`: the login attributes take no options.
+fn given(entries: Vec<Entry>, attr: AttrKind) -> Given {
+    let mut errors = Errors::default();
+    let mut seen: Vec<Ident> = Vec::new();
+    let mut meant: Vec<&'static str> = Vec::new();
+    let mut options = Options::default();
+    // In `#[include_csrf]`, `api_key` with its `header`/`query` is one mistake, reported once.
+    let api_key_written = entries
+        .iter()
+        .any(|entry| matches!(entry, Entry::Option { name, .. } if name == "api_key"));
+    let misplaced = |name: &Ident| {
+        let refines_api_key = name == "header" || name == "query";
+        (!(attr == AttrKind::IncludeCsrf && refines_api_key && api_key_written))
+            .then(|| misplaced_option_error(attr, name))
+    };
+
+    for entry in entries {
+        let (name, value) = match entry {
+            Entry::Option { name, value } => (name, Some(value)),
+            Entry::Bare(tokens) => match syn::parse2::<Ident>(tokens.clone()) {
+                Ok(name)
+                    if grammar::rule(attr, &name.to_string()).is_some_and(|rule| rule.bare) =>
+                {
+                    (name, None)
+                }
+                Ok(name) if option_name(attr, &tokens).is_some() => {
+                    meant.extend(option_name(attr, &tokens));
+                    errors.push(Error::new(
+                        name.span(),
+                        format!("`{name}` needs a value: `{name} = ...`"),
+                    ));
+                    continue;
+                }
+                Ok(name) if grammar::misplaced(attr, &name.to_string()).is_some() => {
+                    meant.extend(grammar::misplaced(attr, &name.to_string()).map(|rule| rule.name));
+                    errors.extend(misplaced(&name));
+                    continue;
+                }
+                Ok(name) if suggest::misspelt_option(attr, &tokens).is_some() => {
+                    let (error, suggestion) = suggest::unknown_option(attr, &name);
+                    meant.extend(suggestion);
+                    errors.push(error);
+                    continue;
+                }
+                _ if syn::parse2::<Path>(tokens.clone()).is_ok() => {
+                    let written = tokens.to_string().replace(' ', "");
+                    errors.push(Error::new_spanned(
+                        &tokens,
+                        match attr {
+                            AttrKind::Checkpoint => format!(
+                                "`{written}` is not an option; a named checkpoint stands alone: \
+                                 write `#[checkpoint(NAME)]` as an attribute of its own, and set \
+                                 its options on its `.action(...)`"
+                            ),
+                            _ => format!(
+                                "`{written}` is not an option of `#[include_csrf]`, which takes \
+                                 `session_key = \"...\"`, `form_key = \"...\"` and the action \
+                                 options; a named checkpoint goes in a `#[checkpoint({written})]` \
+                                 of its own"
+                            ),
+                        },
+                    ));
+                    continue;
+                }
+                _ => {
+                    errors.push(Error::new_spanned(
+                        &tokens,
+                        match attr {
+                            AttrKind::Checkpoint => EXPECTED_CHECKPOINT,
+                            _ => {
+                                "expected options of `#[include_csrf]`: `session_key = \"...\"`, \
+                                 `form_key = \"...\"`, or action options such as \
+                                 `fail_url = \"/\"`; or nothing, for the defaults"
+                            }
+                        },
+                    ));
+                    continue;
+                }
+            },
+        };
+        let key = name.to_string();
+        let Some(rule) = grammar::rule(attr, &key) else {
+            if let Some(rule) = grammar::misplaced(attr, &key) {
+                meant.push(rule.name);
+                errors.extend(misplaced(&name));
+            } else {
+                let (error, suggestion) = suggest::unknown_option(attr, &name);
+                meant.extend(suggestion);
+                errors.push(error);
+            }
+            continue;
+        };
+        if seen.iter().any(|seen| *seen == key) {
+            errors.push(Error::new(
+                name.span(),
+                format!("duplicate option `{key}`: it is already set earlier in this attribute; keep only one `{key} = ...`"),
+            ));
+            continue;
+        }
+        seen.push(name.clone());
+        errors.take((rule.read)(&name, value, &mut options));
+    }
+    options_without_effect(&seen, options.action.disable_default_fail, &mut errors);
+    Given {
+        errors,
+        seen,
+        meant,
+        options,
+    }
+}
+
+/// Action options that could never take effect beside the others written, each an error on its
+/// name: the decision order answers a failure with the first of `fail_json`, `fail_response`,
+/// `fail_url` and `disable_default_fail`, so those after the first given are dead, and a
+/// `message` needs a redirect that can happen (Flask-Imp ignores what this rejects).
+/// `disable_default_fail = false` is as good as not given.
+fn options_without_effect(seen: &[Ident], disable_default_fail: bool, errors: &mut Errors) {
+    let given = |option: &str| {
+        let in_effect = option != "disable_default_fail" || disable_default_fail;
+        seen.iter().find(|name| *name == option && in_effect)
+    };
+    let mut dead = |name: &Ident, why: String| {
+        errors.push(Error::new(
+            name.span(),
+            format!("`{name}` would never take effect: {why}; remove it"),
+        ))
+    };
+    // The failure answers, in the order the first one given answers every failure.
+    let answers = [
+        "fail_json",
+        "fail_response",
+        "fail_url",
+        "disable_default_fail",
+    ];
+    let first_answer = answers.iter().find_map(|option| given(option));
+    for option in answers {
+        if let (Some(first), Some(name)) = (first_answer, given(option)) {
+            if first != name {
+                let why = if option == "disable_default_fail" {
+                    format!("`{first}` answers every failure, so the handler never runs on one")
+                } else {
+                    format!("`{first}` answers every failure before it")
+                };
+                dead(name, why);
+            }
+        }
+    }
+    let json = given("fail_json");
+    if let (Some(json), Some(pass_url)) = (json, given("pass_url")) {
+        dead(
+            pass_url,
+            format!(
+                "with `{json}` the checkpoint guards an API, where a passing request runs the \
+                 handler rather than being redirected (Flask-Imp ignores `pass_url` there)"
+            ),
+        );
+    }
+    let redirects = json.is_none() && (given("fail_url").is_some() || given("pass_url").is_some());
+    if let (Some(message), false) = (given("message"), redirects) {
+        let why = match json {
+            Some(json) => format!("a message is flashed on a redirect, and with `{json}` this checkpoint never redirects"),
+            None => "a message is flashed on a redirect, and this checkpoint has neither `fail_url` nor `pass_url`".to_owned(),
+        };
+        dead(message, why);
+    }
+    if let (Some(category), None) = (given("message_category"), given("message")) {
+        dead(
+            category,
+            "it is the category of `message`, which is not given".to_owned(),
+        );
+    }
+    if let (Some(status), None, Some(first)) = (given("fail_status"), json, first_answer) {
+        dead(
+            status,
+            format!(
+                "it is the status of `fail_json` and of the default failure, and `{first}` \
+                 answers every failure instead"
+            ),
+        );
+    }
+}
+
+/// The error for an option of the other attribute, or of a check `#[include_csrf]` cannot
+/// make: it says where the option belongs.
+fn misplaced_option_error(attr: AttrKind, name: &Ident) -> Error {
+    let message = match attr {
+        AttrKind::Checkpoint => format!(
+            "`{name}` is an option of `#[include_csrf]`, not of `#[checkpoint]`: for a CSRF \
+             check write `#[include_csrf({name} = \"...\")]` as an attribute of its own"
+        ),
+        _ => {
+            let kind = grammar::misplaced(attr, &name.to_string())
+                .and_then(|rule| rule.role.kind())
+                .unwrap_or(CheckKind::Session);
+            format!(
+                "`{name}` is not an option of `#[include_csrf]`, which checks a CSRF token and \
+                 takes `session_key = \"...\"`, `form_key = \"...\"` and the action options; \
+                 for {} as well, stack `{}`",
+                kind.description(),
+                kind.attribute()
+            )
+        }
+    };
+    Error::new(name.span(), message)
+}
+
+/// The option an entry names when it is a bare option name (`values`, `disable_default_fail`).
+fn option_name(attr: AttrKind, tokens: &TokenStream) -> Option<&'static str> {
+    let ident = syn::parse2::<Ident>(tokens.clone()).ok()?;
+    grammar::rule(attr, &ident.to_string()).map(|rule| rule.name)
+}
+
+/// `#[checkpoint(NAME)]`: a leading bare path that is not an option name. `None` when the
+/// attribute does not start with a name; an error when a name is followed by other entries.
+fn named_checkpoint(entries: &[Entry]) -> Result<Option<CheckpointSpec>> {
+    let attr = AttrKind::Checkpoint;
+    let Some((Entry::Bare(tokens), rest)) = entries.split_first() else {
+        return Ok(None);
+    };
+    let Some(first) = checkpoint_name(tokens) else {
+        return Ok(None);
+    };
+    if rest.is_empty() {
+        return Ok(Some(CheckpointSpec::Named(first)));
+    }
+    let name = values::path_text(&first);
+    if let [Entry::Bare(second), ..] = rest {
+        if let (None, Ok(second)) = (
+            option_name(attr, second),
+            syn::parse2::<Path>(second.clone()),
+        ) {
+            return Err(Error::new_spanned(
+                &second,
+                format!(
+                    "one checkpoint per attribute: stack them as `#[checkpoint({name})]` \
+                     `#[checkpoint({})]`",
+                    values::path_text(&second)
+                ),
+            ));
+        }
+    }
+    let others: TokenStream = rest.iter().map(entry_tokens).collect();
+    Err(Error::new_spanned(
+        others,
+        format!(
+            "`{name}` is a named checkpoint, which takes no options here: set them on its \
+             `.action(Action::new()...)`, or drop the name and write the whole checkpoint \
+             inline as `session_key = \"...\", values = ...` plus options"
+        ),
+    ))
+}
+
+/// The path a bare entry is when it names a checkpoint: a path that is not an option's name,
+/// nor a near miss of one.
+fn checkpoint_name(tokens: &TokenStream) -> Option<Path> {
+    let attr = AttrKind::Checkpoint;
+    let option_like = option_name(attr, tokens).is_some()
+        || suggest::misspelt_option(attr, tokens).is_some()
+        || syn::parse2::<Ident>(tokens.clone())
+            .is_ok_and(|name| grammar::misplaced(attr, &name.to_string()).is_some());
+    if option_like {
+        return None;
+    }
+    syn::parse2::<Path>(tokens.clone()).ok()
+}
+
+fn entry_tokens(entry: &Entry) -> TokenStream {
+    match entry {
+        Entry::Option { name, value } => quote::quote!(#name = #value),
+        Entry::Bare(tokens) => tokens.clone(),
+    }
+}
