@@ -98,6 +98,20 @@ async fn checkpoint_stack() -> HttpResponse {
     page()
 }
 
+#[checkpoint(all(
+    (session_key = "logged_in", values = true),
+    any((session_key = "user_type", values = "admin"), (session_key = "roles", values = "author")),
+))]
+async fn checkpoint_combined() -> HttpResponse {
+    page()
+}
+
+/// A combination with a request check: run as a future.
+#[checkpoint(any((api_key = "k3y"), (session_key = "user_type", values = "editor")))]
+async fn checkpoint_combined_mixed() -> HttpResponse {
+    page()
+}
+
 async fn log_in(session: Session) -> HttpResponse {
     session.insert("logged_in", true).unwrap();
     session.insert("user_type", "editor").unwrap();
@@ -171,10 +185,12 @@ async fn a_passing_checkpoint_allocates_nothing_beyond_the_bare_handler() {
     let bool_value = count!(cookie, checkpoint_bool);
     let list = count!(cookie, checkpoint_list);
     let stack = count!(cookie, checkpoint_stack);
+    let combined = count!(cookie, checkpoint_combined);
+    let mixed = count!(cookie, checkpoint_combined_mixed);
     eprintln!(
         "allocations per request: no check {bare}, hand-written bool {hand_bool}, hand-written \
          string {hand_list}, checkpoint bool {bool_value}, checkpoint list {list}, three \
-         stacked checkpoints {stack}"
+         stacked checkpoints {stack}, a combination {combined}, a mixed combination {mixed}"
     );
 
     assert!(bare > 0, "the counting allocator counts");
@@ -184,6 +200,8 @@ async fn a_passing_checkpoint_allocates_nothing_beyond_the_bare_handler() {
         stack, bare,
         "a stack of checkpoints (one on a stored list) allocates"
     );
+    assert_eq!(combined, bare, "a combination of session checks allocates");
+    assert_eq!(mixed, bare, "a combination with an API key allocates");
     // The hand-written string check decodes the value into a `String`.
     assert!(hand_list > bare, "{hand_list} <= {bare}");
 }

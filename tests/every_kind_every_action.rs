@@ -79,6 +79,40 @@ handlers_for!(
 handlers_for!(bearer_kind, checkpoint, [bearer = "t0ken",]);
 handlers_for!(predicate_kind, checkpoint, [check = ok_flag,]);
 handlers_for!(csrf_kind, include_csrf, []);
+handlers_for!(
+    any_kind,
+    checkpoint,
+    [any(
+        super::OK_IN_SESSION,
+        (api_key = "k3y"),
+        (bearer = "t0ken")
+    ),]
+);
+handlers_for!(
+    all_kind,
+    checkpoint,
+    [all((check = ok_flag), (session_key = "ok", values = true)),]
+);
+handlers_for!(
+    not_kind,
+    checkpoint,
+    [not(any(
+        (api_key = "banned", header = "x-ban"),
+        (check = ok_flag)
+    )),]
+);
+
+/// A named checkpoint as an operand: its check counts, its action (a redirect) gives way to the
+/// combination's.
+const OK_IN_SESSION: checkpoint_runtime::SessionCheckpoint =
+    checkpoint_runtime::SessionCheckpoint::new(
+        "ok",
+        &[checkpoint_runtime::AllowedValue::Bool(true)],
+    )
+    .action(
+        checkpoint_runtime::Action::new()
+            .fail_url(checkpoint_runtime::RedirectTarget::Path("/never")),
+    );
 
 /// Drives one kind's handlers: every action on a failing request (`$fail` turns a request of
 /// `$method` into one that fails), then `$prepare` (with the browser in scope), then every
@@ -214,4 +248,31 @@ async fn csrf_checkpoints_take_every_action() {
             token = browser.session_value("csrf").await.as_str().unwrap().to_owned();
         },
         pass: |r: TestRequest| r.insert_header(("x-csrf-token", token.clone())));
+}
+
+#[actix_web::test]
+async fn any_checkpoints_take_every_action() {
+    drive!(any_kind, get,
+        fail: |r: TestRequest| r.insert_header(("x-api-key", "wrong")),
+        default: StatusCode::FORBIDDEN,
+        then: |browser| {},
+        pass: |r: TestRequest| r.insert_header(("authorization", "Bearer t0ken")));
+}
+
+#[actix_web::test]
+async fn all_checkpoints_take_every_action() {
+    drive!(all_kind, get,
+        // The predicate passes and the session check, second, fails.
+        fail: |r| with_query(r, "ok=true"), default: StatusCode::FORBIDDEN,
+        then: |browser| { browser.set_session(json!({ "ok": true })).await; },
+        pass: |r| with_query(r, "ok=true"));
+}
+
+#[actix_web::test]
+async fn not_checkpoints_take_every_action() {
+    drive!(not_kind, get,
+        fail: |r: TestRequest| r.insert_header(("x-ban", "banned")),
+        default: StatusCode::FORBIDDEN,
+        then: |browser| {},
+        pass: |r| with_query(r, "ok=false"));
 }

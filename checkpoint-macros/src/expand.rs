@@ -5,8 +5,8 @@ use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::{spanned::Spanned, Attribute, Expr, GenericParam, Ident, ItemFn, LitStr, Path};
 
 use crate::model::{
-    ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, JsonText, KeyLocation, Runtime, SessionSpec,
-    TargetSpec,
+    ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, Combination, JsonText, KeyLocation, Operand,
+    Runtime, SessionSpec, TargetSpec,
 };
 
 /// The wrapper: a function with the handler's name, visibility and `attrs`, taking only the
@@ -70,8 +70,7 @@ pub(crate) fn wrapper(
         syn::ReturnType::Default => quote!(()),
         syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
-    let immediate =
-        inner_sig.inputs.is_empty() && stack.iter().all(|spec| session_parts(spec).is_some());
+    let immediate = inner_sig.inputs.is_empty() && stack.iter().all(never_waits);
     let mut outer_sig = sig;
     let refuse = if immediate {
         // Neither the checks nor the handler read the body: the request is all it takes.
@@ -157,6 +156,49 @@ fn session_parts(spec: &CheckpointSpec) -> Option<(&SessionSpec, &ActionSpec)> {
     }
 }
 
+/// Whether the checkpoint `spec` never waits: a session checkpoint, or a combination of
+/// session checks only. Such checkpoints run without a future.
+fn never_waits(spec: &CheckpointSpec) -> bool {
+    match spec {
+        CheckpointSpec::Inline(inline) => match &inline.check {
+            CheckSpec::Session(_) => true,
+            CheckSpec::Combined(combination) => sessions_only(combination),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether every operand of `combination`, however deep, is an inline session check.
+fn sessions_only(combination: &Combination) -> bool {
+    let operand_ok = |operand: &Operand| match operand {
+        Operand::Check(CheckSpec::Session(_)) => true,
+        Operand::Check(CheckSpec::Combined(inner)) | Operand::Combined(inner) => {
+            sessions_only(inner)
+        }
+        Operand::Check(_) | Operand::Named(_) => false,
+    };
+    match combination {
+        Combination::Any(operands) | Combination::All(operands) => operands.iter().all(operand_ok),
+        Combination::Not(operand) => operand_ok(operand),
+    }
+}
+
+/// `combinator((items...))` for a value, `combinator<(items...)>` for a type (`generic`): at
+/// most eight items to a tuple, the runtime's limit, the rest nested in another `combinator`
+/// past the seventh, which decides the same, in the same order.
+fn nested(combinator: &TokenStream, mut items: Vec<TokenStream>, generic: bool) -> TokenStream {
+    if items.len() > 8 {
+        let rest = items.split_off(7);
+        items.push(nested(combinator, rest, generic));
+    }
+    if generic {
+        quote!(#combinator<(#(#items,)*)>)
+    } else {
+        quote!(#combinator((#(#items,)*)))
+    }
+}
+
 /// Whether `spec` may read or write the session: a session, CSRF, login or named checkpoint, or
 /// any checkpoint that flashes a message on a redirect.
 fn reads_session(spec: &CheckpointSpec) -> bool {
@@ -166,9 +208,27 @@ fn reads_session(spec: &CheckpointSpec) -> bool {
             let action = &inline.action;
             let flashes = action.message.is_some()
                 && (action.fail_url.is_some() || action.pass_url.is_some());
-            flashes || matches!(inline.check, CheckSpec::Session(_) | CheckSpec::Csrf { .. })
+            // A combination may hold a named checkpoint, whose check may read the session.
+            flashes
+                || matches!(
+                    inline.check,
+                    CheckSpec::Session(_) | CheckSpec::Csrf { .. } | CheckSpec::Combined(_)
+                )
         }
     }
+}
+
+/// What the check of a combination needs besides itself, gathered operand by operand.
+#[derive(Default)]
+struct CombinationParts {
+    /// What comes before the check is built: session checks as constants, named checkpoints
+    /// and predicates bound to locals.
+    prelude: Vec<TokenStream>,
+    /// The expected keys, each a local and its value, evaluated in order before the check is
+    /// built.
+    keys: Vec<(Ident, TokenStream)>,
+    /// How many operands so far: each one's names end in its number.
+    operands: usize,
 }
 
 /// What every piece of the expansion needs: the runtime's path, and the session probe to lend
@@ -273,14 +333,21 @@ impl Expansion<'_> {
 
     fn session_checkpoint(&self, spec: &SessionSpec, action: &ActionSpec) -> TokenStream {
         let rt = self.rt.path();
+        let check = self.session_check(spec);
+        let action = self.action(action, None);
+        quote!(#rt::Checkpoint::with_check(#check).action(#action))
+    }
+
+    /// The `SessionCheck` of `spec`, a constant expression.
+    fn session_check(&self, spec: &SessionSpec) -> TokenStream {
+        let rt = self.rt.path();
         let key = &spec.session_key;
         let values = spec.values.iter().map(|value| match value {
             AllowedLit::Bool(flag) => quote!(#rt::AllowedValue::Bool(#flag)),
             AllowedLit::Int(int) => quote!(#rt::AllowedValue::Int(#int)),
             AllowedLit::Str(text) => quote!(#rt::AllowedValue::Str(#text)),
         });
-        let action = self.action(action, None);
-        quote!(#rt::SessionCheckpoint::new(#key, &[#(#values),*]).action(#action))
+        quote!(#rt::SessionCheck::new(#key, &[#(#values),*]))
     }
 
     /// `#[include_csrf(...)]` as a constant: only the keys given are set, and the failure status is
@@ -336,55 +403,214 @@ impl Expansion<'_> {
                 quote!(#gate #enforcement)
             }
             CheckSpec::ApiKey { expr, location } => {
-                let (local, value, key) = self.expected_key(index, expr);
-                let check = match location {
-                    KeyLocation::Header(name) => quote!(#rt::ApiKeyCheck::header(#name, #key)),
-                    KeyLocation::Query(name) => quote!(#rt::ApiKeyCheck::query(#name, #key)),
-                };
+                let (local, value, key) = self.expected_key(&index.to_string(), expr);
+                let check = self.api_key_check(location, &key);
                 let checkpoint = self.evaluated_checkpoint(index, check, Span::call_site(), action);
                 self.with_expected_key(&local, &value, &checkpoint)
             }
             CheckSpec::Bearer { expr } => {
-                let (local, value, key) = self.expected_key(index, expr);
+                let (local, value, key) = self.expected_key(&index.to_string(), expr);
                 let check = quote!(#rt::BearerCheck::new(#key));
                 let checkpoint = self.evaluated_checkpoint(index, check, Span::call_site(), action);
                 self.with_expected_key(&local, &value, &checkpoint)
             }
             CheckSpec::Predicate { path } => {
-                // What makes a function a predicate (`bool` output, extractor arguments) is checked
-                // where the check is built and enforced: all spanned on the function's name, every
-                // error about it is reported once, there. The path itself is resolved on its own.
-                let name = path
-                    .segments
-                    .last()
-                    .map_or_else(|| path.span(), |segment| segment.ident.span());
-                // Named, where defined and where used, with the user's hygiene (`name`'s).
-                let local = format_ident!("__checkpoint_predicate_{}", index, span = name);
-                let rt = self.rt.at(name);
-                let check = quote_spanned!(name=> #rt::PredicateCheck::new(#local));
+                let (binding, check, name) = self.predicate_check(&index.to_string(), path);
                 let checkpoint = self.evaluated_checkpoint(index, check, name, action);
                 quote! {{
-                    let #local = #path;
+                    #binding
                     #checkpoint
+                }}
+            }
+            CheckSpec::Combined(combination) if sessions_only(combination) => {
+                // Decided from the session alone: a constant, enforced without a future.
+                let mut parts = CombinationParts::default();
+                let check = self.combination(index, combination, &mut parts);
+                let ty = self.combination_type(combination);
+                let action = self.action(action, None);
+                let prelude = parts.prelude;
+                let probe = &self.probe;
+                quote! {{
+                    #(#prelude)*
+                    const #name: #rt::Checkpoint<#ty> =
+                        #rt::Checkpoint::with_check(#check).action(#action);
+                    #rt::__private::enforce_session_combination(&#name, &__checkpoint_request, #probe)
+                }}
+            }
+            CheckSpec::Combined(combination) => {
+                let mut parts = CombinationParts::default();
+                let check = self.combination(index, combination, &mut parts);
+                let checkpoint = self.evaluated_checkpoint(index, check, Span::call_site(), action);
+                // Every expected key is evaluated, in the order written, before the check runs.
+                let enforcement = parts
+                    .keys
+                    .iter()
+                    .rev()
+                    .fold(checkpoint, |inner, (local, value)| {
+                        self.with_expected_key(local, value, &inner)
+                    });
+                let prelude = parts.prelude;
+                quote! {{
+                    #(#prelude)*
+                    #enforcement
                 }}
             }
         }
     }
 
-    /// The expected key of `api_key` or `bearer`: the local it is evaluated into on each request,
-    /// the value that local takes (the expression, evaluated so that a panic in it answers a
-    /// logged `500`), and the key lent to the check as a `&str`. That the expression is a string
-    /// (`ExpectedKey`, implemented for `AsRef<str>`) is required in one place, reported once,
-    /// under the whole expression (spanned from its first to its last token), with a note on
-    /// what to write; the check's type does not depend on the expression's.
-    fn expected_key(&self, index: usize, expr: &Expr) -> (Ident, TokenStream, TokenStream) {
+    /// The type of the check of `combination`, made of session checks only.
+    fn combination_type(&self, combination: &Combination) -> TokenStream {
+        let rt = self.rt.path();
+        let operand_type = |operand: &Operand| match operand {
+            Operand::Check(CheckSpec::Combined(inner)) | Operand::Combined(inner) => {
+                self.combination_type(inner)
+            }
+            _ => quote!(#rt::SessionCheck),
+        };
+        match combination {
+            Combination::Not(operand) => {
+                let ty = operand_type(operand);
+                quote!(#rt::Not<#ty>)
+            }
+            Combination::Any(operands) => nested(
+                &quote!(#rt::AnyOf),
+                operands.iter().map(operand_type).collect(),
+                true,
+            ),
+            Combination::All(operands) => nested(
+                &quote!(#rt::AllOf),
+                operands.iter().map(operand_type).collect(),
+                true,
+            ),
+        }
+    }
+
+    /// The check of `combination`, part of the inline checkpoint at `index` of the stack, with
+    /// what it needs gathered in `parts`.
+    fn combination(
+        &self,
+        index: usize,
+        combination: &Combination,
+        parts: &mut CombinationParts,
+    ) -> TokenStream {
+        let rt = self.rt.path();
+        let (combinator, operands) = match combination {
+            Combination::Not(operand) => {
+                let operand = self.operand(index, operand, parts);
+                return quote!(#rt::Not(#operand));
+            }
+            Combination::Any(operands) => (quote!(#rt::AnyOf), operands),
+            Combination::All(operands) => (quote!(#rt::AllOf), operands),
+        };
+        let operands: Vec<TokenStream> = operands
+            .iter()
+            .map(|operand| self.operand(index, operand, parts))
+            .collect();
+        nested(&combinator, operands, false)
+    }
+
+    /// The check of one operand of a combination.
+    fn operand(
+        &self,
+        index: usize,
+        operand: &Operand,
+        parts: &mut CombinationParts,
+    ) -> TokenStream {
+        let rt = self.rt.path();
+        let id = format!("{index}_{}", parts.operands);
+        parts.operands += 1;
+        let check = match operand {
+            Operand::Combined(combination) => return self.combination(index, combination, parts),
+            Operand::Named(path) => {
+                // Bound first, so that the checkpoint lives as long as the check borrowing it.
+                let span = path.span();
+                // Named, where bound and where used, with the user's hygiene (`span`'s).
+                let local = format_ident!("__checkpoint_operand_{}", id, span = span);
+                parts
+                    .prelude
+                    .push(quote_spanned!(span=> let #local = &#path;));
+                let rt = self.rt.at(span);
+                let function = quote_spanned!(span=> #rt::__private::operand);
+                let mut argument = Group::new(Delimiter::Parenthesis, quote!(#local));
+                argument.set_span(span);
+                return quote!(#function #argument);
+            }
+            Operand::Check(check) => check,
+        };
+        match check {
+            CheckSpec::Session(session) => {
+                let name = format_ident!("__CHECKPOINT_OPERAND_{}", id);
+                let value = self.session_check(session);
+                parts
+                    .prelude
+                    .push(quote!(const #name: #rt::SessionCheck = #value;));
+                quote!(#name)
+            }
+            CheckSpec::ApiKey { expr, location } => {
+                let (local, value, key) = self.expected_key(&id, expr);
+                parts.keys.push((local, value));
+                self.api_key_check(location, &key)
+            }
+            CheckSpec::Bearer { expr } => {
+                let (local, value, key) = self.expected_key(&id, expr);
+                parts.keys.push((local, value));
+                quote!(#rt::BearerCheck::new(#key))
+            }
+            CheckSpec::Predicate { path } => {
+                let (binding, check, _) = self.predicate_check(&id, path);
+                parts.prelude.push(binding);
+                check
+            }
+            CheckSpec::Combined(combination) => self.combination(index, combination, parts),
+            // Validation takes no CSRF check into a combination.
+            CheckSpec::Csrf { span, .. } => quote_spanned! {*span=>
+                ::core::compile_error!("a CSRF check cannot be an operand: stack `#[include_csrf]`")
+            },
+        }
+    }
+
+    /// The `ApiKeyCheck` reading `key` where `location` says.
+    fn api_key_check(&self, location: &KeyLocation, key: &TokenStream) -> TokenStream {
+        let rt = self.rt.path();
+        match location {
+            KeyLocation::Header(name) => quote!(#rt::ApiKeyCheck::header(#name, #key)),
+            KeyLocation::Query(name) => quote!(#rt::ApiKeyCheck::query(#name, #key)),
+        }
+    }
+
+    /// The custom check calling the function at `path`: the statement binding the function to a
+    /// local (named with `id`), the check, and the span of the function's name.
+    ///
+    /// What makes a function a predicate (`bool` output, extractor arguments) is checked where
+    /// the check is built and enforced: all spanned on the function's name, every error about it
+    /// is reported once, there. The path itself is resolved on its own.
+    fn predicate_check(&self, id: &str, path: &Path) -> (TokenStream, TokenStream, Span) {
+        let name = path
+            .segments
+            .last()
+            .map_or_else(|| path.span(), |segment| segment.ident.span());
+        // Named, where defined and where used, with the user's hygiene (`name`'s).
+        let local = format_ident!("__checkpoint_predicate_{}", id, span = name);
+        let rt = self.rt.at(name);
+        let check = quote_spanned!(name=> #rt::PredicateCheck::new(#local));
+        (quote!(let #local = #path;), check, name)
+    }
+
+    /// The expected key of `api_key` or `bearer`: the local it is evaluated into on each request
+    /// (named with `id`), the value that local takes (the expression, evaluated so that a panic
+    /// in it answers a logged `500`), and the key lent to the check as a `&str`. That the
+    /// expression is a string (`ExpectedKey`, implemented for `AsRef<str>`) is required in one
+    /// place, reported once, under the whole expression (spanned from its first to its last
+    /// token), with a note on what to write; the check's type does not depend on the
+    /// expression's.
+    fn expected_key(&self, id: &str, expr: &Expr) -> (Ident, TokenStream, TokenStream) {
         let mut tokens = expr.to_token_stream().into_iter();
         let first = tokens
             .next()
             .map_or_else(Span::call_site, |token| token.span());
         let last = tokens.last().map_or(first, |token| token.span());
         // Named, where defined and where used, with the user's hygiene (`last`'s).
-        let local = format_ident!("__checkpoint_key_{}", index, span = last);
+        let local = format_ident!("__checkpoint_key_{}", id, span = last);
         let rt = self.rt.path();
         let value = quote!(#rt::__private::expected_key(&__checkpoint_request, || #expr));
         let reference = quote_spanned!(first=> &);

@@ -18,7 +18,10 @@
 //! | `message`, `message_category` | both | action | a string |
 //! | `disable_default_fail` | both | action | bare, or `true`/`false` |
 //!
-//! `#[login_required]` and `#[fresh_login_required]` take no options.
+//! `#[login_required]` and `#[fresh_login_required]` take no options. In `#[checkpoint]`, a
+//! combination (`any(...)`, `all(...)`, `not(...)`, read in `validate::combination`) takes the
+//! place of the options choosing a check; its operands in parentheses take those options, and
+//! no action.
 
 use proc_macro2::TokenStream;
 use syn::{Expr, Ident, LitStr, Path, Result};

@@ -117,6 +117,28 @@ pub(crate) enum CheckSpec {
         form_key: Option<LitStr>,
         span: Span,
     },
+    /// `any(...)`, `all(...)` or `not(...)`: checks combined under the attribute's one action.
+    Combined(Combination),
+}
+
+/// Checks combined, each operand a named checkpoint, an inline check or another combination.
+pub(crate) enum Combination {
+    /// `any(...)`: passes when one operand passes, trying them in order.
+    Any(Vec<Operand>),
+    /// `all(...)`: passes when every operand passes, trying them in order.
+    All(Vec<Operand>),
+    /// `not(...)`: passes when its operand fails.
+    Not(Box<Operand>),
+}
+
+/// One operand of a [`Combination`].
+pub(crate) enum Operand {
+    /// A checkpoint declared elsewhere: its check, not its action.
+    Named(Path),
+    /// A check written in parentheses: a session, API-key, bearer or custom check, no action.
+    Check(CheckSpec),
+    /// A combination inside a combination.
+    Combined(Combination),
 }
 
 pub(crate) struct SessionSpec {

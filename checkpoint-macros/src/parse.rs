@@ -74,6 +74,24 @@ fn value_tokens(input: ParseStream<'_>) -> Result<TokenStream> {
     tokens_until_comma(input)
 }
 
+/// The tokens of `input` between top-level commas (the operands of `any(...)`); a trailing comma
+/// adds none.
+pub(crate) fn comma_separated(input: TokenStream) -> Result<Vec<TokenStream>> {
+    Parser::parse2(
+        |input: ParseStream<'_>| {
+            let mut items = Vec::new();
+            while !input.is_empty() {
+                items.push(tokens_until_comma(input)?);
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+            Ok(items)
+        },
+        input,
+    )
+}
+
 fn tokens_until_comma(input: ParseStream<'_>) -> Result<TokenStream> {
     let mut tokens = TokenStream::new();
     while !input.is_empty() && !input.peek(Token![,]) {

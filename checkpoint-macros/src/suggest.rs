@@ -23,8 +23,18 @@ pub(crate) fn unknown_option(attr: AttrKind, name: &Ident) -> (Error, Option<&'s
 
 /// The option of `attr` nearest to `written`, if within `max_distance` edits.
 fn closest_option(attr: AttrKind, written: &str, max_distance: usize) -> Option<&'static str> {
-    grammar::option_names(attr)
-        .map(|option| (edit_distance(written, option), option))
+    closest(grammar::option_names(attr), written, max_distance)
+}
+
+/// The word of `words` nearest to `written`, if within `max_distance` edits.
+pub(crate) fn closest(
+    words: impl IntoIterator<Item = &'static str>,
+    written: &str,
+    max_distance: usize,
+) -> Option<&'static str> {
+    words
+        .into_iter()
+        .map(|word| (edit_distance(written, word), word))
         .min()
         .filter(|(distance, _)| *distance <= max_distance)
         .map(|(_, option)| option)

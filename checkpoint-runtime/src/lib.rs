@@ -75,6 +75,7 @@
 //! | `check = path::to::predicate` | the `async fn` of extractors returns `true` | [`PredicateCheck`] |
 //! | `#[include_csrf(session_key = "csrf", form_key = "csrf")]` | a safe method, or the request echoes the session's CSRF token (failure: 401) | [`CsrfCheck`] |
 //! | `NAME` | any [`Checkpoint`] value, including your own [`Check`] types | [`Checkpoint<C>`] |
+//! | `any(...)`, `all(...)`, `not(...)` | one operand passes, every one does, its operand fails; see [Combinations](#combinations) | [`AnyOf`], [`AllOf`], [`Not`] |
 //! | `#[login_required]`, `#[fresh_login_required]` | a (fresh) login; see below | [`LoginRequired`] |
 //!
 //! `EXPR` is any expression yielding something `AsRef<str>`, evaluated on each request, so keys
@@ -88,6 +89,48 @@
 //! `application/json` or `application/*+json`, or `X-Requested-With: XMLHttpRequest`, the same
 //! rule as the login layer's) gets `{"error": "Unauthorized"}` and any other a plain-text
 //! response, both with `fail_status`.
+//!
+//! # Combinations
+//!
+//! Flask-Imp stacks checkpoints, which is *and*, each with its own action. One attribute can
+//! combine checks with `any(...)`, `all(...)` and `not(...)`, under one set of action options:
+//!
+//! ```
+//! use actix_web::{get, Responder};
+//! use checkpoint_runtime::{checkpoint, AllowedValue, SessionCheckpoint};
+//!
+//! const ADMIN: SessionCheckpoint = SessionCheckpoint::new("role", &[AllowedValue::Str("admin")]);
+//! const API_KEY: &str = "k3y";
+//!
+//! #[get("/reports")]
+//! #[checkpoint(any(ADMIN, (session_key = "owner", values = true), (api_key = API_KEY)),
+//!              fail_url = "/", message = "Admins, owners and the reporting job only")]
+//! async fn reports() -> impl Responder {
+//!     "reports"
+//! }
+//!
+//! #[get("/beta")]
+//! #[checkpoint(all(ADMIN, not((session_key = "plan", values = "free"))), fail_status = 404)]
+//! async fn beta() -> impl Responder {
+//!     "beta"
+//! }
+//! ```
+//!
+//! - An operand is a checkpoint's name (its check counts, its action is ignored), a check in
+//!   parentheses (`(session_key = "k", values = V)`, `(api_key = EXPR, header = "...")`,
+//!   `(bearer = EXPR)`, `(check = path)`, with no action options), or another combination.
+//!   Any number of operands; `not` takes one.
+//! - Operands run in the order written and stop as soon as the verdict is known: `any` at the
+//!   first that passes, `all` at the first that fails. The session is loaded once for the
+//!   request (by `SessionMiddleware`); each session operand looks up its own key.
+//! - The expected keys (`api_key`, `bearer`) are evaluated before the first operand runs. An
+//!   operand that cannot decide (a key expression that panics, a session the app does not
+//!   provide) fails the whole combination closed, with a `500`, even where another operand
+//!   would have passed: a fault is never read as a verdict, under `not` neither.
+//! - Misuse is a compile error on the tokens at fault: `any()` empty, `not` with other than one
+//!   operand, an action option inside an operand, a check's options outside the combination.
+//! - For middleware, build the value by hand: `Checkpoint::with_check(AnyOf((ADMIN_CHECK,
+//!   ApiKeyCheck::header("x-api-key", API_KEY))))`.
 //!
 //! # Logins (Flask-Login)
 //!
@@ -330,6 +373,13 @@ struct ReadmeExamples;
 /// async fn update(id: web::Path<u32>) -> impl Responder {
 ///     format!("updated {id}")
 /// }
+///
+/// // Checks combined under one action: see [Combinations](crate#combinations).
+/// #[get("/reports")]
+/// #[checkpoint(any(STAFF, (bearer = "t0ken")), fail_json = { "error": "staff only" })]
+/// async fn reports() -> impl Responder {
+///     "reports"
+/// }
 /// ```
 pub use checkpoint_macros::checkpoint;
 
@@ -415,8 +465,8 @@ pub use crate::login::{
 };
 pub use crate::{
     checks::{
-        AllowedValue, ApiKeyCheck, BearerCheck, Check, Checkpoint, Enforce, KeyLocation, Outcome,
-        PredicateCheck, SessionCheck, SessionCheckpoint,
+        AllOf, AllowedValue, AnyOf, ApiKeyCheck, BearerCheck, Check, Checkpoint, Enforce,
+        KeyLocation, Not, Outcome, PredicateCheck, SessionCheck, SessionCheckpoint,
     },
     error::{Cause, CheckpointError},
     middleware::{CheckpointMiddleware, Unmatched},

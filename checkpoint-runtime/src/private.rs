@@ -21,7 +21,10 @@ use pin_project_lite::pin_project;
 pub use checkpoint_macros::fail_json;
 
 pub use crate::{
-    checks::{session::enforce_sessions, Enforce},
+    checks::{
+        session::{enforce_session_combination, enforce_sessions, SessionVerdict},
+        Enforce,
+    },
     session_probe::SessionProbe,
 };
 use crate::{decision::fail_closed, error::CheckpointError};
@@ -62,6 +65,39 @@ impl<T: AsRef<str> + ?Sized> ExpectedKey for T {
     #[inline]
     fn as_key(&self) -> &str {
         self.as_ref()
+    }
+}
+
+/// The check of the checkpoint `checkpoint`, an operand of `any(...)`, `all(...)` or `not(...)`:
+/// its action gives way to the combination's.
+#[inline]
+pub fn operand<T: Operand + ?Sized>(checkpoint: &T) -> &T::Check {
+    checkpoint.operand_check()
+}
+
+/// What a named operand of `any(...)`, `all(...)` or `not(...)` must be: a checkpoint.
+#[diagnostic::on_unimplemented(
+    message = "an operand of a combination is a checkpoint, and `{Self}` is not one",
+    label = "not a `Checkpoint`",
+    note = "name a `Checkpoint` value, such as `const ADMIN: SessionCheckpoint = \
+            SessionCheckpoint::new(\"role\", &[AllowedValue::Str(\"admin\")]);`, or write the \
+            check in parentheses: `(session_key = \"role\", values = \"admin\")`; \
+            `#[login_required]` stacks as an attribute of its own"
+)]
+pub trait Operand {
+    /// The checkpoint's check.
+    type Check: crate::Check;
+
+    /// The checkpoint's check.
+    fn operand_check(&self) -> &Self::Check;
+}
+
+impl<C: crate::Check> Operand for crate::Checkpoint<C> {
+    type Check = C;
+
+    #[inline]
+    fn operand_check(&self) -> &C {
+        self.check()
     }
 }
 

@@ -9,11 +9,13 @@
 //! | `bearer` | [`BearerCheck`]: `Authorization: Bearer` carries the token | `BearerCheckpoint` |
 //! | `predicate` | [`PredicateCheck`]: an `async fn` of extractors returns `true` | `checkpoint_callable` |
 //! | `csrf` | `CsrfCheck` (the `csrf` feature): unsafe requests echo the session's token | `include_csrf` |
+//! | `combine` | [`AnyOf`], [`AllOf`], [`Not`]: checks combined (`any(...)`, `all(...)`, `not(...)`) | (stacking only) |
 //!
 //! [`Enforce`] is the one way in, for the attribute's expansion and for the middleware alike.
 
 mod api_key;
 mod bearer;
+mod combine;
 #[cfg(feature = "csrf")]
 mod csrf;
 mod predicate;
@@ -30,6 +32,7 @@ pub(crate) use self::{api_key::single_header, secret::secrets_match};
 pub use self::{
     api_key::{ApiKeyCheck, KeyLocation},
     bearer::BearerCheck,
+    combine::{AllOf, AnyOf, Not},
     predicate::PredicateCheck,
     session::{AllowedValue, SessionCheck, SessionCheckpoint},
 };
@@ -95,6 +98,30 @@ pub trait Check {
         req: &HttpRequest,
         payload: &mut Payload,
     ) -> impl Future<Output = Result<Outcome, CheckpointError>>;
+}
+
+/// A reference to a check is the check: a [`Checkpoint`]'s, say, taken into a combination.
+#[diagnostic::do_not_recommend]
+impl<C: Check + ?Sized> Check for &C {
+    fn reads_session(&self) -> bool {
+        (**self).reads_session()
+    }
+
+    fn kind(&self) -> &'static str {
+        (**self).kind()
+    }
+
+    fn subject(&self) -> Option<&str> {
+        (**self).subject()
+    }
+
+    fn check(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> impl Future<Output = Result<Outcome, CheckpointError>> {
+        (**self).check(req, payload)
+    }
 }
 
 /// A check and the action taken on its verdict: what `#[checkpoint(...)]` enforces.

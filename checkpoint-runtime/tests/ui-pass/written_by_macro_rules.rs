@@ -27,12 +27,17 @@ guarded!(api_key, checkpoint, [api_key = API_KEY, query = "key"]);
 guarded!(bearer, checkpoint, [bearer = String::from(API_KEY)]);
 guarded!(predicate, checkpoint, [check = always, fail_status = 401]);
 guarded!(csrf, include_csrf, [form_key = "token"]);
+guarded!(combined, checkpoint, [
+    any(LOGGED_IN, not((api_key = API_KEY)), all((bearer = API_KEY), (check = always))),
+    fail_status = 401
+]);
 
 macro_rules! guarded_inside {
     ($name:ident) => {
         #[checkpoint(api_key = API_KEY)]
         #[checkpoint(check = always)]
         #[include_csrf]
+        #[checkpoint(all(LOGGED_IN, (api_key = API_KEY), (check = always)))]
         async fn $name() -> HttpResponse {
             HttpResponse::Ok().finish()
         }
@@ -49,5 +54,6 @@ fn main() {
         .route("/bearer", web::get().to(bearer))
         .route("/predicate", web::get().to(predicate))
         .route("/csrf", web::post().to(csrf))
+        .route("/combined", web::get().to(combined))
         .route("/inside", web::post().to(written_inside));
 }

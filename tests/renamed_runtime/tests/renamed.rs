@@ -45,6 +45,12 @@ async fn csrf() -> impl Responder {
     "ran"
 }
 
+#[get("/combined")]
+#[checkpoint(crate = guard, any(ADMIN, all((api_key = "k3y"), not((check = never)))), fail_status = 409)]
+async fn combined() -> impl Responder {
+    "ran"
+}
+
 #[get("/login")]
 #[login_required(crate = guard)]
 async fn login() -> impl Responder {
@@ -60,6 +66,7 @@ async fn every_kind_finds_the_renamed_runtime() {
             .service(named)
             .service(csrf)
             .service(login)
+            .service(combined)
             .wrap(IdentityMiddleware::default())
             .wrap(SessionMiddleware::new(
                 CookieSessionStore::default(),
@@ -85,5 +92,6 @@ async fn every_kind_finds_the_renamed_runtime() {
     assert_eq!(status("/named", false).await, StatusCode::UNAUTHORIZED);
     assert_eq!(status("/csrf", true).await, StatusCode::UNAUTHORIZED);
     assert_eq!(status("/login", false).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(status("/combined", false).await, StatusCode::CONFLICT);
     assert_eq!(DENIED.as_str(), r#"{"error":"denied"}"#);
 }

@@ -93,6 +93,45 @@ pub fn enforce_sessions(
     ControlFlow::Continue(())
 }
 
+/// Enforces `checkpoint`, a combination of session checks only, as its `enforce` would, without
+/// a future and reading the session once: what the `#[checkpoint]` wrapper calls for
+/// `any(...)`, `all(...)` or `not(...)` over session checks.
+#[doc(hidden)]
+pub fn enforce_session_combination<C: SessionVerdict>(
+    checkpoint: &Checkpoint<C>,
+    req: &HttpRequest,
+    probe: &SessionProbe,
+) -> ControlFlow<HttpResponse> {
+    if let Err(error) = probe.verify(req) {
+        return settle(Err(error), req);
+    }
+    let check = checkpoint.check();
+    let outcome = check.session_verdict(&req.get_session());
+    let by = Refuser {
+        kind: check.kind(),
+        subject: check.subject(),
+    };
+    settle(
+        checkpoint.current_action().apply(outcome, req, probe, by),
+        req,
+    )
+}
+
+/// A check decided from the session alone, without waiting: a [`SessionCheck`], or `any`,
+/// `all` or `not` over such checks. Implemented by the runtime only.
+#[doc(hidden)]
+pub trait SessionVerdict: Check {
+    /// The verdict on `session`.
+    fn session_verdict(&self, session: &Session) -> Outcome;
+}
+
+impl SessionVerdict for SessionCheck {
+    #[inline]
+    fn session_verdict(&self, session: &Session) -> Outcome {
+        self.verdict_in(session)
+    }
+}
+
 impl Check for SessionCheck {
     fn reads_session(&self) -> bool {
         true
