@@ -194,6 +194,15 @@ fn request(cookie: &Cookie<'static>) -> actix_http::Request {
         .to_request()
 }
 
+/// The session cookie's request, with the API key `k3y` in `x-api-key`.
+fn key_request(cookie: &Cookie<'static>) -> actix_http::Request {
+    test::TestRequest::get()
+        .uri("/")
+        .cookie(cookie.clone())
+        .insert_header(("x-api-key", "k3y"))
+        .to_request()
+}
+
 /// The session's CSRF token, as `#[include_csrf]` would have made it.
 const CSRF_TOKEN: &str = "5f1e0c9a7b3d2e4f6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f";
 
@@ -352,6 +361,73 @@ async fn stack_grants_extract(req: &ServiceRequest) -> Result<HashSet<String>, a
     any("PLAN_pro", "PLAN_team")
 ))]
 async fn stack_grants() -> HttpResponse {
+    page()
+}
+
+// A combination: logged in, and an admin or on the "team" plan (the user is an editor on the
+// "team" plan, so all three checks run).
+
+async fn combined_hand_written(session: Session) -> HttpResponse {
+    let logged_in = matches!(session.get::<bool>("logged_in"), Ok(Some(true)));
+    let admin = || matches!(session.get::<String>("user_type"), Ok(Some(role)) if role == "admin");
+    let team = || matches!(session.get::<String>("plan"), Ok(Some(plan)) if plan == "team");
+    if !(logged_in && (admin() || team())) {
+        return forbidden();
+    }
+    page()
+}
+
+#[checkpoint(all(
+    (session_key = "logged_in", values = true),
+    any((session_key = "user_type", values = "admin"), (session_key = "plan", values = "team")),
+))]
+async fn combined_checkpoint() -> HttpResponse {
+    page()
+}
+
+// The same with an API key in place of the admin role (not sent, so the plan decides): a
+// combination of a session check and a request check, which runs as a future.
+
+async fn mixed_hand_written(req: actix_web::HttpRequest, session: Session) -> HttpResponse {
+    let logged_in = matches!(session.get::<bool>("logged_in"), Ok(Some(true)));
+    let key = || {
+        req.headers()
+            .get("x-api-key")
+            .is_some_and(|key| key.as_bytes() == b"k3y")
+    };
+    let team = || matches!(session.get::<String>("plan"), Ok(Some(plan)) if plan == "team");
+    if !(logged_in && (key() || team())) {
+        return forbidden();
+    }
+    page()
+}
+
+#[checkpoint(all(
+    (session_key = "logged_in", values = true),
+    any((api_key = "k3y"), (session_key = "plan", values = "team")),
+))]
+async fn mixed_checkpoint() -> HttpResponse {
+    page()
+}
+
+// An API key in the `x-api-key` header, alone: the path every check that is not a session
+// check takes (a future), for comparison with the mixed combination.
+
+async fn api_key_hand_written(req: actix_web::HttpRequest) -> HttpResponse {
+    let key = req.headers().get("x-api-key");
+    if key.is_none_or(|key| key.as_bytes() != b"k3y") {
+        return forbidden();
+    }
+    page()
+}
+
+#[checkpoint(api_key = "k3y")]
+async fn api_key_checkpoint() -> HttpResponse {
+    page()
+}
+
+#[protect(all("LOGGED_IN", any("ROLE_admin", "PLAN_team")))]
+async fn combined_grants() -> HttpResponse {
     page()
 }
 
@@ -538,6 +614,68 @@ mod middleware {
     );
 }
 
+mod combined {
+    use super::*;
+
+    const REQUEST: MakeRequest = request;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        app!().route("/", web::get().to(combined_hand_written))
+    );
+    scenario!(
+        c_checkpoint,
+        checkpoint_count,
+        app!().route("/", web::get().to(combined_checkpoint))
+    );
+    scenario!(
+        d_grants_protect,
+        grants_count,
+        App::new()
+            .wrap(GrantsMiddleware::with_extractor(stack_grants_extract))
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(combined_grants))
+    );
+    scenario!(
+        e_hand_written_mixed,
+        hand_written_mixed_count,
+        app!().route("/", web::get().to(mixed_hand_written))
+    );
+    scenario!(
+        f_checkpoint_mixed,
+        checkpoint_mixed_count,
+        app!().route("/", web::get().to(mixed_checkpoint))
+    );
+}
+
+mod api_key {
+    use super::*;
+
+    const REQUEST: MakeRequest = key_request;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        app!().route("/", web::get().to(api_key_hand_written))
+    );
+    scenario!(
+        c_checkpoint,
+        checkpoint_count,
+        app!().route("/", web::get().to(api_key_checkpoint))
+    );
+}
+
 // `#[include_csrf]` on a small multipart form.
 
 async fn form_unchecked(body: web::Bytes) -> HttpResponse {
@@ -618,6 +756,27 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ),
         ],
         request,
+    ),
+    (
+        "combined",
+        &[
+            ("a_no_check", combined::no_check_count),
+            ("b_hand_written", combined::hand_written_count),
+            ("c_checkpoint", combined::checkpoint_count),
+            ("d_grants_protect", combined::grants_count),
+            ("e_hand_written_mixed", combined::hand_written_mixed_count),
+            ("f_checkpoint_mixed", combined::checkpoint_mixed_count),
+        ],
+        request,
+    ),
+    (
+        "api_key",
+        &[
+            ("a_no_check", api_key::no_check_count),
+            ("b_hand_written", api_key::hand_written_count),
+            ("c_checkpoint", api_key::checkpoint_count),
+        ],
+        key_request,
     ),
     (
         "csrf_form",
