@@ -6,7 +6,7 @@ use syn::{spanned::Spanned, Attribute, Expr, GenericParam, Ident, ItemFn, LitStr
 
 use crate::model::{
     ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, Combination, JsonText, KeyLocation, Operand,
-    Runtime, SessionSpec, TargetSpec,
+    PublicSpec, Runtime, SessionSpec, TargetSpec,
 };
 
 /// The wrapper: a function with the handler's name, visibility and `attrs`, taking only the
@@ -204,6 +204,7 @@ fn nested(combinator: &TokenStream, mut items: Vec<TokenStream>, generic: bool) 
 fn reads_session(spec: &CheckpointSpec) -> bool {
     match spec {
         CheckpointSpec::Named(_) | CheckpointSpec::Login { .. } => true,
+        CheckpointSpec::Public { .. } => false,
         CheckpointSpec::Inline(inline) => {
             let action = &inline.action;
             let flashes = action.message.is_some()
@@ -271,6 +272,11 @@ impl Expansion<'_> {
             }
             CheckpointSpec::Named(path) => self.named_checkpoint(path),
             CheckpointSpec::Login { fresh, span } => self.login_enforcement(*fresh, *span),
+            // Nothing to enforce (the stack holds none by now: the route is registered instead).
+            CheckpointSpec::Public { .. } => {
+                let rt = self.rt.path();
+                quote!(#rt::__private::ControlFlow::<#rt::__private::HttpResponse>::Continue(()))
+            }
         }
     }
 
@@ -722,6 +728,29 @@ impl Expansion<'_> {
             TargetSpec::Route { name, args } if args.is_empty() => quote!(#rt::url_for(#name)),
             TargetSpec::Route { name, args } => {
                 quote!(#rt::url_for(#name).with_args(&[#(#args),*]))
+            }
+        }
+    }
+}
+
+/// The link-time registration of the route `#[login_not_required]` makes public, beside the
+/// `handler` it is on: through a runtime macro, which is a compile error when the runtime's
+/// `login` feature is off.
+pub(crate) fn public_route(public: &PublicSpec, handler: &Ident, runtime: &Runtime) -> TokenStream {
+    let rt = runtime.path();
+    let PublicSpec {
+        name,
+        path,
+        methods,
+    } = public;
+    let handler = handler.to_string();
+    quote! {
+        #rt::__private::login_not_required! {
+            #rt::__private::PublicRoute {
+                name: #name,
+                path: #path,
+                methods: &[#(#methods),*],
+                handler: ::core::concat!(::core::module_path!(), "::", #handler),
             }
         }
     }

@@ -52,6 +52,13 @@ pub fn fresh_login_required(args: TokenStream, item: TokenStream) -> TokenStream
     guard(AttrKind::FreshLoginRequired, args.into(), item)
 }
 
+/// Makes the handler's route public under `LoginRequired`'s middleware; stacks with the crate's
+/// other attributes, above the route attribute.
+#[proc_macro_attribute]
+pub fn login_not_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    guard(AttrKind::LoginNotRequired, args.into(), item)
+}
+
 /// The work of the topmost attribute `kind`, written with `args`, on `item`.
 fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
     let mut handler = match syn::parse::<ItemFn>(item.clone()) {
@@ -115,13 +122,39 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
         stack.extend(errors.take(validate::attribute(entries.options, &site)));
     }
 
+    let public = errors
+        .take(validate::public_route(
+            &stack,
+            &handler.attrs,
+            &handler.sig.ident,
+        ))
+        .flatten();
     if let Some(error) = errors.0 {
         return with_compile_error(handler.into_token_stream(), error);
     }
-    let attrs = std::mem::take(&mut handler.attrs);
-    let stacked_paths: Vec<&syn::Path> = stacked.iter().map(Attribute::path).collect();
     let runtime = model::Runtime::new(runtime);
-    expand::wrapper(handler, attrs, &stack, &stacked_paths, &runtime).into()
+    let registration = public
+        .map(|public| expand::public_route(&public, &handler.sig.ident, &runtime))
+        .unwrap_or_default();
+    stack.retain(|spec| !matches!(spec, model::CheckpointSpec::Public { .. }));
+    let stacked_paths: Vec<&syn::Path> = stacked.iter().map(Attribute::path).collect();
+    let mut expansion = if stack.is_empty() {
+        // Only `#[login_not_required]`: the handler as written.
+        let uses = stacked_paths
+            .iter()
+            .map(|path| quote::quote!(#[allow(unused_imports)] use #path as _;));
+        let mut handler = handler;
+        handler
+            .block
+            .stmts
+            .splice(0..0, uses.map(|tokens| syn::parse_quote!(#tokens)));
+        handler.into_token_stream()
+    } else {
+        let attrs = std::mem::take(&mut handler.attrs);
+        expand::wrapper(handler, attrs, &stack, &stacked_paths, &runtime)
+    };
+    expansion.extend(registration);
+    expansion.into()
 }
 
 /// One of our attributes below the topmost: its arguments are in parentheses, or absent.

@@ -11,15 +11,17 @@ pub(crate) enum AttrKind {
     IncludeCsrf,
     LoginRequired,
     FreshLoginRequired,
+    LoginNotRequired,
 }
 
 impl AttrKind {
     /// Every attribute, in the order the documentation lists them.
-    pub(crate) const ALL: [AttrKind; 4] = [
+    pub(crate) const ALL: [AttrKind; 5] = [
         AttrKind::Checkpoint,
         AttrKind::IncludeCsrf,
         AttrKind::LoginRequired,
         AttrKind::FreshLoginRequired,
+        AttrKind::LoginNotRequired,
     ];
 
     /// The attribute's name, as written after `#[`.
@@ -29,6 +31,7 @@ impl AttrKind {
             AttrKind::IncludeCsrf => "include_csrf",
             AttrKind::LoginRequired => "login_required",
             AttrKind::FreshLoginRequired => "fresh_login_required",
+            AttrKind::LoginNotRequired => "login_not_required",
         }
     }
 }
@@ -93,6 +96,19 @@ pub(crate) enum CheckpointSpec {
     Inline(Box<InlineSpec>),
     /// `#[login_required]`, or `#[fresh_login_required]` when `fresh`; `span` is the attribute's.
     Login { fresh: bool, span: Span },
+    /// `#[login_not_required]`, written at `span`: no check, a public route.
+    Public { span: Span },
+}
+
+/// The route a `#[login_not_required]` handler serves, as its route attribute (`#[get("/path")]`)
+/// says: what `LoginRequired`'s middleware recognises it by.
+pub(crate) struct PublicSpec {
+    /// The route's name: `name = "..."` on the route attribute, or the handler's.
+    pub(crate) name: String,
+    /// The path, as written.
+    pub(crate) path: LitStr,
+    /// The methods the route serves, upper-case.
+    pub(crate) methods: Vec<String>,
 }
 
 /// An inline checkpoint: what it checks, and what it does about the verdict.

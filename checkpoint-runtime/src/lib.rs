@@ -206,6 +206,19 @@
 //! }
 //! ```
 //!
+//! # Login required by default
+//!
+//! `.wrap(LoginRequired::LOGGED_IN)` on the app requires a login for every route, the ones
+//! added later included (Django's `LoginRequiredMiddleware`), and [`login_not_required`] on a
+//! handler, above its route attribute, makes its route public for the methods it serves. The
+//! middleware runs before routing: it resolves the request's path to a route name through the
+//! app's resource map, and lets the request through unchecked when that route is a public one
+//! serving the method. Where the map cannot tell the public handler from another (two routes of
+//! one name, a route of that name at another path), the route stays guarded and a `warn` event
+//! says why. A URL no route matches is a `404`. A handler of the same name, path and method as a
+//! public one, in another app of the same binary that does not mount the public one, is public
+//! too: give such handlers distinct names.
+//!
 //! # Matching is by JSON type
 //!
 //! actix-session stores values as JSON. A checkpoint compares JSON types strictly: `true` is not
@@ -452,6 +465,46 @@ pub use checkpoint_macros::login_required;
 /// }
 /// ```
 pub use checkpoint_macros::fresh_login_required;
+
+/// Makes a handler's route public when the app requires a login by default (Django's
+/// `@login_not_required`): `.wrap(LoginRequired::LOGGED_IN)` on the app guards every route, the
+/// ones you forgot included, and the few that must stay open (the login page, a health check)
+/// say so. Write it above the route attribute, which it reads: the middleware runs before
+/// routing and recognises the route by its name, path and methods. Needs the `login` feature
+/// (on by default). See [Login required by default](crate#login-required-by-default).
+///
+/// ```
+/// use actix_web::{get, post, App, Responder};
+/// use checkpoint_runtime::{login_not_required, url_for, LoginManager, LoginRequired};
+///
+/// #[login_not_required]
+/// #[get("/login")]
+/// async fn login_page() -> impl Responder {
+///     "the login form"
+/// }
+///
+/// #[login_not_required]
+/// #[get("/health")]
+/// async fn health() -> impl Responder {
+///     "ok"
+/// }
+///
+/// // No attribute: requires a login.
+/// #[post("/notes")]
+/// async fn add_note() -> impl Responder {
+///     "added"
+/// }
+///
+/// let app = App::new()
+///     .app_data(LoginManager::new().login_view(url_for("login_page")))
+///     .service(login_page)
+///     .service(health)
+///     .service(add_note)
+///     // Registered before the identity and session middleware, so it runs after them.
+///     .wrap(LoginRequired::LOGGED_IN);
+/// # let _ = app;
+/// ```
+pub use checkpoint_macros::login_not_required;
 
 #[cfg(feature = "csrf")]
 #[cfg_attr(docsrs, doc(cfg(feature = "csrf")))]

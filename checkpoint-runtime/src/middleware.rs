@@ -102,6 +102,9 @@ pub struct CheckpointMiddleware<S, G> {
     guard: Rc<G>,
     probe: Rc<SessionProbe>,
     unmatched: Unmatched,
+    /// The `#[login_not_required]` routes let through unchecked: `LoginRequired`'s only.
+    #[cfg(feature = "login")]
+    public: Option<crate::login::PublicRoutes>,
 }
 
 impl<S, G> CheckpointMiddleware<S, G> {
@@ -111,7 +114,40 @@ impl<S, G> CheckpointMiddleware<S, G> {
             guard: Rc::new(guard),
             probe: Rc::new(SessionProbe::new()),
             unmatched,
+            #[cfg(feature = "login")]
+            public: None,
         }
+    }
+
+    /// The middleware, letting the routes of `#[login_not_required]` handlers through.
+    #[cfg(feature = "login")]
+    pub(crate) fn with_public_routes(mut self) -> Self {
+        self.public = Some(crate::login::PublicRoutes::default());
+        self
+    }
+
+    /// Whether `req` goes to a `#[login_not_required]` route, for a method it serves.
+    #[cfg(feature = "login")]
+    fn public(&self, req: &ServiceRequest) -> bool {
+        let Some(public) = &self.public else {
+            return false;
+        };
+        let admitted = public.admit(req.resource_map(), req.path(), req.method());
+        if admitted {
+            tracing::trace!(
+                method = %req.method(),
+                path = req.path(),
+                "{} {} goes to a #[login_not_required] route: unchecked",
+                req.method(),
+                req.path()
+            );
+        }
+        admitted
+    }
+
+    #[cfg(not(feature = "login"))]
+    fn public(&self, _: &ServiceRequest) -> bool {
+        false
     }
 }
 
@@ -140,6 +176,9 @@ where
             return Box::pin(ready(Ok(response.map_into_right_body())));
         }
         let service = Rc::clone(&self.service);
+        if self.public(&req) {
+            return Box::pin(async move { Ok(service.call(req).await?.map_into_left_body()) });
+        }
         let guard = Rc::clone(&self.guard);
         let probe = Rc::clone(&self.probe);
         Box::pin(async move {

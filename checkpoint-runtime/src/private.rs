@@ -148,6 +148,37 @@ macro_rules! __checkpoint_login_required {
 
 pub use crate::__checkpoint_login_required as login_required;
 
+/// The registration of the route `#[login_not_required]` makes public.
+#[cfg(feature = "login")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checkpoint_login_not_required {
+    ($route:expr) => {
+        $crate::__private::inventory::submit! { $route }
+    };
+}
+
+/// Without the `login` feature, `#[login_not_required]` is a compile error that says how to fix
+/// it.
+#[cfg(not(feature = "login"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __checkpoint_login_not_required {
+    ($route:expr) => {
+        ::core::compile_error!(
+            "`#[login_not_required]` needs the `login` feature of checkpoint-runtime, which is \
+             turned off: enable it (`checkpoint-runtime = { version = \"...\", features = \
+             [\"login\"] }`, or keep the default features)"
+        );
+    };
+}
+
+pub use crate::__checkpoint_login_not_required as login_not_required;
+#[cfg(feature = "login")]
+pub use crate::login::PublicRoute;
+#[cfg(feature = "login")]
+pub use inventory;
+
 /// The enforcement of `#[include_csrf]`, as the expansion wrote it.
 #[cfg(feature = "csrf")]
 #[doc(hidden)]

@@ -1,5 +1,6 @@
 //! The actix-checkpoint demo: a login form with CSRF protection, users with Argon2-hashed
-//! passwords, `#[login_required]`, stacked checkpoints, flash messages and JSON API routes.
+//! passwords, a login required by default (`#[login_not_required]` on the public routes),
+//! stacked checkpoints, flash messages and JSON API routes.
 //! Run it with `cargo run -p demo` and open the printed URL.
 //!
 //! Users (in memory, hashed with Argon2 at start-up): `alice` / `wonderland` (admin) and `bob` /
@@ -27,8 +28,9 @@ use actix_web::{
     HttpResponse, HttpServer, Responder,
 };
 use checkpoint_runtime::{
-    checkpoint, flash, include_csrf, is_safe_redirect, login_required, login_user, logout_user,
-    url_for, CurrentUser, FlashMessages, IdentityMiddleware, LoginManager, UserLoader,
+    checkpoint, flash, include_csrf, is_safe_redirect, login_not_required, login_required,
+    login_user, logout_user, url_for, CurrentUser, FlashMessages, IdentityMiddleware, LoginManager,
+    LoginRequired, UserLoader,
 };
 use serde::Deserialize;
 
@@ -54,6 +56,7 @@ async fn is_logged_in(user: Option<CurrentUser<User>>) -> bool {
     user.is_some()
 }
 
+#[login_not_required]
 #[get("/")]
 #[include_csrf]
 async fn index(
@@ -70,6 +73,7 @@ async fn index(
 }
 
 /// The login form; an already logged-in user goes to the profile instead (`pass_url`).
+#[login_not_required]
 #[get("/login")]
 #[checkpoint(check = is_logged_in, pass_url = "/profile", message = "You are already logged in.",
              message_category = "success", disable_default_fail)]
@@ -101,6 +105,7 @@ struct LoginForm {
     next: String,
 }
 
+#[login_not_required]
 #[post("/login")]
 #[include_csrf]
 async fn login(
@@ -137,8 +142,8 @@ async fn login(
     Ok(see_other(target))
 }
 
+/// No login attribute: the app requires a login by default.
 #[get("/profile")]
-#[login_required]
 #[include_csrf]
 async fn profile(
     pages: web::Data<Pages>,
@@ -153,7 +158,8 @@ async fn profile(
         .render(&session)
 }
 
-/// Stacked: logged in first (else the login page), then the session's role (else home).
+/// Stacked: logged in first (else the login page; the app requires it anyway, and the attribute
+/// says so where the handler is read), then the session's role (else home).
 #[get("/admin")]
 #[login_required]
 #[checkpoint(session_key = "role", values = ["admin"], fail_url = "/", message = "Admins only",
@@ -179,7 +185,9 @@ async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
     Ok(see_other("/"))
 }
 
-/// JSON for a logged-in session; anyone else gets the `fail_json` body, never a redirect.
+/// JSON for a logged-in session; anyone else gets the `fail_json` body, never a redirect: public
+/// for the app-wide login requirement, which would send a browser to the login page.
+#[login_not_required]
 #[get("/api/status")]
 #[checkpoint(check = is_logged_in,
              fail_json = { "error": "Unauthorized", "hint": "log in at /login" }, fail_status = 401)]
@@ -187,14 +195,17 @@ async fn api_status(user: CurrentUser<User>) -> impl Responder {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "user": user.name }))
 }
 
-/// JSON for callers sending `x-api-key: $DEMO_API_KEY`.
+/// JSON for callers sending `x-api-key: $DEMO_API_KEY`: machines, which do not log in.
+#[login_not_required]
 #[get("/api/users")]
 #[checkpoint(api_key = API_KEY.as_str(), header = "x-api-key", fail_status = 401)]
 async fn api_users(accounts: web::Data<Accounts>) -> impl Responder {
     HttpResponse::Ok().json(accounts.users())
 }
 
-/// JSON for callers sending `Authorization: Bearer $DEMO_API_TOKEN`.
+/// JSON for callers sending `Authorization: Bearer $DEMO_API_TOKEN`: machines, which do not log
+/// in.
+#[login_not_required]
 #[get("/api/ping")]
 #[checkpoint(bearer = API_TOKEN.as_str(), fail_status = 401)]
 async fn api_ping() -> impl Responder {
@@ -266,6 +277,55 @@ async fn main() -> ExitCode {
     }
 }
 
+/// The demo app, its sessions in `store` under `key`. Every route requires a login but those
+/// marked `#[login_not_required]`.
+fn app<S: SessionStore + 'static>(
+    state: &AppState,
+    store: S,
+    key: Key,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let loader_accounts = Arc::clone(&state.accounts);
+    App::new()
+        .app_data(
+            LoginManager::new()
+                .login_view(url_for("login_page"))
+                .login_message_category("warning"),
+        )
+        .app_data(UserLoader::new(move |id: String| {
+            let user = loader_accounts.user(&id);
+            async move { user }
+        }))
+        .app_data(web::Data::from(Arc::clone(&state.accounts)))
+        .app_data(state.pages.clone())
+        // The last `.wrap()` runs first: sessions, then identities on top of them, then the
+        // login every route requires.
+        .wrap(LoginRequired::LOGGED_IN)
+        .wrap(IdentityMiddleware::default())
+        .wrap(
+            SessionMiddleware::builder(store, key)
+                .cookie_secure(false)
+                .build(),
+        )
+        .wrap(Logger::default())
+        .service(index)
+        .service(login_page)
+        .service(login)
+        .service(profile)
+        .service(admin)
+        .service(logout)
+        .service(api_status)
+        .service(api_users)
+        .service(api_ping)
+}
+
 /// What every worker shares.
 #[derive(Clone)]
 struct AppState {
@@ -296,39 +356,7 @@ where
 {
     // A fresh key per run: sessions end when the demo restarts.
     let key = Key::generate();
-    let server = HttpServer::new(move || {
-        let loader_accounts = Arc::clone(&state.accounts);
-        App::new()
-            .app_data(
-                LoginManager::new()
-                    .login_view(url_for("login_page"))
-                    .login_message_category("warning"),
-            )
-            .app_data(UserLoader::new(move |id: String| {
-                let user = loader_accounts.user(&id);
-                async move { user }
-            }))
-            .app_data(web::Data::from(Arc::clone(&state.accounts)))
-            .app_data(state.pages.clone())
-            // The last `.wrap()` runs first: sessions, then identities on top of them.
-            .wrap(IdentityMiddleware::default())
-            .wrap(
-                SessionMiddleware::builder(new_store(), key.clone())
-                    .cookie_secure(false)
-                    .build(),
-            )
-            .wrap(Logger::default())
-            .service(index)
-            .service(login_page)
-            .service(login)
-            .service(profile)
-            .service(admin)
-            .service(logout)
-            .service(api_status)
-            .service(api_users)
-            .service(api_ping)
-    })
-    .bind(address)?;
+    let server = HttpServer::new(move || app(&state, new_store(), key.clone())).bind(address)?;
     log::info!("demo listening on http://{address}/");
     server.run().await
 }
@@ -345,5 +373,80 @@ fn redacted(url: &str) -> String {
             format!("{scheme}://{user}:***@{host}")
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{http::header, test};
+
+    use super::*;
+
+    /// Every route of the demo requires a login but the public ones; one added without an
+    /// attribute does too; a URL no route matches is a 404.
+    #[actix_web::test]
+    async fn every_route_requires_a_login_but_the_public_ones() {
+        let state = AppState {
+            accounts: Arc::new(Accounts::demo().unwrap()),
+            pages: web::Data::new(Pages::new().unwrap()),
+        };
+        let app = test::init_service(
+            app(&state, CookieSessionStore::default(), Key::generate())
+                .route("/added", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let to_login = |uri: &str| format!("/login?next={}", uri.replace('/', "%2F"));
+        for (method, uri) in [
+            ("GET", "/profile"),
+            ("GET", "/admin"),
+            ("POST", "/logout"),
+            ("GET", "/added"),
+            // Another method at a public route's path.
+            ("PUT", "/login"),
+        ] {
+            let request = test::TestRequest::default()
+                .method(method.parse().unwrap())
+                .uri(uri)
+                .to_request();
+            let response = test::call_service(&app, request).await;
+            assert_eq!(response.status(), StatusCode::FOUND, "{method} {uri}");
+            let location = response.headers().get(header::LOCATION).unwrap();
+            assert_eq!(location.to_str().unwrap(), to_login(uri), "{method} {uri}");
+        }
+        // Public: each answers on its own terms, never with the login redirect.
+        for (uri, status) in [
+            ("/", StatusCode::OK),
+            ("/login", StatusCode::OK),
+            ("/api/status", StatusCode::UNAUTHORIZED),
+            ("/api/users", StatusCode::UNAUTHORIZED),
+            ("/api/ping", StatusCode::UNAUTHORIZED),
+        ] {
+            let request = test::TestRequest::get().uri(uri).to_request();
+            let response = test::call_service(&app, request).await;
+            assert_eq!(response.status(), status, "GET {uri}");
+        }
+        let request = test::TestRequest::get()
+            .uri("/api/users")
+            .insert_header(("x-api-key", API_KEY.as_str()))
+            .to_request();
+        assert_eq!(
+            test::call_service(&app, request).await.status(),
+            StatusCode::OK
+        );
+        // The login form posts anonymously: a wrong password is the form's answer, not the guard's.
+        let request = test::TestRequest::post().uri("/login").to_request();
+        let response = test::call_service(&app, request).await;
+        assert_ne!(
+            response
+                .headers()
+                .get(header::LOCATION)
+                .map(|l| l.to_str().unwrap().to_owned()),
+            Some(to_login("/login")),
+        );
+        let request = test::TestRequest::get().uri("/no-such-page").to_request();
+        assert_eq!(
+            test::call_service(&app, request).await.status(),
+            StatusCode::NOT_FOUND
+        );
     }
 }

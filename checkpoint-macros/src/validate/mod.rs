@@ -5,6 +5,9 @@
 //! (`any(...)`, `all(...)`, `not(...)`) are read in [`combination`].
 
 mod combination;
+mod public;
+
+pub(crate) use public::public_route;
 
 use proc_macro2::TokenStream;
 use syn::{Error, Ident, LitStr, Path, Result};
@@ -31,23 +34,32 @@ pub(crate) fn attribute(entries: Vec<Entry>, site: &AttrSite) -> Result<Checkpoi
         AttrKind::IncludeCsrf => include_csrf(entries, site),
         AttrKind::LoginRequired => login_required(&entries, site, false),
         AttrKind::FreshLoginRequired => login_required(&entries, site, true),
+        AttrKind::LoginNotRequired => {
+            login_required(&entries, site, false)?;
+            Ok(CheckpointSpec::Public { span: site.span })
+        }
     }
 }
 
 /// `#[login_required]` and `#[fresh_login_required]` take no options: the app's
-/// `LoginManager` says how a refused request is answered.
+/// `LoginManager` says how a refused request is answered. Nor does `#[login_not_required]`,
+/// which reads its route from the route attribute.
 fn login_required(entries: &[Entry], site: &AttrSite, fresh: bool) -> Result<CheckpointSpec> {
     if !entries.is_empty() {
         let written: TokenStream = entries.iter().map(entry_tokens).collect();
-        return Err(Error::new_spanned(
-            written,
-            format!(
+        let message = match site.kind {
+            AttrKind::LoginNotRequired => "`#[login_not_required]` takes no options: it reads \
+                 the route from the route attribute below it (`#[get(\"/path\", name = \
+                 \"...\")]`)"
+                .to_owned(),
+            kind => format!(
                 "`#[{}]` takes no options: configure the login view, messages and freshness \
                  window on the app's `checkpoint_runtime::LoginManager`, registered with \
                  `App::app_data`",
-                site.kind.name()
+                kind.name()
             ),
-        ));
+        };
+        return Err(Error::new_spanned(written, message));
     }
     Ok(CheckpointSpec::Login {
         fresh,

@@ -7,10 +7,14 @@
 //! | `required` | [`LoginRequired`]: `#[login_required]` and `#[fresh_login_required]`, also as middleware |
 //! | `state` | [`login_user`], [`logout_user`], reading the identity and its freshness |
 //! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
+//! | `public` | `#[login_not_required]`: the routes `LoginRequired`'s middleware lets through |
+//! | `route_tree` | the routes of an app, read from its resource map |
 
 mod current_user;
 mod manager;
+mod public;
 mod required;
+mod route_tree;
 mod state;
 
 /// actix-identity's middleware, in the version the login layer reads identities with: register
@@ -18,6 +22,9 @@ mod state;
 /// added, or could differ.
 pub use actix_identity::IdentityMiddleware;
 
+#[doc(hidden)]
+pub use self::public::PublicRoute;
+pub(crate) use self::public::PublicRoutes;
 pub use self::{
     current_user::{CurrentUser, UserLoader},
     manager::{

@@ -198,7 +198,9 @@ impl Enforce for LoginRequired {
 
 /// [`LoginRequired`] is middleware too: `.wrap(LoginRequired::LOGGED_IN)` guards every route of a
 /// scope as `#[login_required]` guards one handler, with the same answers (login view with
-/// `next`, `401` JSON for API requests, the unauthorized handler).
+/// `next`, `401` JSON for API requests, the unauthorized handler). It lets the routes of
+/// [`login_not_required`](crate::login_not_required) handlers through: on the whole app, that
+/// is a login required by default ([Login required by default](crate#login-required-by-default)).
 ///
 /// ```
 /// use actix_identity::IdentityMiddleware;
@@ -234,7 +236,8 @@ where
             service,
             *self,
             self.unmatched,
-        )))
+        )
+        .with_public_routes()))
     }
 }
 

@@ -1,5 +1,5 @@
 use actix_web::{get, Responder};
-use checkpoint_runtime::{checkpoint, fresh_login_required, login_required};
+use checkpoint_runtime::{checkpoint, fresh_login_required, login_not_required, login_required};
 
 #[get("/profile")]
 #[login_required]
@@ -12,6 +12,12 @@ async fn profile() -> impl Responder {
 #[fresh_login_required]
 async fn admin() -> impl Responder {
     "admin"
+}
+
+#[login_not_required]
+#[get("/login")]
+async fn login_page() -> impl Responder {
+    "login"
 }
 
 fn main() {}

@@ -1,0 +1,256 @@
+//! Login required by default (Django's `LoginRequiredMiddleware`): `.wrap(LoginRequired::LOGGED_IN)`
+//! on the app guards every route, and `#[login_not_required]` on a handler makes its route public.
+//!
+//! The middleware runs before routing, so it cannot ask which handler will run. Each
+//! `#[login_not_required]` handler registers its route (name, path as written, methods) at link
+//! time; the middleware resolves a request's path to a route name through the app's resource
+//! map, as actix-web's routing would, and lets it through unchecked when that route is a public
+//! one and serves the request's method. What the resource map cannot vouch for stays guarded:
+//!
+//! - a name that two routes of the app share (`index` in two scopes): neither is public;
+//! - a route whose name is a public handler's but whose path, as written, is another's;
+//! - a method the public route does not serve (a `POST` to the path of a public `GET`), which
+//!   actix-web would route to another handler of that path.
+//!
+//! Each app checks its public routes once, on its first request, and says in a `warn` event
+//! which exemptions it cannot honour and why.
+
+use std::{cell::OnceCell, collections::HashMap};
+
+use actix_web::{
+    dev::{ResourceDef, ResourceMap},
+    http::Method,
+};
+
+use super::route_tree::{self, Route};
+
+/// A route that `#[login_not_required]` makes public: registered at link time by the
+/// attribute's expansion, read by `LoginRequired`'s middleware. Not public API.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct PublicRoute {
+    /// The route's name: the handler's, or the route attribute's `name = "..."`.
+    pub name: &'static str,
+    /// The route's path as written on its attribute (`"/login"`).
+    pub path: &'static str,
+    /// The methods the route serves (`"GET"`).
+    pub methods: &'static [&'static str],
+    /// Where the handler is, for the events: `module::path::handler`.
+    pub handler: &'static str,
+}
+
+inventory::collect!(PublicRoute);
+
+/// The public routes of one app, worked out from the registry and the app's routes on the
+/// app's first request.
+#[derive(Debug, Default)]
+pub(crate) struct PublicRoutes {
+    app: OnceCell<AppRoutes>,
+}
+
+/// An app's routes, as far as `LoginRequired` needs them.
+#[derive(Debug, Default)]
+struct AppRoutes {
+    /// The public routes, by name, with the methods each serves.
+    public: HashMap<String, Vec<Method>>,
+    /// Every route in registration order (routing's), its full pattern, and its methods when
+    /// public: for a request the first matching route does not serve.
+    routes: Vec<(ResourceDef, Option<Vec<Method>>)>,
+}
+
+impl PublicRoutes {
+    /// Whether a request for `path` with `method` goes to a public route of the app of `rmap`.
+    ///
+    /// The route the path resolves to (the first that matches it, as in routing) decides: a
+    /// public route serving `method` admits it, any other route does not. When it is public but
+    /// does not serve the method, routing goes on to the next route matching the path, and so
+    /// does this: the next public one serving it admits the request, unless a route that is not
+    /// public comes first (its methods are unknown here: it might serve this one).
+    pub(crate) fn admit(&self, rmap: &ResourceMap, path: &str, method: &Method) -> bool {
+        let app = self.app.get_or_init(|| AppRoutes::of(rmap));
+        if app.public.is_empty() {
+            return false;
+        }
+        let Some(methods) = rmap.match_name(path).and_then(|name| app.public.get(name)) else {
+            return false;
+        };
+        if methods.contains(method) {
+            return true;
+        }
+        for (route, public) in &app.routes {
+            if !route.is_match(path) {
+                continue;
+            }
+            match public {
+                Some(methods) if methods.contains(method) => return true,
+                Some(_) => {}
+                None => return false,
+            }
+        }
+        false
+    }
+}
+
+impl AppRoutes {
+    /// The routes of the app of `rmap`, and which registered public routes are its own.
+    fn of(rmap: &ResourceMap) -> Self {
+        let registered: Vec<&PublicRoute> = inventory::iter::<PublicRoute>.into_iter().collect();
+        if registered.is_empty() {
+            return Self::default();
+        }
+        let Some(app_routes) = route_tree::routes(rmap) else {
+            tracing::error!(
+                "the app's routes could not be read from actix-web's resource map, so no \
+                 #[login_not_required] route is public: every route requires a login. This \
+                 version of actix-web prints its resource map in a form this version of \
+                 checkpoint-runtime does not read; please report it"
+            );
+            return Self::default();
+        };
+        let public = decide(&registered, &app_routes);
+        let routes = app_routes
+            .into_iter()
+            .map(|route| {
+                let methods = route
+                    .name
+                    .as_ref()
+                    .and_then(|name| public.get(name))
+                    .cloned();
+                (ResourceDef::new(route.full_patterns), methods)
+            })
+            .collect();
+        Self { public, routes }
+    }
+}
+
+/// Which registered public routes are the app's own, unambiguously, with their methods.
+fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, Vec<Method>> {
+    let mut public: HashMap<String, Vec<Method>> = HashMap::new();
+    for exempt in registered {
+        let named: Vec<&Route> = app_routes
+            .iter()
+            .filter(|route| route.name.as_deref() == Some(exempt.name))
+            .collect();
+        let route = match &named[..] {
+            // Not in this app (another app of the binary serves it).
+            [] => continue,
+            [route] => *route,
+            _ => {
+                tracing::warn!(
+                    handler = exempt.handler,
+                    route = exempt.name,
+                    "#[login_not_required] on {} is not honoured: {} routes of this app are named \
+                     {:?} ({}), and the middleware, which runs before routing, cannot tell them \
+                     apart; give the public one a name of its own (`name = \"...\"` on its route \
+                     attribute)",
+                    exempt.handler,
+                    named.len(),
+                    exempt.name,
+                    named
+                        .iter()
+                        .flat_map(|route| &route.full_patterns)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                continue;
+            }
+        };
+        if !route.patterns.iter().any(|pattern| pattern == exempt.path) {
+            // This app's route of that name is another handler's, at another path.
+            tracing::debug!(
+                handler = exempt.handler,
+                route = exempt.name,
+                "#[login_not_required] on {} does not apply to this app's route {:?} ({}), \
+                 which is at another path than {:?}",
+                exempt.handler,
+                exempt.name,
+                route.full_patterns.join(", "),
+                exempt.path
+            );
+            continue;
+        }
+        let methods: Vec<Method> = exempt
+            .methods
+            .iter()
+            .filter_map(|method| Method::from_bytes(method.as_bytes()).ok())
+            .collect();
+        // Two public handlers of one name and path (in two modules, for two apps): the app's
+        // one route is one of them, which one unknown, so only the methods both serve.
+        public
+            .entry(exempt.name.to_owned())
+            .and_modify(|known| known.retain(|method| methods.contains(method)))
+            .or_insert(methods);
+    }
+    if !public.is_empty() {
+        tracing::debug!(
+            public = ?public,
+            "routes public under LoginRequired: {:?}",
+            public
+        );
+    }
+    public
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(name: &str, pattern: &str, full: &str) -> Route {
+        Route {
+            name: Some(name.to_owned()),
+            patterns: vec![pattern.to_owned()],
+            full_patterns: vec![full.to_owned()],
+        }
+    }
+
+    const LOGIN: PublicRoute = PublicRoute {
+        name: "login",
+        path: "/login",
+        methods: &["GET"],
+        handler: "app::login",
+    };
+    const LOGIN_FORM: PublicRoute = PublicRoute {
+        name: "login",
+        path: "/login",
+        methods: &["POST"],
+        handler: "app::forms::login",
+    };
+    const INDEX: PublicRoute = PublicRoute {
+        name: "index",
+        path: "/",
+        methods: &["GET"],
+        handler: "app::index",
+    };
+
+    #[test]
+    fn honours_only_what_the_app_serves_unambiguously() {
+        let app = [
+            route("login", "/login", "/login"),
+            route("index", "/", "/"),
+            route("index", "/", "/admin/"),
+            route("health", "/health", "/health"),
+        ];
+        let public = decide(&[&LOGIN, &INDEX], &app);
+        assert_eq!(public.get("login"), Some(&vec![Method::GET]));
+        assert_eq!(public.get("index"), None, "two routes named index");
+        assert_eq!(public.len(), 1);
+
+        // The same name at another path is another handler.
+        let elsewhere = [route("login", "/sign-in", "/sign-in")];
+        assert!(decide(&[&LOGIN], &elsewhere).is_empty());
+
+        // Two public handlers of one name and path, and one route: which one it is is unknown,
+        // so only the methods both serve.
+        let both = decide(
+            &[&LOGIN, &LOGIN_FORM],
+            &[route("login", "/login", "/login")],
+        );
+        assert_eq!(both.get("login"), Some(&vec![]));
+        let same = decide(&[&LOGIN, &LOGIN], &[route("login", "/login", "/login")]);
+        assert_eq!(same.get("login"), Some(&vec![Method::GET]));
+
+        // Not in this app at all.
+        assert!(decide(&[&INDEX], &[route("other", "/", "/")]).is_empty());
+    }
+}

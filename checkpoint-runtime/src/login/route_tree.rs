@@ -1,0 +1,428 @@
+//! The routes of an app, as its resource map lists them: what `LoginRequired` needs to tell
+//! whether the route a request resolves to is the one a `#[login_not_required]` handler
+//! serves, or another one of the same name.
+//!
+//! actix-web's `ResourceMap` answers "which route's name matches this path" but lists nothing;
+//! its `Debug` output is the only public view of the whole tree. This module reads that output
+//! (Rust's derived `Debug` syntax: structs, tuple variants, lists, maps, quoted strings) into the
+//! app's routes. Should a future actix-web print it differently, reading fails, `LoginRequired`
+//! honours no exemption (every route requires a login) and says so in an `error` event; the
+//! tests pin the format of the actix-web version this crate depends on.
+
+use actix_web::dev::ResourceMap;
+
+/// One route of an app: its name, and its patterns as written on the route (`"/login"`), each
+/// also with the prefixes of the scopes around it (`"/admin/login"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Route {
+    pub(crate) name: Option<String>,
+    pub(crate) patterns: Vec<String>,
+    pub(crate) full_patterns: Vec<String>,
+}
+
+/// Every route (edge of the resource tree) of the app `rmap` belongs to, in registration order;
+/// `None` when its `Debug` output cannot be read.
+pub(crate) fn routes(rmap: &ResourceMap) -> Option<Vec<Route>> {
+    let text = format!("{rmap:?}");
+    let tree = Parser::new(&text).document()?;
+    let mut routes = Vec::new();
+    collect(&tree, "", &mut routes)?;
+    Some(routes)
+}
+
+/// Adds the routes under the resource map `node`, whose scopes' prefixes are `prefix`.
+fn collect(node: &Value, prefix: &str, routes: &mut Vec<Route>) -> Option<()> {
+    let map = node.fields("ResourceMap")?;
+    let definition = field(map, "pattern")?.fields("ResourceDef")?;
+    let name = match field(definition, "name")? {
+        Value::Word(word) if word == "None" => None,
+        Value::Call(variant, args) if variant == "Some" => match &args[..] {
+            [Value::Str(name)] => Some(name.clone()),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let patterns: Vec<String> = match field(definition, "patterns")? {
+        Value::Call(variant, args) if variant == "Single" => match &args[..] {
+            [Value::Str(pattern)] => vec![pattern.clone()],
+            _ => return None,
+        },
+        Value::Call(variant, args) if variant == "List" => match &args[..] {
+            [Value::List(items)] => items
+                .iter()
+                .map(|item| match item {
+                    Value::Str(pattern) => Some(pattern.clone()),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    match field(map, "nodes")? {
+        Value::Word(word) if word == "None" => routes.push(Route {
+            name,
+            full_patterns: patterns
+                .iter()
+                .map(|pattern| format!("{prefix}{pattern}"))
+                .collect(),
+            patterns,
+        }),
+        Value::Call(variant, args) if variant == "Some" => {
+            let [Value::List(children)] = &args[..] else {
+                return None;
+            };
+            // A scope (or the app's root) has one prefix pattern.
+            let inner = format!("{prefix}{}", patterns.first()?);
+            for child in children {
+                collect(child, &inner, routes)?;
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+fn field<'v>(fields: &'v [(String, Value)], name: &str) -> Option<&'v Value> {
+    fields
+        .iter()
+        .find_map(|(field, value)| (field == name).then_some(value))
+}
+
+/// A value in derived `Debug` syntax.
+#[derive(Debug, PartialEq)]
+enum Value {
+    /// `Name { field: value, .. }`
+    Struct(String, Vec<(String, Value)>),
+    /// `Name(value, ..)`
+    Call(String, Vec<Value>),
+    /// `(value, ..)`
+    Tuple(Vec<Value>),
+    /// `[value, ..]`
+    List(Vec<Value>),
+    /// `{key: value, ..}`
+    Map(Vec<(Value, Value)>),
+    /// `"text"`, unescaped
+    Str(String),
+    /// A bare identifier or number: `None`, `true`, `0`
+    Word(String),
+}
+
+impl Value {
+    /// The fields of a struct named `name`.
+    fn fields(&self, name: &str) -> Option<&[(String, Value)]> {
+        match self {
+            Value::Struct(struct_name, fields) if struct_name == name => Some(fields),
+            _ => None,
+        }
+    }
+}
+
+/// A recursive-descent reader of derived `Debug` output.
+struct Parser<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+/// Nesting deeper than this is not an app's route tree: reading stops rather than recursing on.
+const MAX_DEPTH: usize = 256;
+
+impl<'t> Parser<'t> {
+    fn new(text: &'t str) -> Self {
+        Self { text, at: 0 }
+    }
+
+    /// The whole text, as one value.
+    fn document(mut self) -> Option<Value> {
+        let value = self.value(0)?;
+        self.skip_space();
+        (self.at == self.text.len()).then_some(value)
+    }
+
+    fn rest(&self) -> &'t str {
+        &self.text[self.at..]
+    }
+
+    fn skip_space(&mut self) {
+        let rest = self.rest();
+        self.at += rest.len() - rest.trim_start().len();
+    }
+
+    /// Consumes `punct` after any space.
+    fn eat(&mut self, punct: char) -> bool {
+        self.skip_space();
+        if self.rest().starts_with(punct) {
+            self.at += punct.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        self.skip_space();
+        let next = self.rest().chars().next()?;
+        match next {
+            '"' => self.string().map(Value::Str),
+            '[' => {
+                self.at += 1;
+                self.sequence(']', depth).map(Value::List)
+            }
+            '(' => {
+                self.at += 1;
+                self.sequence(')', depth).map(Value::Tuple)
+            }
+            '{' => {
+                self.at += 1;
+                self.map(depth).map(Value::Map)
+            }
+            _ => {
+                let word = self.word()?;
+                if self.eat('{') {
+                    self.struct_fields(depth)
+                        .map(|fields| Value::Struct(word, fields))
+                } else if self.eat('(') {
+                    self.sequence(')', depth)
+                        .map(|args| Value::Call(word, args))
+                } else {
+                    Some(Value::Word(word))
+                }
+            }
+        }
+    }
+
+    /// A bare identifier, number or path (`None`, `-1`, `1.5`, `a::B`).
+    fn word(&mut self) -> Option<String> {
+        let rest = self.rest();
+        let length = rest
+            .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')))
+            .unwrap_or(rest.len());
+        // A field's `:` follows its name; a path's `::` is inside the word.
+        let word = &rest[..length];
+        let word = match word.find(':') {
+            Some(colon) if !word[colon..].starts_with("::") => &word[..colon],
+            _ => word,
+        };
+        if word.is_empty() {
+            return None;
+        }
+        self.at += word.len();
+        Some(word.to_owned())
+    }
+
+    /// Values separated by commas up to `close`, which is consumed.
+    fn sequence(&mut self, close: char, depth: usize) -> Option<Vec<Value>> {
+        let mut values = Vec::new();
+        loop {
+            if self.eat(close) {
+                return Some(values);
+            }
+            values.push(self.value(depth + 1)?);
+            if !self.eat(',') {
+                return self.eat(close).then_some(values);
+            }
+        }
+    }
+
+    /// `key: value` pairs up to `}`.
+    fn map(&mut self, depth: usize) -> Option<Vec<(Value, Value)>> {
+        let mut pairs = Vec::new();
+        loop {
+            if self.eat('}') {
+                return Some(pairs);
+            }
+            let key = self.value(depth + 1)?;
+            if !self.eat(':') {
+                return None;
+            }
+            pairs.push((key, self.value(depth + 1)?));
+            if !self.eat(',') {
+                return self.eat('}').then_some(pairs);
+            }
+        }
+    }
+
+    /// `field: value` pairs up to `}` (a trailing `..` of a non-exhaustive struct allowed).
+    fn struct_fields(&mut self, depth: usize) -> Option<Vec<(String, Value)>> {
+        let mut fields = Vec::new();
+        loop {
+            if self.eat('}') {
+                return Some(fields);
+            }
+            self.skip_space();
+            if self.rest().starts_with("..") {
+                self.at += 2;
+                return self.eat('}').then_some(fields);
+            }
+            let name = self.word()?;
+            if !self.eat(':') {
+                return None;
+            }
+            fields.push((name, self.value(depth + 1)?));
+            if !self.eat(',') {
+                return self.eat('}').then_some(fields);
+            }
+        }
+    }
+
+    /// A quoted string with `Debug`'s escapes, unescaped.
+    fn string(&mut self) -> Option<String> {
+        let mut chars = self.rest().char_indices();
+        chars.next(); // the opening quote
+        let mut text = String::new();
+        while let Some((index, c)) = chars.next() {
+            match c {
+                '"' => {
+                    self.at += index + 1;
+                    return Some(text);
+                }
+                '\\' => match chars.next()?.1 {
+                    'n' => text.push('\n'),
+                    'r' => text.push('\r'),
+                    't' => text.push('\t'),
+                    '0' => text.push('\0'),
+                    '\\' => text.push('\\'),
+                    '"' => text.push('"'),
+                    '\'' => text.push('\''),
+                    'u' => {
+                        if chars.next()?.1 != '{' {
+                            return None;
+                        }
+                        let mut hex = String::new();
+                        loop {
+                            match chars.next()?.1 {
+                                '}' => break,
+                                digit => hex.push(digit),
+                            }
+                        }
+                        text.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                    }
+                    _ => return None,
+                },
+                c => text.push(c),
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{get, post, test as actix_test, web, App, HttpRequest, HttpResponse};
+
+    use super::*;
+
+    #[get("/items")]
+    async fn list(req: HttpRequest) -> HttpResponse {
+        let routes = routes(req.resource_map()).expect("the resource map reads");
+        HttpResponse::Ok().body(format!("{routes:?}"))
+    }
+
+    #[post("/items")]
+    async fn create() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    #[get("/{id}/x")]
+    async fn index() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    fn route(name: Option<&str>, pattern: &str, full: &str) -> Route {
+        Route {
+            name: name.map(str::to_owned),
+            patterns: vec![pattern.to_owned()],
+            full_patterns: vec![full.to_owned()],
+        }
+    }
+
+    /// Pins the `Debug` format of the actix-web this crate depends on: every route, named or
+    /// not, in a scope or not, with a path parameter or an odd character, is read.
+    #[actix_web::test]
+    async fn reads_every_route_of_an_app() {
+        let app = actix_test::init_service(
+            App::new()
+                .service(list)
+                .service(create)
+                .service(web::scope("/admin").service(index))
+                .service(index)
+                .route("/plain", web::get().to(HttpResponse::Ok))
+                .service(
+                    web::resource(["/a\"b", "/ü/{tail:.*}"])
+                        .name("two \"patterns\"")
+                        .to(HttpResponse::Ok),
+                ),
+        )
+        .await;
+        let request = actix_test::TestRequest::get().uri("/items").to_request();
+        let body = actix_test::call_and_read_body(&app, request).await;
+        let expected = vec![
+            route(Some("list"), "/items", "/items"),
+            route(Some("create"), "/items", "/items"),
+            route(Some("index"), "/{id}/x", "/admin/{id}/x"),
+            route(Some("index"), "/{id}/x", "/{id}/x"),
+            route(None, "/plain", "/plain"),
+            Route {
+                name: Some("two \"patterns\"".into()),
+                patterns: vec!["/a\"b".into(), "/ü/{tail:.*}".into()],
+                full_patterns: vec!["/a\"b".into(), "/ü/{tail:.*}".into()],
+            },
+        ];
+        assert_eq!(String::from_utf8_lossy(&body), format!("{expected:?}"));
+    }
+
+    #[test]
+    fn reads_debug_syntax_and_refuses_anything_else() {
+        let value =
+            Parser::new(r#"A { b: Some("x\"\u{e9}"), c: [1, -2], d: {"k": (Weak)}, e: B(C, "") }"#)
+                .document()
+                .unwrap();
+        assert_eq!(
+            value,
+            Value::Struct(
+                "A".into(),
+                vec![
+                    (
+                        "b".into(),
+                        Value::Call("Some".into(), vec![Value::Str("x\"é".into())])
+                    ),
+                    (
+                        "c".into(),
+                        Value::List(vec![Value::Word("1".into()), Value::Word("-2".into())])
+                    ),
+                    (
+                        "d".into(),
+                        Value::Map(vec![(
+                            Value::Str("k".into()),
+                            Value::Tuple(vec![Value::Word("Weak".into())])
+                        )])
+                    ),
+                    (
+                        "e".into(),
+                        Value::Call(
+                            "B".into(),
+                            vec![Value::Word("C".into()), Value::Str(String::new())]
+                        )
+                    ),
+                ]
+            )
+        );
+        for broken in [
+            "",
+            "A {",
+            "A { b }",
+            "\"unterminated",
+            "[1, 2",
+            "A { b: 1 } trailing",
+            r#""\q""#,
+            "{\"k\" 1}",
+        ] {
+            assert_eq!(Parser::new(broken).document(), None, "{broken:?}");
+        }
+        let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
+        assert_eq!(Parser::new(&deep).document(), None, "too deep");
+    }
+}

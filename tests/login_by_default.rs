@@ -1,0 +1,262 @@
+//! Login required by default: `.wrap(LoginRequired::LOGGED_IN)` on the app guards every route,
+//! `#[login_not_required]` makes a route public, for the methods it serves, and nothing else.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_identity::IdentityMiddleware;
+use actix_web::{
+    get, http::StatusCode, post, route, test::TestRequest, web, App, HttpRequest, Responder,
+};
+use checkpoint_runtime::{
+    checkpoint, login_not_required, login_user, url_for, CheckpointError, LoginManager,
+    LoginRequired,
+};
+
+#[login_not_required]
+#[get("/login")]
+async fn login_page() -> impl Responder {
+    "login form"
+}
+
+#[login_not_required]
+#[post("/login")]
+async fn log_in(req: HttpRequest) -> Result<impl Responder, CheckpointError> {
+    login_user(&req, "ada", true)?;
+    Ok("logged in")
+}
+
+/// No attribute: guarded by default.
+#[get("/private")]
+async fn private() -> impl Responder {
+    "private"
+}
+
+/// How many times `create_item` ran; only `every_route_requires_a_login_but_the_public_ones`
+/// reads it (tests run in parallel).
+static CREATED: AtomicUsize = AtomicUsize::new(0);
+
+#[login_not_required]
+#[get("/items")]
+async fn list_items() -> impl Responder {
+    "items"
+}
+
+/// The same path as the public `list_items`, another method: guarded.
+#[post("/items")]
+async fn create_item() -> impl Responder {
+    CREATED.fetch_add(1, Ordering::SeqCst);
+    "created"
+}
+
+/// Public, at the path of `list_items` and `create_item`.
+#[login_not_required]
+#[actix_web::put("/items")]
+async fn replace_items() -> impl Responder {
+    "replaced"
+}
+
+#[login_not_required]
+#[get("/health", name = "healthz")]
+async fn health() -> impl Responder {
+    "ok"
+}
+
+#[login_not_required]
+#[route("/either", method = "GET", method = "PUT")]
+async fn either() -> impl Responder {
+    "either"
+}
+
+/// Public, and still behind its own checkpoint.
+#[login_not_required]
+#[get("/keyed")]
+#[checkpoint(api_key = "k3y")]
+async fn keyed() -> impl Responder {
+    "keyed"
+}
+
+mod public {
+    use super::*;
+
+    #[login_not_required]
+    #[get("/")]
+    pub async fn index() -> impl Responder {
+        "public index"
+    }
+}
+
+mod admin {
+    use super::*;
+
+    /// Named as `public::index` is, at the same path as written, in a scope.
+    #[get("/")]
+    pub async fn index() -> impl Responder {
+        "admin index"
+    }
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_page)
+        .service(log_in)
+        .service(private)
+        .service(list_items)
+        .service(create_item)
+        .service(health)
+        .service(either)
+        .service(keyed);
+}
+
+macro_rules! app {
+    ($($configure:expr),*) => {
+        common::Browser::new(
+            actix_web::test::init_service(
+                App::new()
+                    .app_data(LoginManager::new().login_view(url_for("login_page")))
+                    $(.configure($configure))*
+                    .wrap(LoginRequired::LOGGED_IN)
+                    .wrap(IdentityMiddleware::default())
+                    .wrap(common::sessions().await),
+            )
+            .await,
+        )
+    };
+}
+
+#[actix_web::test]
+async fn every_route_requires_a_login_but_the_public_ones() {
+    let mut browser = app!(routes);
+    for (uri, body) in [
+        ("/login", "login form"),
+        ("/items", "items"),
+        ("/health", "ok"),
+        ("/either", "either"),
+    ] {
+        let reply = browser.get(uri).await;
+        assert_eq!(
+            (reply.status, reply.body.as_str()),
+            (StatusCode::OK, body),
+            "{uri}"
+        );
+    }
+    let reply = browser.send(TestRequest::put().uri("/either")).await;
+    assert_eq!(reply.body, "either", "PUT is one of its methods");
+
+    // A route added without the attribute is guarded: the login view, with `next`.
+    let reply = browser.get("/private").await;
+    assert_eq!(reply.status, StatusCode::FOUND);
+    assert_eq!(reply.location.as_deref(), Some("/login?next=%2Fprivate"));
+
+    // Another method at a public route's path goes to another handler: guarded.
+    let created = CREATED.load(Ordering::SeqCst);
+    let reply = browser.send(TestRequest::post().uri("/items")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reply = browser.send(TestRequest::delete().uri("/either")).await;
+    assert_ne!(reply.status, StatusCode::OK);
+    assert_eq!(CREATED.load(Ordering::SeqCst), created, "create_item ran");
+
+    // A public route keeps its own checkpoints.
+    assert_eq!(browser.get("/keyed").await.status, StatusCode::FORBIDDEN);
+    let reply = browser
+        .send(
+            TestRequest::get()
+                .uri("/keyed")
+                .insert_header(("x-api-key", "k3y")),
+        )
+        .await;
+    assert_eq!(reply.body, "keyed");
+
+    // A URL no route matches is a 404 for an anonymous visitor, not a login redirect.
+    assert_eq!(browser.get("/nope").await.status, StatusCode::NOT_FOUND);
+
+    // Logged in through the public POST, the rest opens.
+    let reply = browser.send(TestRequest::post().uri("/login")).await;
+    assert_eq!(reply.body, "logged in");
+    assert_eq!(browser.get("/private").await.body, "private");
+    let reply = browser.send(TestRequest::post().uri("/items")).await;
+    assert_eq!(reply.body, "created");
+}
+
+#[actix_web::test]
+async fn a_public_route_registered_after_a_guarded_one_of_its_path_stays_guarded() {
+    // `create_item` first: the path resolves to it, and it is not public. Fail-safe.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(create_item)
+            .service(list_items)
+            .service(login_page);
+    });
+    assert_eq!(browser.get("/items").await.status, StatusCode::FOUND);
+    // The guard answered: the login redirect, not `create_item`'s body.
+    let reply = browser.send(TestRequest::post().uri("/items")).await;
+    assert_eq!(reply.location.as_deref(), Some("/login?next=%2Fitems"));
+}
+
+#[actix_web::test]
+async fn a_name_two_routes_share_makes_neither_public() {
+    common::record_logs();
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(web::scope("/admin").service(admin::index))
+            .service(public::index);
+    });
+    let reply = browser.get("/admin/").await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(browser.get("/").await.status, StatusCode::FOUND);
+    assert!(
+        common::logged_lines()
+            .iter()
+            .any(|line| line.starts_with("WARN")
+                && line.contains("public::index is not honoured")
+                && line.contains("/admin/")),
+        "the ambiguity is reported"
+    );
+
+    // On its own, the public one is public.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page).service(public::index);
+    });
+    assert_eq!(browser.get("/").await.body, "public index");
+}
+
+#[actix_web::test]
+async fn a_public_name_at_another_path_is_another_route() {
+    // `admin::index`'s name is public (`public::index`), but this app's route of that name is at
+    // `/dashboard`, not at `/` as written on the public handler.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page).service(
+            web::resource("/dashboard")
+                .name("index")
+                .to(|| async { "dashboard" }),
+        );
+    });
+    assert_eq!(browser.get("/dashboard").await.status, StatusCode::FOUND);
+}
+
+#[actix_web::test]
+async fn a_method_the_first_route_of_a_path_does_not_serve_goes_on_to_the_next() {
+    // GET public, PUT public: a PUT goes past the GET route to the PUT one.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(list_items)
+            .service(replace_items)
+            .service(create_item);
+    });
+    let reply = browser.send(TestRequest::put().uri("/items")).await;
+    assert_eq!(reply.body, "replaced");
+    assert_eq!(
+        browser.send(TestRequest::post().uri("/items")).await.status,
+        StatusCode::FOUND
+    );
+
+    // A guarded route between them might serve PUT (its methods are unknown): guarded.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(list_items)
+            .service(create_item)
+            .service(replace_items);
+    });
+    let reply = browser.send(TestRequest::put().uri("/items")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(browser.get("/items").await.body, "items");
+}
