@@ -24,7 +24,10 @@ use actix_web::{
     test, web, App, HttpResponse,
 };
 use actix_web_grants::{protect, GrantsMiddleware};
-use checkpoint_runtime::{checkpoint, include_csrf, AllowedValue, SessionCheckpoint, Unmatched};
+use checkpoint_runtime::{
+    checkpoint, include_csrf, login_not_required, login_user, AllowedValue, IdentityMiddleware,
+    LoginRequired, SessionCheckpoint, Unmatched,
+};
 
 fn main() {
     if let Ok(rounds) = std::env::var("CHECKPOINT_PAIRED") {
@@ -49,8 +52,8 @@ fn paired_ratios(rounds: usize) {
         "{:<32} {:>10} {:>10} {:>10}",
         "variant", "ns/req", "/no_check", "/hand"
     );
-    for (group, variants, request) in GROUPS {
-        let (system, cookie, runners) = build_group(variants, *request);
+    for (group, variants, request, login) in GROUPS {
+        let (system, cookie, runners) = build_group(variants, *request, *login);
         let mut times = vec![Vec::with_capacity(rounds); runners.len()];
         for round in 0..rounds {
             for offset in 0..runners.len() {
@@ -96,7 +99,7 @@ fn count_group(group: &str) {
             .unwrap_or(default)
     };
     if group == "list" {
-        for (group, variants, _) in GROUPS {
+        for (group, variants, _, _) in GROUPS {
             println!(
                 "{group} {}",
                 variants
@@ -108,15 +111,15 @@ fn count_group(group: &str) {
         }
         return;
     }
-    let (_, variants, request) = GROUPS
+    let (_, variants, request, login) = GROUPS
         .iter()
-        .find(|(known, _, _)| *known == group)
+        .find(|(known, _, _, _)| *known == group)
         .unwrap_or_else(|| panic!("no group {group:?}; try CHECKPOINT_CALLGRIND=list"));
     let (requests, rounds) = (
         setting("CHECKPOINT_CALLGRIND_REQUESTS", 1000),
         setting("CHECKPOINT_CALLGRIND_ROUNDS", 5),
     );
-    let (system, cookie, runners) = build_group(variants, *request);
+    let (system, cookie, runners) = build_group(variants, *request, *login);
     for _ in 0..rounds {
         for run in &runners {
             run(&system, (0..requests).map(|_| request(&cookie)).collect());
@@ -125,19 +128,24 @@ fn count_group(group: &str) {
 }
 
 /// Every variant of a group, built in one process (so all share the cookie, the allocator's
-/// state and the hash seeds), with the system that runs them and the session cookie.
+/// state and the hash seeds), with the system that runs them and the session cookie (of a
+/// logged-in identity too when `login`).
 fn build_group(
     variants: &[Variant],
     request: MakeRequest,
+    login: bool,
 ) -> (SystemRunner, Cookie<'static>, Vec<Runner>) {
     let system = System::new();
-    let cookie = session_cookie(&system);
+    let cookie = session_cookie(&system, login);
     let runners = variants
         .iter()
         .map(|(_, build)| build(&system, &cookie, request))
         .collect();
     (system, cookie, runners)
 }
+
+/// Whether a group's session holds a logged-in identity (`login_default` says yes).
+const LOGIN: bool = false;
 
 /// Builds a group's request, carrying the session cookie.
 type MakeRequest = fn(&Cookie<'static>) -> actix_http::Request;
@@ -155,8 +163,9 @@ fn cookie_sessions() -> SessionMiddleware<CookieSessionStore> {
         .build()
 }
 
-/// A session cookie under which every check of this file passes.
-fn session_cookie(system: &SystemRunner) -> Cookie<'static> {
+/// A session cookie under which every check of this file passes; with `login`, of a
+/// logged-in identity too (`login_user`, as an app logs a user in).
+fn session_cookie(system: &SystemRunner, login: bool) -> Cookie<'static> {
     async fn log_in(session: Session) -> HttpResponse {
         let stored = session
             .insert("logged_in", true)
@@ -168,11 +177,25 @@ fn session_cookie(system: &SystemRunner) -> Cookie<'static> {
             Err(_) => HttpResponse::InternalServerError().finish(),
         }
     }
+    async fn log_in_identity(req: actix_web::HttpRequest, session: Session) -> HttpResponse {
+        if login_user(&req, "ada", true).is_err() {
+            return HttpResponse::InternalServerError().finish();
+        }
+        log_in(session).await
+    }
     system.block_on(async {
         let app = test::init_service(
             App::new()
+                .wrap(IdentityMiddleware::default())
                 .wrap(cookie_sessions())
-                .route("/login", web::post().to(log_in)),
+                .route(
+                    "/login",
+                    if login {
+                        web::post().to(log_in_identity)
+                    } else {
+                        web::post().to(log_in)
+                    },
+                ),
         )
         .await;
         let response =
@@ -450,7 +473,7 @@ macro_rules! scenario {
         fn $bench(bencher: divan::Bencher) {
             let system = System::new();
             let app = system.block_on(test::init_service($app));
-            let cookie = session_cookie(&system);
+            let cookie = session_cookie(&system, LOGIN);
             // The first request to a checkpointed handler probes for the session middleware.
             let warm_up = system.block_on(test::call_service(&app, REQUEST(&cookie)));
             assert!(warm_up.status().is_success(), "{}", warm_up.status());
@@ -676,6 +699,75 @@ mod api_key {
     );
 }
 
+// Login required by default: `LoginRequired` around the app, a logged-in identity.
+
+/// Requires an identity, as `LoginRequired` does (without its answers).
+async fn identity_required_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_identity::IdentityExt;
+    if req.get_identity().is_err() {
+        return Ok(req.into_response(forbidden()).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[login_not_required]
+#[actix_web::get("/")]
+async fn public_page() -> HttpResponse {
+    page()
+}
+
+/// An app behind the cookie-session and identity middleware.
+macro_rules! login_app {
+    () => {
+        App::new()
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+    };
+}
+
+mod login_default {
+    use super::*;
+
+    const REQUEST: MakeRequest = request;
+    const LOGIN: bool = true;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        login_app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        App::new()
+            .wrap(from_fn(identity_required_middleware))
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(no_check))
+    );
+    scenario!(
+        c_login_required,
+        login_required_count,
+        App::new()
+            .wrap(LoginRequired::LOGGED_IN)
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(no_check))
+    );
+    scenario!(
+        d_login_required_public_route,
+        public_route_count,
+        App::new()
+            .wrap(LoginRequired::LOGGED_IN)
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+            .service(public_page)
+    );
+}
+
 // `#[include_csrf]` on a small multipart form.
 
 async fn form_unchecked(body: web::Bytes) -> HttpResponse {
@@ -712,7 +804,9 @@ type Variant = (
     fn(&SystemRunner, &Cookie<'static>, MakeRequest) -> Runner,
 );
 
-const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
+/// Each group: its name, its variants, its request, and whether its session holds a logged-in
+/// identity.
+const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
     (
         "bool_value",
         &[
@@ -723,6 +817,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ("e_session_floor", bool_value::session_floor_count),
         ],
         request,
+        false,
     ),
     (
         "string_list",
@@ -733,6 +828,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ("d_grants_protect", string_list::grants_count),
         ],
         request,
+        false,
     ),
     (
         "three_stacked",
@@ -743,6 +839,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ("d_grants_protect", three_stacked::grants_count),
         ],
         request,
+        false,
     ),
     (
         "middleware",
@@ -756,6 +853,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ),
         ],
         request,
+        false,
     ),
     (
         "combined",
@@ -768,6 +866,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ("f_checkpoint_mixed", combined::checkpoint_mixed_count),
         ],
         request,
+        false,
     ),
     (
         "api_key",
@@ -777,6 +876,21 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ("c_checkpoint", api_key::checkpoint_count),
         ],
         key_request,
+        false,
+    ),
+    (
+        "login_default",
+        &[
+            ("a_no_check", login_default::no_check_count),
+            ("b_hand_written", login_default::hand_written_count),
+            ("c_login_required", login_default::login_required_count),
+            (
+                "d_login_required_public_route",
+                login_default::public_route_count,
+            ),
+        ],
+        request,
+        true,
     ),
     (
         "csrf_form",
@@ -785,5 +899,6 @@ const GROUPS: &[(&str, &[Variant], MakeRequest)] = &[
             ("b_include_csrf", csrf_form::include_csrf_count),
         ],
         form_request,
+        false,
     ),
 ];
