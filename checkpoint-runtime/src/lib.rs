@@ -333,6 +333,7 @@
 //! | (none) | always | `#[checkpoint]` with every kind of check but CSRF, every action, flash messages, middleware |
 //! | `login` | on | the login layer on actix-identity; without it `#[login_required]` is a compile error that says to turn it on |
 //! | `csrf` | on | `#[include_csrf]` and `CsrfCheck` (getrandom, multer); without it `#[include_csrf]` is a compile error that says to turn it on |
+//! | `test-util` | off | `testing::TestSession`, for an app's own tests (turns on `login`) |
 //!
 //! Events go through `tracing`, which every actix-web build already has: there is no feature
 //! for it.
@@ -354,6 +355,17 @@ mod session_probe;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+/// Helpers for an app's own tests (the `test-util` feature, which turns on `login`).
+///
+/// [`TestSession`](testing::TestSession) is Flask-Login's `FlaskLoginClient` and Flask's
+/// `session_transaction()`: a session cookie in which a user is logged in and any values are
+/// set, written by the app's own `SessionMiddleware`.
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing {
+    pub use crate::login::test_session::TestSession;
+}
 
 /// The README's Rust examples, compiled as doc tests so they cannot drift from the API.
 #[cfg(doctest)]

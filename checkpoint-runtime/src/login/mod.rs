@@ -9,6 +9,7 @@
 //! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
 //! | `public` | `#[login_not_required]`: the routes `LoginRequired`'s middleware lets through |
 //! | `route_tree` | the routes of an app, read from its resource map |
+//! | `test_session` | `TestSession`, for an app's tests (the `test-util` feature) |
 
 mod current_user;
 mod manager;
@@ -16,6 +17,8 @@ mod public;
 mod required;
 mod route_tree;
 mod state;
+#[cfg(feature = "test-util")]
+pub(crate) mod test_session;
 
 /// actix-identity's middleware, in the version the login layer reads identities with: register
 /// this one (`.wrap(IdentityMiddleware::default())`), so that no second actix-identity has to be

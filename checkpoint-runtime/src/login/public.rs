@@ -194,7 +194,123 @@ fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, 
 
 #[cfg(test)]
 mod tests {
+    use actix_web::{guard, test as actix_test, web, App, HttpRequest, HttpResponse};
+
     use super::*;
+
+    inventory::submit! {
+        PublicRoute { name: "unit_get", path: "/unit/items", methods: &["GET"], handler: "unit::get" }
+    }
+    inventory::submit! {
+        PublicRoute { name: "unit_put", path: "/unit/items", methods: &["PUT"], handler: "unit::put" }
+    }
+
+    /// Answers, for each `METHOD /path` line of the body, whether it goes to a public route of
+    /// this app.
+    async fn verdicts(req: HttpRequest, body: String) -> HttpResponse {
+        let public = PublicRoutes::default();
+        let verdicts: Vec<String> = body
+            .lines()
+            .map(|line| {
+                let (method, path) = line.split_once(' ').unwrap();
+                let method = Method::from_bytes(method.as_bytes()).unwrap();
+                format!("{line} {}", public.admit(req.resource_map(), path, &method))
+            })
+            .collect();
+        HttpResponse::Ok().body(verdicts.join("\n"))
+    }
+
+    fn item(name: &str, method: Method) -> actix_web::Resource {
+        web::resource("/unit/items")
+            .name(name)
+            .guard(guard::Method(method))
+            .to(HttpResponse::Ok)
+    }
+
+    /// The verdicts of an app with `routes` on `lines`.
+    async fn admitted(routes: Vec<actix_web::Resource>, lines: &[&str]) -> Vec<String> {
+        let mut app = App::new().route("/verdicts", web::post().to(verdicts));
+        for route in routes {
+            app = app.service(route);
+        }
+        let app = actix_test::init_service(app).await;
+        let request = actix_test::TestRequest::post()
+            .uri("/verdicts")
+            .set_payload(lines.join("\n"))
+            .to_request();
+        let body = actix_test::call_and_read_body(&app, request).await;
+        String::from_utf8(body.to_vec())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[actix_web::test]
+    async fn admits_the_methods_public_routes_serve_in_routing_order() {
+        let lines = [
+            "GET /unit/items",
+            "POST /unit/items",
+            "PUT /unit/items",
+            "GET /nowhere",
+        ];
+        // Public GET, public PUT, guarded POST: a PUT goes on past the GET route to its own.
+        let verdicts = admitted(
+            vec![
+                item("unit_get", Method::GET),
+                item("unit_put", Method::PUT),
+                item("unit_post", Method::POST),
+            ],
+            &lines,
+        )
+        .await;
+        assert_eq!(
+            verdicts,
+            [
+                "GET /unit/items true",
+                "POST /unit/items false",
+                "PUT /unit/items true",
+                "GET /nowhere false"
+            ]
+        );
+        // A guarded route between them might serve PUT: not admitted.
+        let verdicts = admitted(
+            vec![
+                item("unit_get", Method::GET),
+                item("unit_post", Method::POST),
+                item("unit_put", Method::PUT),
+            ],
+            &lines,
+        )
+        .await;
+        assert_eq!(
+            verdicts,
+            [
+                "GET /unit/items true",
+                "POST /unit/items false",
+                "PUT /unit/items false",
+                "GET /nowhere false"
+            ]
+        );
+        // The guarded route first: the path resolves to it, nothing is admitted.
+        let verdicts = admitted(
+            vec![
+                item("unit_post", Method::POST),
+                item("unit_get", Method::GET),
+                item("unit_put", Method::PUT),
+            ],
+            &lines[..3],
+        )
+        .await;
+        assert_eq!(
+            verdicts,
+            [
+                "GET /unit/items false",
+                "POST /unit/items false",
+                "PUT /unit/items false"
+            ]
+        );
+    }
 
     fn route(name: &str, pattern: &str, full: &str) -> Route {
         Route {
