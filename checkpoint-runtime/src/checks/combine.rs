@@ -236,6 +236,19 @@ mod tests {
             let inverse = if a == Pass { Fail } else { Pass };
             assert_eq!(verdict(Not(fixed(Some(a)))).await.unwrap(), inverse);
         }
+        // A combination reads the session when an operand does (then the checkpoint first makes
+        // sure `SessionMiddleware` runs), and names itself in refusals.
+        let session = crate::SessionCheck::new("k", &[crate::AllowedValue::Bool(true)]);
+        let key = crate::ApiKeyCheck::header("x-key", "k");
+        assert!(Not(session).reads_session());
+        assert!(!Not(key).reads_session());
+        assert!(AnyOf((key, session)).reads_session());
+        assert!(!AllOf((key, key)).reads_session());
+        assert_eq!(
+            [Not(key).kind(), AnyOf((key,)).kind(), AllOf((key,)).kind()],
+            ["not", "any", "all"]
+        );
+
         // A fault is not a verdict: it fails closed, even under `not` and after a failure in `any`.
         assert!(verdict(Not(fixed(None))).await.is_err());
         assert!(verdict(AnyOf((fixed(Some(Fail)), fixed(None))))
