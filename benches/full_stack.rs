@@ -719,6 +719,37 @@ async fn public_page() -> HttpResponse {
     page()
 }
 
+/// The user of the login group.
+struct User {
+    name: String,
+}
+
+/// The in-memory user store both user variants load from.
+fn find_user(id: String) -> Option<User> {
+    (id == "ada").then_some(User { name: id })
+}
+
+/// The login check and user load written by hand: the identity, then the user, once.
+async fn user_hand_written(identity: Option<actix_identity::Identity>) -> HttpResponse {
+    let Some(user) = identity
+        .and_then(|identity| identity.id().ok())
+        .and_then(find_user)
+    else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    HttpResponse::Ok().body(user.name)
+}
+
+#[checkpoint_runtime::login_required]
+async fn user_login_required(user: checkpoint_runtime::CurrentUser<User>) -> HttpResponse {
+    HttpResponse::Ok().body(user.into_inner().name)
+}
+
+/// The manager with the user loader, as `LoginManager::user_loader` has every check verify.
+fn manager_with_loader() -> checkpoint_runtime::LoginManager {
+    checkpoint_runtime::LoginManager::new().user_loader(|id: String| async move { find_user(id) })
+}
+
 /// An app behind the cookie-session and identity middleware.
 macro_rules! login_app {
     () => {
@@ -765,6 +796,18 @@ mod login_default {
             .wrap(IdentityMiddleware::default())
             .wrap(cookie_sessions())
             .service(public_page)
+    );
+    scenario!(
+        e_hand_written_user,
+        hand_written_user_count,
+        login_app!().route("/", web::get().to(user_hand_written))
+    );
+    scenario!(
+        f_login_required_current_user,
+        login_required_user_count,
+        login_app!()
+            .app_data(manager_with_loader())
+            .route("/", web::get().to(user_login_required))
     );
 }
 
@@ -887,6 +930,14 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             (
                 "d_login_required_public_route",
                 login_default::public_route_count,
+            ),
+            (
+                "e_hand_written_user",
+                login_default::hand_written_user_count,
+            ),
+            (
+                "f_login_required_current_user",
+                login_default::login_required_user_count,
             ),
         ],
         request,

@@ -111,8 +111,8 @@ impl fmt::Display for CheckpointError {
             #[cfg(feature = "login")]
             Self::UserLoaderMissing { user_type } => write!(
                 f,
-                "no UserLoader<{user_type}> is registered: add \
-                 `.app_data(UserLoader::new(|id| async move {{ ... }}))` to the App"
+                "no UserLoader<{user_type}> is registered: give the app's LoginManager one, \
+                 `LoginManager::new().user_loader(|id| async move {{ ... }})`"
             ),
             #[cfg(feature = "login")]
             Self::UnauthorizedHandlerPanicked => f.write_str(

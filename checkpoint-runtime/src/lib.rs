@@ -141,7 +141,9 @@
 //! `login_message`), while an API request (`Accept` or `Content-Type` JSON, or
 //! `X-Requested-With: XMLHttpRequest`) gets `401` JSON, and without a login view it is a plain
 //! `401`. `OPTIONS` requests pass. [`login_user`] and [`logout_user`] log in and out;
-//! [`CurrentUser<U>`] is the user a [`UserLoader<U>`] loads. Register [`IdentityMiddleware`]
+//! [`CurrentUser<U>`] is the user a [`UserLoader<U>`] loads; registered on the manager
+//! ([`LoginManager::user_loader`]), it also verifies every login, once per request, so that a
+//! deleted account is anonymous. Register [`IdentityMiddleware`]
 //! (actix-identity's, re-exported) before `SessionMiddleware`, which then runs first; without it
 //! the login layer answers `500`.
 //!
@@ -152,7 +154,7 @@
 //! use actix_web::{cookie::Key, get, post, App, HttpRequest, HttpResponse, HttpServer, Responder};
 //! use checkpoint_runtime::{
 //!     fresh_login_required, login_required, login_user, url_for, CheckpointError, CurrentUser,
-//!     IdentityMiddleware, LoginManager, UserLoader,
+//!     IdentityMiddleware, LoginManager,
 //! };
 //!
 //! #[derive(Clone)]
@@ -190,9 +192,9 @@
 //!             .app_data(
 //!                 LoginManager::new()
 //!                     .login_view(url_for("login_page"))
-//!                     .fresh_for(Duration::from_secs(15 * 60)),
+//!                     .fresh_for(Duration::from_secs(15 * 60))
+//!                     .user_loader(|id: String| async move { Some(User { name: id }) }),
 //!             )
-//!             .app_data(UserLoader::new(|id: String| async move { Some(User { name: id }) }))
 //!             .wrap(IdentityMiddleware::default())
 //!             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))
 //!             .service(profile)

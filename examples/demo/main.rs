@@ -30,7 +30,7 @@ use actix_web::{
 use checkpoint_runtime::{
     checkpoint, flash, include_csrf, is_safe_redirect, login_not_required, login_required,
     login_user, logout_user, url_for, CurrentUser, FlashMessages, IdentityMiddleware, LoginManager,
-    LoginRequired, UserLoader,
+    LoginRequired,
 };
 use serde::Deserialize;
 
@@ -297,12 +297,13 @@ fn app<S: SessionStore + 'static>(
         .app_data(
             LoginManager::new()
                 .login_view(url_for("login_page"))
-                .login_message_category("warning"),
+                .login_message_category("warning")
+                // Every login is checked against the accounts, once per request.
+                .user_loader(move |id: String| {
+                    let user = loader_accounts.user(&id);
+                    async move { user }
+                }),
         )
-        .app_data(UserLoader::new(move |id: String| {
-            let user = loader_accounts.user(&id);
-            async move { user }
-        }))
         .app_data(web::Data::from(Arc::clone(&state.accounts)))
         .app_data(state.pages.clone())
         // The last `.wrap()` runs first: sessions, then identities on top of them, then the

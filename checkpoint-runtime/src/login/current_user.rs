@@ -1,15 +1,23 @@
 //! The logged-in user as an extractor: Flask-Login's `current_user` and `user_loader`.
 
-use std::{fmt, future::Future, ops::Deref, rc::Rc};
+use std::{
+    any::TypeId,
+    fmt,
+    future::{ready, Future, Ready},
+    ops::Deref,
+    rc::Rc,
+};
 
-use actix_web::{dev::Payload, error::InternalError, FromRequest, HttpRequest, HttpResponse};
-use futures_util::future::LocalBoxFuture;
+use actix_web::{
+    dev::Payload, error::InternalError, FromRequest, HttpMessage, HttpRequest, HttpResponse,
+};
+use futures_util::future::{Either, LocalBoxFuture};
 
 use crate::{
     error::CheckpointError,
     login::{
         manager::{app_data, LoginManager},
-        state::authenticate,
+        state::{authenticate, LoadedUser},
     },
 };
 
@@ -34,7 +42,7 @@ type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, Option<U>>;
 /// # let _ = app;
 /// ```
 pub struct UserLoader<U> {
-    load: Rc<LoadUser<U>>,
+    pub(crate) load: Rc<LoadUser<U>>,
 }
 
 impl<U> UserLoader<U> {
@@ -113,13 +121,29 @@ impl<U> Deref for CurrentUser<U> {
     }
 }
 
+impl<U: 'static> CurrentUser<U> {
+    /// The user the login check loaded for this request with the manager's loader
+    /// ([`LoginManager::user_loader`]), taken out of the request.
+    fn loaded(req: &HttpRequest) -> Option<Self> {
+        let LoadedUser { id, user } = req.extensions_mut().remove::<LoadedUser<U>>()?;
+        Some(Self { id, user })
+    }
+}
+
 impl<U: 'static> FromRequest for CurrentUser<U> {
     type Error = actix_web::Error;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    type Future = Either<
+        Ready<Result<Self, Self::Error>>,
+        LocalBoxFuture<'static, Result<Self, Self::Error>>,
+    >;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Behind a login check, the user it loaded: no second load, no future to box.
+        if let Some(user) = Self::loaded(req) {
+            return Either::Left(ready(Ok(user)));
+        }
         let req = req.clone();
-        Box::pin(async move {
+        Either::Right(Box::pin(async move {
             let fail_closed = |error: CheckpointError| {
                 tracing::error!(
                     method = %req.method(),
@@ -131,20 +155,31 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 );
                 actix_web::Error::from(error)
             };
-            let Some(loader) = app_data::<UserLoader<U>>(&req).cloned() else {
+            let manager = LoginManager::of(&req).into_owned();
+            let by_manager = manager
+                .user_loader
+                .as_ref()
+                .is_some_and(|loader| loader.user_type == TypeId::of::<U>());
+            let app_loader = app_data::<UserLoader<U>>(&req).cloned();
+            if !by_manager && app_loader.is_none() {
                 return Err(fail_closed(CheckpointError::UserLoaderMissing {
                     user_type: std::any::type_name::<U>(),
                 }));
-            };
-            let manager = LoginManager::of(&req).into_owned();
-            let identity = authenticate(&req, &manager).await.map_err(fail_closed)?;
+            }
             let anonymous = || -> actix_web::Error {
                 InternalError::from_response("not logged in", HttpResponse::Unauthorized().finish())
                     .into()
             };
+            // With the manager's loader, `authenticate` loads the user and keeps it in the
+            // request.
+            let identity = authenticate(&req, &manager).await.map_err(fail_closed)?;
             let id = identity.ok_or_else(anonymous)?.id;
+            if let Some(user) = Self::loaded(&req) {
+                return Ok(user);
+            }
+            let loader = app_loader.ok_or_else(anonymous)?;
             let user = (loader.load)(id.clone()).await.ok_or_else(anonymous)?;
             Ok(Self { id, user })
-        })
+        }))
     }
 }

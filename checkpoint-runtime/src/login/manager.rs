@@ -1,11 +1,11 @@
 //! The login layer's configuration, registered as app data: Flask-Login's `LoginManager`.
 
-use std::{borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
+use std::{any::TypeId, borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use crate::response::redirect::RedirectTarget;
+use crate::{login::state::LoadedUser, response::redirect::RedirectTarget};
 
 /// A function that builds the whole response to a request that is not logged in (Flask-Login's
 /// `unauthorized_handler`), or not freshly enough (`needs_refresh_handler`).
@@ -18,6 +18,20 @@ pub const DEFAULT_LOGIN_MESSAGE: &str = "Please log in to access this page.";
 pub const DEFAULT_NEEDS_REFRESH_MESSAGE: &str = "Please reauthenticate to access this page.";
 
 type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<String>>;
+
+type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, bool>;
+
+/// The manager's user loader ([`LoginManager::user_loader`]), for its user type, whichever it is:
+/// what the login check verifies each login with.
+#[derive(Clone)]
+pub(crate) struct AnyUserLoader {
+    /// The user type the loader loads.
+    pub(crate) user_type: TypeId,
+    /// Whether the user `id` was loaded for the request already.
+    pub(crate) loaded: fn(&HttpRequest, &str) -> bool,
+    /// Loads the user `id` into the request ([`LoadedUser`]), answering whether there is one.
+    pub(crate) load: Rc<LoadUserFn>,
+}
 
 /// How `#[login_required]` and `#[fresh_login_required]` answer a request they refuse, and how a
 /// request without a session identity may still be authenticated: Flask-Login's `LoginManager`.
@@ -57,6 +71,7 @@ pub struct LoginManager {
     pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
     pub(crate) needs_refresh_handler: Option<UnauthorizedHandler>,
     pub(crate) request_loader: Option<Rc<RequestLoaderFn>>,
+    pub(crate) user_loader: Option<AnyUserLoader>,
 }
 
 impl LoginManager {
@@ -74,6 +89,7 @@ impl LoginManager {
             unauthorized_handler: None,
             needs_refresh_handler: None,
             request_loader: None,
+            user_loader: None,
         }
     }
 
@@ -195,7 +211,7 @@ impl LoginManager {
     /// `unauthorized_handler`), browser or API alike.
     ///
     /// ```
-    /// use actix_web::{web, HttpRequest, HttpResponse};
+    /// use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
     /// use checkpoint_runtime::LoginManager;
     ///
     /// fn not_logged_in(_: &HttpRequest) -> HttpResponse {
@@ -214,7 +230,7 @@ impl LoginManager {
     /// `needs_refresh_handler`).
     ///
     /// ```
-    /// use actix_web::{web, HttpRequest, HttpResponse};
+    /// use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
     /// use checkpoint_runtime::LoginManager;
     ///
     /// fn stale(_: &HttpRequest) -> HttpResponse {
@@ -253,6 +269,57 @@ impl LoginManager {
         self.request_loader = Some(Rc::new(move |req: &HttpRequest| {
             Box::pin(loader(req)) as LocalBoxFuture<'static, Option<String>>
         }));
+        self
+    }
+
+    /// Loads the app's user from an identity id (Flask-Login's `@login_manager.user_loader`),
+    /// and makes every login check verify the login with it: `#[login_required]`,
+    /// `#[fresh_login_required]` and `LoginRequired` as middleware load the user once per
+    /// request, and a login whose user `load` no longer finds (a deleted account) is anonymous,
+    /// then tried with the [`request_loader`](Self::request_loader), as Flask-Login's
+    /// `_load_user` does. [`CurrentUser<U>`](crate::CurrentUser) takes the user loaded by the
+    /// check rather than loading it again.
+    ///
+    /// A [`UserLoader<U>`](crate::UserLoader) registered as app data on its own
+    /// (`App::app_data(UserLoader::new(...))`, the older way) serves `CurrentUser<U>` only, and
+    /// the login check passes any identity in the session.
+    ///
+    /// ```
+    /// use actix_web::App;
+    /// use checkpoint_runtime::{url_for, LoginManager};
+    ///
+    /// struct User { name: String }
+    ///
+    /// let manager = LoginManager::new()
+    ///     .login_view(url_for("login_page"))
+    ///     // Look the user up; `None` once the account is gone.
+    ///     .user_loader(|id: String| async move { (id == "alice").then(|| User { name: id }) });
+    /// let app = App::new().app_data(manager);
+    /// # let _ = app;
+    /// ```
+    #[must_use]
+    pub fn user_loader<U, F, Fut>(mut self, load: F) -> Self
+    where
+        U: 'static,
+        F: Fn(String) -> Fut + 'static,
+        Fut: Future<Output = Option<U>> + 'static,
+    {
+        self.user_loader = Some(AnyUserLoader {
+            user_type: TypeId::of::<U>(),
+            loaded: LoadedUser::<U>::is_loaded,
+            load: Rc::new(move |req: HttpRequest, id: String| {
+                let user = load(id.clone());
+                Box::pin(async move {
+                    match user.await {
+                        Some(user) => {
+                            req.extensions_mut().insert(LoadedUser { id, user });
+                            true
+                        }
+                        None => false,
+                    }
+                })
+            }),
+        });
         self
     }
 
@@ -298,6 +365,7 @@ impl fmt::Debug for LoginManager {
                 &self.needs_refresh_handler.is_some(),
             )
             .field("request_loader", &self.request_loader.is_some())
+            .field("user_loader", &self.user_loader.is_some())
             .finish()
     }
 }

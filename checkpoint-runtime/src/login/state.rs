@@ -38,33 +38,70 @@ fn session_identity(req: &HttpRequest) -> Result<Option<Identity>, CheckpointErr
     Ok(identity.ok())
 }
 
-/// The identity `req` carries: the session's, else the request loader's. Errors only for a
-/// misconfigured app.
+/// A user the manager's loader loaded for this request (the login check verifying the login),
+/// kept in the request's extensions for the first [`CurrentUser`](crate::CurrentUser) to take.
+pub(crate) struct LoadedUser<U> {
+    pub(crate) id: String,
+    pub(crate) user: U,
+}
+
+impl<U: 'static> LoadedUser<U> {
+    /// Whether the user `id` was loaded for `req` already.
+    pub(crate) fn is_loaded(req: &HttpRequest, id: &str) -> bool {
+        req.extensions()
+            .get::<Self>()
+            .is_some_and(|loaded| loaded.id == id)
+    }
+}
+
+/// The identity `req` carries: the session's, else the request loader's. With a user loader on
+/// the manager, only an identity whose user it finds (Flask-Login's `_load_user`); the user is
+/// then kept in the request ([`LoadedUser`]). Errors only for a misconfigured app.
 pub(crate) async fn authenticate(
     req: &HttpRequest,
     manager: &LoginManager,
 ) -> Result<Option<Authenticated>, CheckpointError> {
-    if let Some(identity) = session_identity(req)? {
-        match identity.id() {
-            Ok(id) => {
-                return Ok(Some(Authenticated {
-                    id,
-                    from_session: true,
-                }))
-            }
-            Err(error) => tracing::warn!(
-                error = %error,
-                "the session identity cannot be read: {error}"
-            ),
+    let session = session_identity(req)?.and_then(|identity| match identity.id() {
+        Ok(id) => Some(id),
+        Err(error) => {
+            tracing::warn!(error = %error, "the session identity cannot be read: {error}");
+            None
+        }
+    });
+    if let Some(id) = session {
+        if verified(req, manager, &id).await {
+            return Ok(Some(Authenticated {
+                id,
+                from_session: true,
+            }));
         }
     }
-    match &manager.request_loader {
-        Some(loader) => Ok(loader(req).await.map(|id| Authenticated {
+    let Some(request_loader) = &manager.request_loader else {
+        return Ok(None);
+    };
+    match request_loader(req).await {
+        Some(id) if verified(req, manager, &id).await => Ok(Some(Authenticated {
             id,
             from_session: false,
         })),
-        None => Ok(None),
+        _ => Ok(None),
     }
+}
+
+/// Whether the manager's user loader finds the user `id` (loading it at most once per request),
+/// or there is no loader to ask.
+async fn verified(req: &HttpRequest, manager: &LoginManager, id: &str) -> bool {
+    let Some(loader) = &manager.user_loader else {
+        return true;
+    };
+    if (loader.loaded)(req, id) || (loader.load)(req.clone(), id.to_owned()).await {
+        return true;
+    }
+    tracing::debug!(
+        identity = id,
+        "the user loader finds no user {id:?}: the login is ignored"
+    );
+    false
 }
 
 /// Whether the session's login was made with a password within the manager's window.
