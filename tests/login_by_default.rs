@@ -260,3 +260,73 @@ async fn a_method_the_first_route_of_a_path_does_not_serve_goes_on_to_the_next()
     assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
     assert_eq!(browser.get("/items").await.body, "items");
 }
+
+/// Guarded, and registered before the public dynamic route its path also matches.
+#[get("/users/me")]
+async fn own_profile() -> impl Responder {
+    "own profile"
+}
+
+#[login_not_required]
+#[get("/users/{id}")]
+async fn user_card() -> impl Responder {
+    "user card"
+}
+
+#[actix_web::test]
+async fn an_encoded_path_is_decided_as_routing_reads_it() {
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(own_profile)
+            .service(user_card);
+    });
+    assert_eq!(browser.get("/users/ada").await.body, "user card");
+    assert_eq!(browser.get("/users/me").await.status, StatusCode::FOUND);
+    // `%65` is `e`: routing sends this to `own_profile`, so it must be guarded.
+    let reply = browser.get("/users/m%65").await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_ne!(reply.body, "own profile");
+}
+
+mod hosts {
+    use super::*;
+
+    #[login_not_required]
+    #[get("/")]
+    pub async fn home() -> impl Responder {
+        "home"
+    }
+
+    #[get("/")]
+    pub async fn dashboard() -> impl Responder {
+        "dashboard"
+    }
+}
+
+#[actix_web::test]
+async fn a_public_route_another_scope_has_the_path_of_stays_guarded() {
+    use actix_web::guard;
+    // Virtual hosts: the resource map does not show the guards, and `/` resolves to `home`.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(
+                web::scope("")
+                    .guard(guard::Host("www.example.com"))
+                    .service(hosts::home),
+            )
+            .service(
+                web::scope("")
+                    .guard(guard::Host("admin.example.com"))
+                    .service(hosts::dashboard),
+            );
+    });
+    let reply = browser
+        .send(
+            TestRequest::get()
+                .uri("/")
+                .insert_header(("host", "admin.example.com")),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_ne!(reply.body, "dashboard");
+}

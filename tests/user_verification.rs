@@ -135,3 +135,39 @@ async fn a_gone_user_falls_back_to_the_request_loader() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Logs out, then asks for the current user again: nobody.
+#[get("/logout-then-who")]
+#[login_required]
+async fn logout_then_who(req: HttpRequest) -> impl Responder {
+    use actix_web::FromRequest;
+    checkpoint_runtime::logout_user(&req).unwrap();
+    let who = Option::<CurrentUser<User>>::extract(&req).await.unwrap();
+    match who {
+        Some(user) => format!("still {}", user.name),
+        None => "nobody".to_owned(),
+    }
+}
+
+#[actix_web::test]
+async fn after_a_logout_in_the_request_the_loaded_user_is_not_served() {
+    let calls = Rc::new(Cell::new(0));
+    let app = test::init_service(
+        App::new()
+            .app_data(LoginManager::new().user_loader(loader(Rc::clone(&calls))))
+            .service(logout_then_who)
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    let cookie = TestSession::new()
+        .logged_in("ada")
+        .cookie(common::sessions().await)
+        .await;
+    let request = test::TestRequest::get()
+        .uri("/logout-then-who")
+        .cookie(cookie)
+        .to_request();
+    let body = test::call_and_read_body(&app, request).await;
+    assert_eq!(body, "nobody");
+}

@@ -216,10 +216,13 @@
 //! middleware runs before routing: it resolves the request's path to a route name through the
 //! app's resource map, and lets the request through unchecked when that route is a public one
 //! serving the method. Where the map cannot tell the public handler from another (two routes of
-//! one name, a route of that name at another path), the route stays guarded and a `warn` event
-//! says why. A URL no route matches is a `404`. A handler of the same name, path and method as a
-//! public one, in another app of the same binary that does not mount the public one, is public
-//! too: give such handlers distinct names.
+//! one name, a route of that name at another path, one of the same path in another scope), the
+//! route stays guarded and a `warn` event says why. A URL no route matches is a `404`.
+//!
+//! Known limits (the resource map holds neither guards nor handlers): a host- or header-guarded
+//! scope whose routes overlap a public route's path without being equal to it, and a handler of
+//! the same name, path and method as a public one elsewhere in the binary that the app mounts
+//! instead, can be reached without a login. Give public routes names and paths of their own.
 //!
 //! # Matching is by JSON type
 //!

@@ -132,7 +132,10 @@ impl<S, G> CheckpointMiddleware<S, G> {
         let Some(public) = &self.public else {
             return false;
         };
-        let admitted = public.admit(req.resource_map(), req.path(), req.method());
+        // The path as routing reads it (percent-decoded), not as sent: `/users/m%65` is routed
+        // as `/users/me`.
+        let path = req.match_info().as_str();
+        let admitted = public.admit(req.resource_map(), path, req.method());
         if admitted {
             tracing::trace!(
                 method = %req.method(),
@@ -164,7 +167,9 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if self.unmatched == Unmatched::NotFound && !req.resource_map().has_resource(req.path()) {
+        if self.unmatched == Unmatched::NotFound
+            && !req.resource_map().has_resource(req.match_info().as_str())
+        {
             tracing::debug!(
                 method = %req.method(),
                 path = req.path(),

@@ -37,7 +37,9 @@ pub struct AnyOf<T>(pub T);
 pub struct AllOf<T>(pub T);
 
 /// Passes when its check fails, and fails when it passes (`not(...)`). A check that cannot decide
-/// still fails closed.
+/// (an error) still fails closed; but a verdict of `Fail` is inverted whatever its cause: a
+/// custom check whose argument does not extract, or a session value that is not valid JSON,
+/// fails, so `not` of it passes. Negate checks whose failure means "no" only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Not<C>(pub C);
 

@@ -17,7 +17,7 @@ use crate::{
     error::CheckpointError,
     login::{
         manager::{app_data, LoginManager},
-        state::{authenticate, LoadedUser},
+        state::{authenticate, LoadedUser, LoginChanged},
     },
 };
 
@@ -125,7 +125,22 @@ impl<U: 'static> CurrentUser<U> {
     /// The user the login check loaded for this request with the manager's loader
     /// ([`LoginManager::user_loader`]), taken out of the request.
     fn loaded(req: &HttpRequest) -> Option<Self> {
-        let LoadedUser { id, user } = req.extensions_mut().remove::<LoadedUser<U>>()?;
+        let mut extensions = req.extensions_mut();
+        if extensions.contains::<LoginChanged>() {
+            // Logged in or out since: only a user loaded for the identity now logged in.
+            return None;
+        }
+        let LoadedUser { id, user } = extensions.remove::<LoadedUser<U>>()?;
+        Some(Self { id, user })
+    }
+
+    /// The user loaded for the identity `id`, taken out of the request.
+    fn loaded_as(req: &HttpRequest, id: &str) -> Option<Self> {
+        let mut extensions = req.extensions_mut();
+        if extensions.get::<LoadedUser<U>>()?.id != id {
+            return None;
+        }
+        let LoadedUser { id, user } = extensions.remove::<LoadedUser<U>>()?;
         Some(Self { id, user })
     }
 }
@@ -174,7 +189,7 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
             // request.
             let identity = authenticate(&req, &manager).await.map_err(fail_closed)?;
             let id = identity.ok_or_else(anonymous)?.id;
-            if let Some(user) = Self::loaded(&req) {
+            if let Some(user) = Self::loaded_as(&req, &id) {
                 return Ok(user);
             }
             let loader = app_loader.ok_or_else(anonymous)?;

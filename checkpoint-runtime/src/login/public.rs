@@ -17,10 +17,7 @@
 
 use std::{cell::OnceCell, collections::HashMap};
 
-use actix_web::{
-    dev::{ResourceDef, ResourceMap},
-    http::Method,
-};
+use actix_web::{dev::ResourceMap, http::Method};
 
 use super::route_tree::{self, Route};
 
@@ -51,35 +48,34 @@ pub(crate) struct PublicRoutes {
 /// An app's routes, as far as `LoginRequired` needs them.
 #[derive(Debug, Default)]
 struct AppRoutes {
-    /// The public routes, by name, with the methods each serves.
-    public: HashMap<String, Vec<Method>>,
-    /// Every route in registration order (routing's), its full pattern, and its methods when
-    /// public: for a request the first matching route does not serve.
-    routes: Vec<(ResourceDef, Option<Vec<Method>>)>,
+    /// The public routes, by name: their index in `routes`.
+    public: HashMap<String, usize>,
+    /// Every route in registration order (routing's), with its methods when public.
+    routes: Vec<(Route, Option<Vec<Method>>)>,
 }
 
 impl PublicRoutes {
-    /// Whether a request for `path` with `method` goes to a public route of the app of `rmap`.
+    /// Whether a request for `path` (as routing reads it: percent-decoded) with `method` goes
+    /// to a public route of the app of `rmap`.
     ///
     /// The route the path resolves to (the first that matches it, as in routing) decides: a
     /// public route serving `method` admits it, any other route does not. When it is public but
-    /// does not serve the method, routing goes on to the next route matching the path, and so
-    /// does this: the next public one serving it admits the request, unless a route that is not
-    /// public comes first (its methods are unknown here: it might serve this one).
+    /// does not serve the method, routing goes on to the next route of its scope, and so does
+    /// this, over the routes right after it with the same pattern only: the first of them
+    /// serving the method admits the request if it is public; a route that is not public, or of
+    /// another pattern, ends the search (its methods, or the paths it matches, are unknown here).
     pub(crate) fn admit(&self, rmap: &ResourceMap, path: &str, method: &Method) -> bool {
         let app = self.app.get_or_init(|| AppRoutes::of(rmap));
         if app.public.is_empty() {
             return false;
         }
-        let Some(methods) = rmap.match_name(path).and_then(|name| app.public.get(name)) else {
+        let Some(&first) = rmap.match_name(path).and_then(|name| app.public.get(name)) else {
             return false;
         };
-        if methods.contains(method) {
-            return true;
-        }
-        for (route, public) in &app.routes {
-            if !route.is_match(path) {
-                continue;
+        let (resolved, _) = &app.routes[first];
+        for (route, public) in &app.routes[first..] {
+            if route.scope != resolved.scope || route.full_patterns != resolved.full_patterns {
+                return false;
             }
             match public {
                 Some(methods) if methods.contains(method) => return true,
@@ -107,16 +103,51 @@ impl AppRoutes {
             );
             return Self::default();
         };
-        let public = decide(&registered, &app_routes);
+        let mut methods = decide(&registered, &app_routes);
+        // A route of the same full pattern in another scope is likely behind a guard the map
+        // does not show (virtual hosts: two `web::scope("")` with `guard::Host`), which routing
+        // may choose over the public one: not honoured.
+        methods.retain(|name, _| {
+            let Some(public) = app_routes
+                .iter()
+                .find(|route| route.name.as_ref() == Some(name))
+            else {
+                return false;
+            };
+            let shadowed = app_routes.iter().find(|other| {
+                other.scope != public.scope
+                    && other.full_patterns == public.full_patterns
+                    && other.name.as_ref().is_none_or(|other| other != name)
+            });
+            if let Some(other) = shadowed {
+                tracing::warn!(
+                    route = name.as_str(),
+                    "#[login_not_required] on the route {name:?} is not honoured: another scope \
+                     has a route of the same path ({}, {:?}), which a guard (a host, a header) \
+                     may route requests to; give the public route a path of its own",
+                    public.full_patterns.join(", "),
+                    other.name
+                );
+            }
+            shadowed.is_none()
+        });
+        let public = app_routes
+            .iter()
+            .enumerate()
+            .filter_map(|(index, route)| {
+                let name = route.name.as_ref()?;
+                methods.contains_key(name).then(|| (name.clone(), index))
+            })
+            .collect();
         let routes = app_routes
             .into_iter()
             .map(|route| {
-                let methods = route
+                let route_methods = route
                     .name
                     .as_ref()
-                    .and_then(|name| public.get(name))
+                    .and_then(|name| methods.get(name))
                     .cloned();
-                (ResourceDef::new(route.full_patterns), methods)
+                (route, route_methods)
             })
             .collect();
         Self { public, routes }
@@ -156,7 +187,9 @@ fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, 
                 continue;
             }
         };
-        if !route.patterns.iter().any(|pattern| pattern == exempt.path) {
+        // The route serves that path and no other (a resource of several patterns would make
+        // them all public).
+        if route.patterns != [exempt.path] {
             // This app's route of that name is another handler's, at another path.
             tracing::debug!(
                 handler = exempt.handler,
@@ -314,6 +347,7 @@ mod tests {
 
     fn route(name: &str, pattern: &str, full: &str) -> Route {
         Route {
+            scope: 1,
             name: Some(name.to_owned()),
             patterns: vec![pattern.to_owned()],
             full_patterns: vec![full.to_owned()],

@@ -15,6 +15,8 @@ use actix_web::dev::ResourceMap;
 /// also with the prefixes of the scopes around it (`"/admin/login"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Route {
+    /// Which scope (or the app's root) holds the route: routes of one scope share the number.
+    pub(crate) scope: usize,
     pub(crate) name: Option<String>,
     pub(crate) patterns: Vec<String>,
     pub(crate) full_patterns: Vec<String>,
@@ -26,12 +28,19 @@ pub(crate) fn routes(rmap: &ResourceMap) -> Option<Vec<Route>> {
     let text = format!("{rmap:?}");
     let tree = Parser::new(&text).document()?;
     let mut routes = Vec::new();
-    collect(&tree, "", &mut routes)?;
+    collect(&tree, "", 0, &mut 0, &mut routes)?;
     Some(routes)
 }
 
-/// Adds the routes under the resource map `node`, whose scopes' prefixes are `prefix`.
-fn collect(node: &Value, prefix: &str, routes: &mut Vec<Route>) -> Option<()> {
+/// Adds the routes under the resource map `node`, whose scopes' prefixes are `prefix`: a route
+/// numbered as in the scope `parent`, a scope taking the next number of `scopes`.
+fn collect(
+    node: &Value,
+    prefix: &str,
+    parent: usize,
+    scopes: &mut usize,
+    routes: &mut Vec<Route>,
+) -> Option<()> {
     let map = node.fields("ResourceMap")?;
     let definition = field(map, "pattern")?.fields("ResourceDef")?;
     let name = match field(definition, "name")? {
@@ -61,6 +70,7 @@ fn collect(node: &Value, prefix: &str, routes: &mut Vec<Route>) -> Option<()> {
     };
     match field(map, "nodes")? {
         Value::Word(word) if word == "None" => routes.push(Route {
+            scope: parent,
             name,
             full_patterns: patterns
                 .iter()
@@ -74,8 +84,10 @@ fn collect(node: &Value, prefix: &str, routes: &mut Vec<Route>) -> Option<()> {
             };
             // A scope (or the app's root) has one prefix pattern.
             let inner = format!("{prefix}{}", patterns.first()?);
+            *scopes += 1;
+            let own = *scopes;
             for child in children {
-                collect(child, &inner, routes)?;
+                collect(child, &inner, own, scopes, routes)?;
             }
         }
         _ => return None,
@@ -331,8 +343,9 @@ mod tests {
         HttpResponse::Ok().finish()
     }
 
-    fn route(name: Option<&str>, pattern: &str, full: &str) -> Route {
+    fn route(scope: usize, name: Option<&str>, pattern: &str, full: &str) -> Route {
         Route {
+            scope,
             name: name.map(str::to_owned),
             patterns: vec![pattern.to_owned()],
             full_patterns: vec![full.to_owned()],
@@ -360,12 +373,13 @@ mod tests {
         let request = actix_test::TestRequest::get().uri("/items").to_request();
         let body = actix_test::call_and_read_body(&app, request).await;
         let expected = vec![
-            route(Some("list"), "/items", "/items"),
-            route(Some("create"), "/items", "/items"),
-            route(Some("index"), "/{id}/x", "/admin/{id}/x"),
-            route(Some("index"), "/{id}/x", "/{id}/x"),
-            route(None, "/plain", "/plain"),
+            route(1, Some("list"), "/items", "/items"),
+            route(1, Some("create"), "/items", "/items"),
+            route(2, Some("index"), "/{id}/x", "/admin/{id}/x"),
+            route(1, Some("index"), "/{id}/x", "/{id}/x"),
+            route(1, None, "/plain", "/plain"),
             Route {
+                scope: 1,
                 name: Some("two \"patterns\"".into()),
                 patterns: vec!["/a\"b".into(), "/ü/{tail:.*}".into()],
                 full_patterns: vec!["/a\"b".into(), "/ü/{tail:.*}".into()],

@@ -45,6 +45,10 @@ pub(crate) struct LoadedUser<U> {
     pub(crate) user: U,
 }
 
+/// Left in a request by [`login_user`] and [`logout_user`]: a user the login check loaded earlier
+/// in it may no longer be the logged-in one, so [`CurrentUser`](crate::CurrentUser) asks again.
+pub(crate) struct LoginChanged;
+
 impl<U: 'static> LoadedUser<U> {
     /// Whether the user `id` was loaded for `req` already.
     pub(crate) fn is_loaded(req: &HttpRequest, id: &str) -> bool {
@@ -175,6 +179,7 @@ fn write_login(req: &HttpRequest, id: String, fresh: bool) -> Result<(), Checkpo
         session.remove(FRESH_AT_KEY);
     }
     session_probe::watch_write(req, "A login");
+    req.extensions_mut().insert(LoginChanged);
     Ok(())
 }
 
@@ -223,6 +228,7 @@ pub fn logout_user(req: &HttpRequest) -> Result<(), CheckpointError> {
             identity.logout();
         }
         req.get_session().remove(FRESH_AT_KEY);
+        req.extensions_mut().insert(LoginChanged);
         Ok(())
     };
     logout().map_err(|error| logged("logout_user", req, error))
