@@ -125,19 +125,22 @@ impl<U: 'static> CurrentUser<U> {
     /// The user the login check loaded for this request with the manager's loader
     /// ([`LoginManager::user_loader`]), taken out of the request.
     fn loaded(req: &HttpRequest) -> Option<Self> {
-        let mut extensions = req.extensions_mut();
-        if extensions.contains::<LoginChanged>() {
-            // Logged in or out since: only a user loaded for the identity now logged in.
+        // Logged in or out since: only a user loaded for the identity now logged in will do.
+        if req.extensions().contains::<LoginChanged>() {
             return None;
         }
-        let LoadedUser { id, user } = extensions.remove::<LoadedUser<U>>()?;
-        Some(Self { id, user })
+        Self::take(req, |_| true)
     }
 
     /// The user loaded for the identity `id`, taken out of the request.
     fn loaded_as(req: &HttpRequest, id: &str) -> Option<Self> {
+        Self::take(req, |loaded| loaded == id)
+    }
+
+    /// The user loaded for this request, taken out of it when `wanted` accepts its identity.
+    fn take(req: &HttpRequest, wanted: impl Fn(&str) -> bool) -> Option<Self> {
         let mut extensions = req.extensions_mut();
-        if extensions.get::<LoadedUser<U>>()?.id != id {
+        if !wanted(&extensions.get::<LoadedUser<U>>()?.id) {
             return None;
         }
         let LoadedUser { id, user } = extensions.remove::<LoadedUser<U>>()?;

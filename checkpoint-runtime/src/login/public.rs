@@ -103,52 +103,20 @@ impl AppRoutes {
             );
             return Self::default();
         };
-        let mut methods = decide(&registered, &app_routes);
-        // A route of the same full pattern in another scope is likely behind a guard the map
-        // does not show (virtual hosts: two `web::scope("")` with `guard::Host`), which routing
-        // may choose over the public one: not honoured.
-        methods.retain(|name, _| {
-            let Some(public) = app_routes
-                .iter()
-                .find(|route| route.name.as_ref() == Some(name))
-            else {
-                return false;
-            };
-            let shadowed = app_routes.iter().find(|other| {
-                other.scope != public.scope
-                    && other.full_patterns == public.full_patterns
-                    && other.name.as_ref().is_none_or(|other| other != name)
-            });
-            if let Some(other) = shadowed {
-                tracing::warn!(
-                    route = name.as_str(),
-                    "#[login_not_required] on the route {name:?} is not honoured: another scope \
-                     has a route of the same path ({}, {:?}), which a guard (a host, a header) \
-                     may route requests to; give the public route a path of its own",
-                    public.full_patterns.join(", "),
-                    other.name
-                );
-            }
-            shadowed.is_none()
-        });
-        let public = app_routes
-            .iter()
-            .enumerate()
-            .filter_map(|(index, route)| {
-                let name = route.name.as_ref()?;
-                methods.contains_key(name).then(|| (name.clone(), index))
-            })
-            .collect();
-        let routes = app_routes
+        let methods = decide(&registered, &app_routes);
+        let routes: Vec<(Route, Option<Vec<Method>>)> = app_routes
             .into_iter()
             .map(|route| {
-                let route_methods = route
-                    .name
-                    .as_ref()
-                    .and_then(|name| methods.get(name))
-                    .cloned();
-                (route, route_methods)
+                let public = route.name.as_ref().and_then(|name| methods.get(name));
+                let public = public.cloned();
+                (route, public)
             })
+            .collect();
+        let public = routes
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, methods))| methods.is_some())
+            .filter_map(|(index, (route, _))| Some((route.name.clone()?, index)))
             .collect();
         Self { public, routes }
     }
@@ -187,6 +155,27 @@ fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, 
                 continue;
             }
         };
+        // A route of the same full pattern in another scope is likely behind a guard the map
+        // does not show (virtual hosts: two `web::scope("")` with `guard::Host`), which routing
+        // may choose over the public one.
+        let shadowing = app_routes.iter().find(|other| {
+            other.scope != route.scope
+                && other.full_patterns == route.full_patterns
+                && other.name.as_deref() != Some(exempt.name)
+        });
+        if let Some(other) = shadowing {
+            tracing::warn!(
+                handler = exempt.handler,
+                route = exempt.name,
+                "#[login_not_required] on {} is not honoured: another scope has a route of the \
+                 same path ({}, {:?}), which a guard (a host, a header) may route requests to; \
+                 give the public route a path of its own",
+                exempt.handler,
+                route.full_patterns.join(", "),
+                other.name
+            );
+            continue;
+        }
         // The route serves that path and no other (a resource of several patterns would make
         // them all public).
         if route.patterns != [exempt.path] {
@@ -402,5 +391,10 @@ mod tests {
 
         // Not in this app at all.
         assert!(decide(&[&INDEX], &[route("other", "/", "/")]).is_empty());
+
+        // The same path in another scope (a host-guarded one, say): not public.
+        let mut elsewhere = route("dashboard", "/", "/");
+        elsewhere.scope = 2;
+        assert!(decide(&[&INDEX], &[route("index", "/", "/"), elsewhere]).is_empty());
     }
 }
