@@ -61,6 +61,16 @@ pub enum CheckpointError {
         /// The user type `U`.
         user_type: &'static str,
     },
+    /// A [`Login`](crate::Login) asked to be remembered, but no [`RememberMe`](crate::RememberMe)
+    /// middleware wraps the route.
+    #[cfg(feature = "login")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
+    RememberMeMissing,
+    /// [`login_user`](crate::login_user) was called in an app whose user loader checks users
+    /// (`is_active`, `revocation_stamp`), which only [`Login`](crate::Login) asks.
+    #[cfg(feature = "login")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
+    LoginNeedsUser,
     /// The [`LoginManager`](crate::LoginManager)'s `unauthorized_handler` or
     /// `needs_refresh_handler` panicked.
     #[cfg(feature = "login")]
@@ -113,6 +123,18 @@ impl fmt::Display for CheckpointError {
                 f,
                 "no UserLoader<{user_type}> is registered: give the app's LoginManager one, \
                  `LoginManager::new().user_loader(|id| async move {{ ... }})`"
+            ),
+            #[cfg(feature = "login")]
+            Self::RememberMeMissing => f.write_str(
+                "a login asked to be remembered, but no RememberMe middleware wraps this route: \
+                 wrap the App with checkpoint_runtime::RememberMe::new(key) (registered before \
+                 IdentityMiddleware and SessionMiddleware, so that it runs after them)",
+            ),
+            #[cfg(feature = "login")]
+            Self::LoginNeedsUser => f.write_str(
+                "login_user cannot log a user in here: the LoginManager's user loader checks \
+                 users (is_active, revocation_stamp), which login_user does not ask; log in with \
+                 `Login::new(id).login(&req).await?` instead",
             ),
             #[cfg(feature = "login")]
             Self::UnauthorizedHandlerPanicked => f.write_str(

@@ -529,9 +529,12 @@ pub use crate::checks::{CsrfCheck, CsrfCheckpoint};
 #[cfg(feature = "login")]
 #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
 pub use crate::login::{
-    login_user, logout_user, CurrentUser, IdentityMiddleware, LoginManager, LoginRequired,
-    LoginRequiredMiddleware, UnauthorizedHandler, UserLoader, DEFAULT_LOGIN_MESSAGE,
-    DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
+    confirm_login, login_fresh, login_remembered, login_user, logout_user, ClientAddress,
+    CurrentUser, IdentityMiddleware, IntoUserLoader, Login, LoginManager, LoginRequired,
+    LoginRequiredMiddleware, RememberMe, RememberMeMiddleware, SessionProtection,
+    UnauthorizedHandler, UserLoader, CLIENT_KEY, DEFAULT_LOGIN_MESSAGE,
+    DEFAULT_NEEDS_REFRESH_MESSAGE, DEFAULT_REMEMBER_COOKIE_NAME, DEFAULT_REMEMBER_DURATION,
+    FORCED_KEY, FRESH_AT_KEY, STAMP_KEY,
 };
 pub use crate::{
     checks::{

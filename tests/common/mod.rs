@@ -240,6 +240,17 @@ where
         self.cookies.iter().find(|cookie| cookie.name() == name)
     }
 
+    /// Drops the cookie `name`, as a browser drops its session cookies when it closes.
+    pub fn forget(&mut self, name: &str) {
+        self.cookies.retain(|kept| kept.name() != name);
+    }
+
+    /// Holds `cookie` (a copy kept from earlier, replayed), in place of one of its name.
+    pub fn hold(&mut self, cookie: Cookie<'static>) {
+        self.forget(cookie.name());
+        self.cookies.push(cookie);
+    }
+
     pub async fn get(&mut self, uri: &str) -> Reply {
         self.send(test::TestRequest::get().uri(uri)).await
     }

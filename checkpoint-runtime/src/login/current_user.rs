@@ -8,6 +8,7 @@ use std::{
     rc::Rc,
 };
 
+use actix_session::SessionExt;
 use actix_web::{
     dev::Payload, error::InternalError, FromRequest, HttpMessage, HttpRequest, HttpResponse,
 };
@@ -17,36 +18,51 @@ use crate::{
     error::CheckpointError,
     login::{
         manager::{app_data, LoginManager},
-        state::{authenticate, LoadedUser, LoginChanged},
+        state::{authenticate, same_stamp, LoadedUser, LoginChanged, STAMP_KEY},
     },
 };
 
 type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, Option<U>>;
 
-/// Loads the app's user from an identity id (Flask-Login's `user_loader`), for
-/// [`CurrentUser<U>`]. Register it with `App::app_data(UserLoader::new(...))` (or in a
-/// `web::Data`).
+type IsActive<U> = dyn Fn(&U) -> bool;
+
+type RevocationStamp<U> = dyn Fn(&U) -> String;
+
+/// Loads the app's user from an identity id (Flask-Login's `user_loader`), and says whether a
+/// user may be logged in: [`is_active`](Self::is_active) (Flask-Login's `is_active`) and
+/// [`revocation_stamp`](Self::revocation_stamp) (Django's session auth hash).
+///
+/// Give it to the [`LoginManager`] ([`LoginManager::user_loader`], which also takes the bare
+/// closure), so that every login check verifies the login with it. Registered as app data on its
+/// own (`App::app_data(UserLoader::new(...))`, the older way) it serves
+/// [`CurrentUser<U>`] only.
 ///
 /// ```
 /// use actix_web::App;
-/// use checkpoint_runtime::UserLoader;
+/// use checkpoint_runtime::{LoginManager, UserLoader};
 ///
 /// #[derive(Clone)]
-/// struct User { name: String }
+/// struct User { name: String, active: bool, sessions_epoch: u32 }
 ///
-/// let loader = UserLoader::new(|id: String| async move {
+/// let users = UserLoader::new(|id: String| async move {
 ///     // Look the user up in the database; `None` if there is no such user any more.
-///     (id == "alice").then(|| User { name: id })
-/// });
-/// let app = App::new().app_data(loader);
+///     (id == "alice").then(|| User { name: id, active: true, sessions_epoch: 1 })
+/// })
+/// .is_active(|user: &User| user.active)
+/// // Bumped on a password change or "log out everywhere": every older login ends.
+/// .revocation_stamp(|user: &User| user.sessions_epoch.to_string());
+/// let app = App::new().app_data(LoginManager::new().user_loader(users));
 /// # let _ = app;
 /// ```
 pub struct UserLoader<U> {
     pub(crate) load: Rc<LoadUser<U>>,
+    pub(crate) is_active: Option<Rc<IsActive<U>>>,
+    pub(crate) revocation_stamp: Option<Rc<RevocationStamp<U>>>,
 }
 
 impl<U> UserLoader<U> {
-    /// A loader calling `load` with the identity id.
+    /// A loader calling `load` with the identity id; every user it finds is active, with no
+    /// revocation stamp.
     pub fn new<F, Fut>(load: F) -> Self
     where
         F: Fn(String) -> Fut + 'static,
@@ -54,7 +70,92 @@ impl<U> UserLoader<U> {
     {
         Self {
             load: Rc::new(move |id| Box::pin(load(id)) as LocalBoxFuture<'static, Option<U>>),
+            is_active: None,
+            revocation_stamp: None,
         }
+    }
+
+    /// Whether a user may log in (Flask-Login's `UserMixin.is_active`): an inactive user is
+    /// anonymous to every login check, and [`Login::login`](crate::Login::login) refuses one
+    /// unless [forced](crate::Login::force).
+    #[must_use]
+    pub fn is_active(mut self, is_active: impl Fn(&U) -> bool + 'static) -> Self {
+        self.is_active = Some(Rc::new(is_active));
+        self
+    }
+
+    /// A value the app changes to end every login of a user at once: a counter bumped on a
+    /// password change or "log out everywhere", the time of the last password change. A login
+    /// (session or [remember cookie](crate::RememberMe)) records the stamp its user had when it
+    /// was made, and every login check compares it with the user's stamp now: a login with
+    /// another stamp is anonymous (Django's session auth hash).
+    ///
+    /// The stamp is stored in the session and the remember cookie: do not use a secret (the
+    /// password hash itself) as one.
+    #[must_use]
+    pub fn revocation_stamp(mut self, stamp: impl Fn(&U) -> String + 'static) -> Self {
+        self.revocation_stamp = Some(Rc::new(stamp));
+        self
+    }
+
+    /// Whether logging a user in needs the user: it must be active, or its stamp recorded.
+    pub(crate) fn checks_users(&self) -> bool {
+        self.is_active.is_some() || self.revocation_stamp.is_some()
+    }
+
+    /// What the login layer needs to know of `user`.
+    pub(crate) fn facts(&self, user: &U) -> UserFacts {
+        UserFacts {
+            active: self
+                .is_active
+                .as_ref()
+                .is_none_or(|is_active| is_active(user)),
+            stamp: self.revocation_stamp.as_ref().map(|stamp| stamp(user)),
+        }
+    }
+}
+
+/// Whether a loaded user may be logged in, and its revocation stamp.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct UserFacts {
+    pub(crate) active: bool,
+    pub(crate) stamp: Option<String>,
+}
+
+impl UserFacts {
+    /// Whether the user is active and, for a login of the session, has the stamp it recorded.
+    fn may_log_in(&self, req: &HttpRequest, from_session: bool) -> bool {
+        let recorded = || req.get_session().get::<String>(STAMP_KEY).ok().flatten();
+        self.active
+            && match &self.stamp {
+                Some(stamp) if from_session => {
+                    recorded().is_some_and(|recorded| same_stamp(&recorded, stamp))
+                }
+                _ => true,
+            }
+    }
+}
+
+/// What [`LoginManager::user_loader`] takes: a [`UserLoader<U>`], or the bare loading closure
+/// (`|id: String| async move { ... }`, every user active, no stamp).
+pub trait IntoUserLoader<U> {
+    /// The loader.
+    fn into_user_loader(self) -> UserLoader<U>;
+}
+
+impl<U> IntoUserLoader<U> for UserLoader<U> {
+    fn into_user_loader(self) -> UserLoader<U> {
+        self
+    }
+}
+
+impl<U, F, Fut> IntoUserLoader<U> for F
+where
+    F: Fn(String) -> Fut + 'static,
+    Fut: Future<Output = Option<U>> + 'static,
+{
+    fn into_user_loader(self) -> UserLoader<U> {
+        UserLoader::new(self)
     }
 }
 
@@ -62,13 +163,18 @@ impl<U> Clone for UserLoader<U> {
     fn clone(&self) -> Self {
         Self {
             load: Rc::clone(&self.load),
+            is_active: self.is_active.clone(),
+            revocation_stamp: self.revocation_stamp.clone(),
         }
     }
 }
 
 impl<U> fmt::Debug for UserLoader<U> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UserLoader").finish_non_exhaustive()
+        f.debug_struct("UserLoader")
+            .field("is_active", &self.is_active.is_some())
+            .field("revocation_stamp", &self.revocation_stamp.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -143,7 +249,7 @@ impl<U: 'static> CurrentUser<U> {
         if !wanted(&extensions.get::<LoadedUser<U>>()?.id) {
             return None;
         }
-        let LoadedUser { id, user } = extensions.remove::<LoadedUser<U>>()?;
+        let LoadedUser { id, user, .. } = extensions.remove::<LoadedUser<U>>()?;
         Some(Self { id, user })
     }
 }
@@ -191,13 +297,22 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
             // With the manager's loader, `authenticate` loads the user and keeps it in the
             // request.
             let identity = authenticate(&req, &manager).await.map_err(fail_closed)?;
-            let id = identity.ok_or_else(anonymous)?.id;
-            if let Some(user) = Self::loaded_as(&req, &id) {
+            let identity = identity.ok_or_else(anonymous)?;
+            if let Some(user) = Self::loaded_as(&req, &identity.id) {
                 return Ok(user);
             }
             let loader = app_loader.ok_or_else(anonymous)?;
-            let user = (loader.load)(id.clone()).await.ok_or_else(anonymous)?;
-            Ok(Self { id, user })
+            let user = (loader.load)(identity.id.clone())
+                .await
+                .ok_or_else(anonymous)?;
+            // The older way's loader checks users too, though the login check did not.
+            if !loader.facts(&user).may_log_in(&req, identity.from_session) {
+                return Err(anonymous());
+            }
+            Ok(Self {
+                id: identity.id,
+                user,
+            })
         }))
     }
 }

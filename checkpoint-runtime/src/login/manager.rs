@@ -5,7 +5,14 @@ use std::{any::TypeId, borrow::Cow, fmt, future::Future, rc::Rc, time::Duration}
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use crate::{login::state::LoadedUser, response::redirect::RedirectTarget};
+use crate::{
+    login::{
+        current_user::{IntoUserLoader, UserFacts},
+        protection::{ClientAddress, SessionProtection},
+        state::LoadedUser,
+    },
+    response::redirect::RedirectTarget,
+};
 
 /// A function that builds the whole response to a request that is not logged in (Flask-Login's
 /// `unauthorized_handler`), or not freshly enough (`needs_refresh_handler`).
@@ -19,7 +26,7 @@ pub const DEFAULT_NEEDS_REFRESH_MESSAGE: &str = "Please reauthenticate to access
 
 type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<String>>;
 
-type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, bool>;
+type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, Option<UserFacts>>;
 
 /// The manager's user loader ([`LoginManager::user_loader`]), for its user type, whichever it is:
 /// what the login check verifies each login with.
@@ -27,10 +34,14 @@ type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, bool>;
 pub(crate) struct AnyUserLoader {
     /// The user type the loader loads.
     pub(crate) user_type: TypeId,
-    /// Whether the user `id` was loaded for the request already.
-    pub(crate) loaded: fn(&HttpRequest, &str) -> bool,
-    /// Loads the user `id` into the request ([`LoadedUser`]), answering whether there is one.
+    /// What is known of the user `id` if it was loaded for the request already.
+    pub(crate) loaded: fn(&HttpRequest, &str) -> Option<UserFacts>,
+    /// Loads the user `id` into the request ([`LoadedUser`]), answering what is known of it, or
+    /// `None` when there is no such user.
     pub(crate) load: Rc<LoadUserFn>,
+    /// Whether the loader says more of a user than that it exists (active, stamp), which a login
+    /// must then ask it.
+    pub(crate) checks_users: bool,
 }
 
 /// How `#[login_required]` and `#[fresh_login_required]` answer a request they refuse, and how a
@@ -72,11 +83,14 @@ pub struct LoginManager {
     pub(crate) needs_refresh_handler: Option<UnauthorizedHandler>,
     pub(crate) request_loader: Option<Rc<RequestLoaderFn>>,
     pub(crate) user_loader: Option<AnyUserLoader>,
+    pub(crate) session_protection: Option<SessionProtection>,
+    pub(crate) client_address: ClientAddress,
 }
 
 impl LoginManager {
     /// Flask-Login's defaults: no login or refresh view, its default messages in category
-    /// `"message"`, a login fresh for as long as the session lasts.
+    /// `"message"`, a login fresh for as long as the session lasts, `Basic` session protection
+    /// (by the peer's address).
     pub fn new() -> Self {
         Self {
             login_view: None,
@@ -90,6 +104,8 @@ impl LoginManager {
             needs_refresh_handler: None,
             request_loader: None,
             user_loader: None,
+            session_protection: Some(SessionProtection::Basic),
+            client_address: ClientAddress::Peer,
         }
     }
 
@@ -278,7 +294,11 @@ impl LoginManager {
     /// request, and a login whose user `load` no longer finds (a deleted account) is anonymous,
     /// then tried with the [`request_loader`](Self::request_loader), as Flask-Login's
     /// `_load_user` does. [`CurrentUser<U>`](crate::CurrentUser) takes the user loaded by the
-    /// check rather than loading it again.
+    /// check rather than loading it again. A [`UserLoader<U>`](crate::UserLoader) with
+    /// [`is_active`](crate::UserLoader::is_active) or
+    /// [`revocation_stamp`](crate::UserLoader::revocation_stamp) also ends the logins of
+    /// inactive users and of stamps gone by; logins are then made with
+    /// [`Login`](crate::Login), which asks the loader.
     ///
     /// A [`UserLoader<U>`](crate::UserLoader) registered as app data on its own
     /// (`App::app_data(UserLoader::new(...))`, the older way) serves `CurrentUser<U>` only, and
@@ -298,28 +318,69 @@ impl LoginManager {
     /// # let _ = app;
     /// ```
     #[must_use]
-    pub fn user_loader<U, F, Fut>(mut self, load: F) -> Self
-    where
-        U: 'static,
-        F: Fn(String) -> Fut + 'static,
-        Fut: Future<Output = Option<U>> + 'static,
-    {
+    pub fn user_loader<U: 'static>(mut self, loader: impl IntoUserLoader<U>) -> Self {
+        let loader = Rc::new(loader.into_user_loader());
         self.user_loader = Some(AnyUserLoader {
             user_type: TypeId::of::<U>(),
-            loaded: LoadedUser::<U>::is_loaded,
+            loaded: LoadedUser::<U>::loaded_facts,
+            checks_users: loader.checks_users(),
             load: Rc::new(move |req: HttpRequest, id: String| {
-                let user = load(id.clone());
+                let loader = Rc::clone(&loader);
                 Box::pin(async move {
-                    match user.await {
-                        Some(user) => {
-                            req.extensions_mut().insert(LoadedUser { id, user });
-                            true
-                        }
-                        None => false,
-                    }
+                    let user = (loader.load)(id.clone()).await?;
+                    let facts = loader.facts(&user);
+                    req.extensions_mut().insert(LoadedUser {
+                        id,
+                        user,
+                        facts: facts.clone(),
+                    });
+                    Some(facts)
                 })
             }),
         });
+        self
+    }
+
+    /// What a login made by another client loses (Flask-Login's `session_protection`, default
+    /// [`SessionProtection::Basic`]): every login stores an identifier of its client (a hash of
+    /// its address and `User-Agent`), and every login check compares.
+    ///
+    /// ```
+    /// use checkpoint_runtime::{LoginManager, SessionProtection};
+    /// let manager = LoginManager::new().session_protection(SessionProtection::Strong);
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn session_protection(mut self, mode: SessionProtection) -> Self {
+        self.session_protection = Some(mode);
+        self
+    }
+
+    /// No session protection (Flask-Login's `session_protection = None`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().no_session_protection();
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn no_session_protection(mut self) -> Self {
+        self.session_protection = None;
+        self
+    }
+
+    /// Which address identifies the client for session protection (default
+    /// [`ClientAddress::Peer`]; [`ClientAddress::Forwarded`] behind a proxy that sets
+    /// `Forwarded` or `X-Forwarded-For`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::{ClientAddress, LoginManager};
+    /// let manager = LoginManager::new().client_address(ClientAddress::Forwarded);
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn client_address(mut self, address: ClientAddress) -> Self {
+        self.client_address = address;
         self
     }
 
@@ -366,6 +427,8 @@ impl fmt::Debug for LoginManager {
             )
             .field("request_loader", &self.request_loader.is_some())
             .field("user_loader", &self.user_loader.is_some())
+            .field("session_protection", &self.session_protection)
+            .field("client_address", &self.client_address)
             .finish()
     }
 }

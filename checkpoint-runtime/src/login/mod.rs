@@ -5,7 +5,9 @@
 //! |---|---|
 //! | `manager` | [`LoginManager`]: the login view, messages, freshness window, request loader |
 //! | `required` | [`LoginRequired`]: `#[login_required]` and `#[fresh_login_required]`, also as middleware |
-//! | `state` | [`login_user`], [`logout_user`], reading the identity and its freshness |
+//! | `state` | [`Login`], [`login_user`], [`logout_user`], [`confirm_login`]: who is logged in, and how freshly |
+//! | `remember` | [`RememberMe`]: the remember cookie |
+//! | `protection` | [`SessionProtection`]: which client made a login |
 //! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
 //! | `public` | `#[login_not_required]`: the routes `LoginRequired`'s middleware lets through |
 //! | `route_tree` | the routes of an app, read from its resource map |
@@ -13,7 +15,9 @@
 
 mod current_user;
 mod manager;
+mod protection;
 mod public;
+mod remember;
 mod required;
 mod route_tree;
 mod state;
@@ -29,10 +33,18 @@ pub use actix_identity::IdentityMiddleware;
 pub use self::public::PublicRoute;
 pub(crate) use self::public::PublicRoutes;
 pub use self::{
-    current_user::{CurrentUser, UserLoader},
+    current_user::{CurrentUser, IntoUserLoader, UserLoader},
     manager::{
         LoginManager, UnauthorizedHandler, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
     },
+    protection::{ClientAddress, SessionProtection, CLIENT_KEY},
+    remember::{
+        login_remembered, RememberMe, RememberMeMiddleware, DEFAULT_REMEMBER_COOKIE_NAME,
+        DEFAULT_REMEMBER_DURATION,
+    },
     required::{LoginRequired, LoginRequiredMiddleware},
-    state::{login_user, logout_user, FRESH_AT_KEY},
+    state::{
+        confirm_login, login_fresh, login_user, logout_user, Login, FORCED_KEY, FRESH_AT_KEY,
+        STAMP_KEY,
+    },
 };

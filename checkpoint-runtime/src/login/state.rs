@@ -3,6 +3,7 @@
 
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},
+    rc::Rc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -10,15 +11,30 @@ use actix_identity::{Identity, IdentityExt};
 use actix_session::SessionExt;
 use actix_web::{HttpMessage, HttpRequest};
 
+use subtle::ConstantTimeEq;
+
 use crate::{
     error::CheckpointError,
-    login::manager::LoginManager,
+    login::{
+        current_user::UserFacts,
+        manager::LoginManager,
+        protection::{self, SessionProtection},
+        remember::{change_cookie, CookieChange, RememberRoute, RememberSettings, RememberedLogin},
+    },
     session_probe::{self, SessionProbe},
 };
 
 /// The session key holding when the user last logged in with a password (Unix seconds):
 /// Flask-Login's `_fresh`, as a time so that [`LoginManager::fresh_for`] can bound it.
 pub const FRESH_AT_KEY: &str = "_fresh_at";
+
+/// The session key holding the revocation stamp the login recorded
+/// ([`UserLoader::revocation_stamp`](crate::UserLoader::revocation_stamp)).
+pub const STAMP_KEY: &str = "_stamp";
+
+/// The session key marking the login of an inactive user made with [`Login::force`], which the
+/// login checks let stand (Flask-Login's `login_user(user, force=True)`).
+pub const FORCED_KEY: &str = "_forced";
 
 /// The identity of a request that passed the login check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +59,7 @@ fn session_identity(req: &HttpRequest) -> Result<Option<Identity>, CheckpointErr
 pub(crate) struct LoadedUser<U> {
     pub(crate) id: String,
     pub(crate) user: U,
+    pub(crate) facts: UserFacts,
 }
 
 /// Left in a request by [`login_user`] and [`logout_user`]: a user the login check loaded earlier
@@ -50,30 +67,65 @@ pub(crate) struct LoadedUser<U> {
 pub(crate) struct LoginChanged;
 
 impl<U: 'static> LoadedUser<U> {
-    /// Whether the user `id` was loaded for `req` already.
-    pub(crate) fn is_loaded(req: &HttpRequest, id: &str) -> bool {
+    /// What is known of the user `id`, if it was loaded for `req` already.
+    pub(crate) fn loaded_facts(req: &HttpRequest, id: &str) -> Option<UserFacts> {
         req.extensions()
             .get::<Self>()
-            .is_some_and(|loaded| loaded.id == id)
+            .filter(|loaded| loaded.id == id)
+            .map(|loaded| loaded.facts.clone())
     }
 }
 
-/// The identity `req` carries: the session's, else the request loader's. With a user loader on
-/// the manager, only an identity whose user it finds (Flask-Login's `_load_user`); the user is
-/// then kept in the request ([`LoadedUser`]). Errors only for a misconfigured app.
+/// The identity `req` carries: the session's, else the remember cookie's (restored into the
+/// session, not fresh), else the request loader's; Flask-Login's `_load_user`. With a user loader
+/// on the manager, only an identity whose user it finds, active and with the stamp the login
+/// recorded; the user is then kept in the request ([`LoadedUser`]). Session protection runs
+/// first. Errors only for a misconfigured app or a session that refuses a write.
 pub(crate) async fn authenticate(
     req: &HttpRequest,
     manager: &LoginManager,
 ) -> Result<Option<Authenticated>, CheckpointError> {
-    let session = session_identity(req)?.and_then(|identity| match identity.id() {
-        Ok(id) => Some(id),
+    let mut session = session_identity(req)?.and_then(|identity| match identity.id() {
+        Ok(id) => Some((identity, id)),
         Err(error) => {
             tracing::warn!(error = %error, "the session identity cannot be read: {error}");
             None
         }
     });
-    if let Some(id) = session {
-        if verified(req, manager, &id).await {
+    if let (Some(mode), Some((_, id))) = (manager.session_protection, &session) {
+        if !protection::same_client(req, manager.client_address) {
+            tracing::debug!(
+                identity = %id,
+                mode = ?mode,
+                "session protected: the login was made by another client"
+            );
+            match mode {
+                SessionProtection::Basic => drop(req.get_session().remove(FRESH_AT_KEY)),
+                SessionProtection::Strong => {
+                    if let Some((identity, _)) = session.take() {
+                        end_login(req, identity);
+                    }
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    let remember = req.extensions().get::<RememberRoute>().cloned();
+    if let Some((_, id)) = session {
+        if verified(req, manager, &id, Source::Session).await {
+            if let Some(RememberRoute(settings)) = &remember {
+                if settings.refresh_each_request {
+                    refresh_remember_cookie(req, settings, &id);
+                }
+            }
+            return Ok(Some(Authenticated {
+                id,
+                from_session: true,
+            }));
+        }
+    }
+    if let Some(RememberRoute(settings)) = &remember {
+        if let Some(id) = restore(req, manager, settings).await? {
             return Ok(Some(Authenticated {
                 id,
                 from_session: true,
@@ -84,64 +136,338 @@ pub(crate) async fn authenticate(
         return Ok(None);
     };
     match request_loader(req).await {
-        Some(id) if verified(req, manager, &id).await => Ok(Some(Authenticated {
-            id,
-            from_session: false,
-        })),
+        Some(id) if verified(req, manager, &id, Source::RequestLoader).await => {
+            Ok(Some(Authenticated {
+                id,
+                from_session: false,
+            }))
+        }
         _ => Ok(None),
     }
 }
 
-/// Whether the manager's user loader finds the user `id` (loading it at most once per request),
-/// or there is no loader to ask.
-async fn verified(req: &HttpRequest, manager: &LoginManager, id: &str) -> bool {
+/// Where a login comes from, for what it recorded when it was made.
+#[derive(Debug, Clone, Copy)]
+enum Source<'a> {
+    /// The session: its revocation stamp and whether it was forced are in the session.
+    Session,
+    /// A remember cookie, with the revocation stamp it recorded; never forced.
+    Cookie(Option<&'a str>),
+    /// The request loader, which the app authenticates anew on every request: nothing recorded.
+    RequestLoader,
+}
+
+/// Whether the manager's user loader finds the user `id` (loading it at most once per request)
+/// and the login from `source` may stand: the user is active (or the login was forced) and has
+/// the revocation stamp the login recorded (a login that recorded none, made before stamps were
+/// used, does not stand). True when there is no loader to ask.
+async fn verified(req: &HttpRequest, manager: &LoginManager, id: &str, source: Source<'_>) -> bool {
     let Some(loader) = &manager.user_loader else {
         return true;
     };
-    if (loader.loaded)(req, id) || (loader.load)(req.clone(), id.to_owned()).await {
-        return true;
+    let facts = match (loader.loaded)(req, id) {
+        Some(facts) => facts,
+        None => match (loader.load)(req.clone(), id.to_owned()).await {
+            Some(facts) => facts,
+            None => {
+                tracing::debug!(
+                    identity = id,
+                    "the user loader finds no user {id:?}: the login is ignored"
+                );
+                return false;
+            }
+        },
+    };
+    let forced = || {
+        matches!(source, Source::Session)
+            && req.get_session().get::<bool>(FORCED_KEY).ok().flatten() == Some(true)
+    };
+    if !facts.active && !forced() {
+        tracing::debug!(
+            identity = id,
+            "the user {id:?} is not active: the login is ignored"
+        );
+        return false;
     }
-    tracing::debug!(
-        identity = id,
-        "the user loader finds no user {id:?}: the login is ignored"
-    );
-    false
+    let Some(stamp) = &facts.stamp else {
+        return true;
+    };
+    let same = match source {
+        Source::Session => req
+            .get_session()
+            .get::<String>(STAMP_KEY)
+            .ok()
+            .flatten()
+            .is_some_and(|recorded| same_stamp(&recorded, stamp)),
+        Source::Cookie(recorded) => recorded.is_some_and(|recorded| same_stamp(recorded, stamp)),
+        Source::RequestLoader => true,
+    };
+    if !same {
+        tracing::debug!(
+            identity = id,
+            "the login of {id:?} recorded another revocation stamp than the user's now: the \
+             login is ignored"
+        );
+    }
+    same
 }
 
-/// Whether the session's login was made with a password within the manager's window.
+/// Whether a login's recorded revocation stamp is the user's `now`, compared in constant time.
+pub(crate) fn same_stamp(recorded: &str, now: &str) -> bool {
+    recorded.as_bytes().ct_eq(now.as_bytes()).into()
+}
+
+/// Restores the login of `req`'s remember cookie, if it has a valid one whose user is verified,
+/// into the session, not fresh (Flask-Login's `_load_user_from_remember_cookie`). A cookie that
+/// does not restore is cleared.
+async fn restore(
+    req: &HttpRequest,
+    manager: &LoginManager,
+    settings: &Rc<RememberSettings>,
+) -> Result<Option<String>, CheckpointError> {
+    if !settings.present(req) || req.extensions().contains::<CookieChange>() {
+        return Ok(None);
+    }
+    let Some(remembered) = settings.read(req) else {
+        change_cookie(req, CookieChange::Clear);
+        return Ok(None);
+    };
+    let source = Source::Cookie(remembered.stamp.as_deref());
+    if !verified(req, manager, &remembered.id, source).await {
+        change_cookie(req, CookieChange::Clear);
+        return Ok(None);
+    }
+    let login = Written {
+        fresh: false,
+        stamp: remembered.stamp.as_deref(),
+        forced: false,
+    };
+    write_login(req, remembered.id.clone(), login, manager)
+        .map_err(|error| logged("restoring a remembered login", req, error))?;
+    tracing::debug!(
+        identity = %remembered.id,
+        "user loaded from the remember cookie: logged in, not fresh"
+    );
+    if settings.refresh_each_request {
+        refresh_remember_cookie(req, settings, &remembered.id);
+    }
+    Ok(Some(remembered.id))
+}
+
+/// Renews `req`'s remember cookie for the configured duration, when it is valid and remembers
+/// `id`.
+fn refresh_remember_cookie(req: &HttpRequest, settings: &RememberSettings, id: &str) {
+    if req.extensions().contains::<CookieChange>() {
+        return;
+    }
+    let Some(mut remembered) = settings.read(req).filter(|remembered| remembered.id == id) else {
+        return;
+    };
+    remembered.expires = unix_now().saturating_add(settings.duration.as_secs());
+    change_cookie(
+        req,
+        CookieChange::Set(settings.cookie(&remembered, settings.duration)),
+    );
+}
+
+/// Whether the session's login was made with a password within the manager's window (and, with
+/// session protection, by this client).
 pub(crate) fn is_fresh(req: &HttpRequest, manager: &LoginManager) -> bool {
     let Ok(Some(fresh_at)) = req.get_session().get::<u64>(FRESH_AT_KEY) else {
         return false;
     };
+    if manager.session_protection.is_some() && !protection::same_client(req, manager.client_address)
+    {
+        return false;
+    }
     match manager.fresh_for {
         None => true,
-        Some(window) => {
-            let age = now().saturating_sub(Duration::from_secs(fresh_at));
-            age < window
+        Some(window) => unix_now().saturating_sub(fresh_at) < window.as_secs(),
+    }
+}
+
+/// Whether the request's login is fresh (Flask-Login's `login_fresh()`): made with a password
+/// ([`Login::fresh`]), within [`LoginManager::fresh_for`], by this client when session protection
+/// is on. A login restored from a remember cookie, or from the request loader, is not.
+///
+/// ```
+/// use actix_web::{get, HttpRequest, Responder};
+/// use checkpoint_runtime::{login_fresh, login_required};
+///
+/// #[get("/settings")]
+/// #[login_required]
+/// async fn settings(req: HttpRequest) -> impl Responder {
+///     if login_fresh(&req) { "all settings" } else { "confirm your password to see all" }
+/// }
+/// ```
+pub fn login_fresh(req: &HttpRequest) -> bool {
+    is_fresh(req, &LoginManager::of(req))
+}
+
+/// Seconds since the Unix epoch (0 before it: a clock that far off fails every expiry).
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
+}
+
+/// A login (Flask-Login's `login_user(user, remember, duration, force, fresh)`): fresh unless
+/// told otherwise, remembered if asked. [`login_user`] is its short form, for an app whose user
+/// loader does not check users.
+///
+/// [`login`](Self::login) asks the [`LoginManager`]'s user loader, when it has one, whether
+/// the user exists and is active (refusing an inactive one unless [forced](Self::force)), and
+/// records the user's [revocation stamp](crate::UserLoader::revocation_stamp). It logs in through
+/// actix-identity, which renews the session id (against fixation), and stores an identifier of
+/// the client for [session protection](crate::SessionProtection).
+///
+/// ```
+/// use actix_web::{post, HttpRequest, HttpResponse};
+/// use checkpoint_runtime::{CheckpointError, Login};
+///
+/// #[post("/login")]
+/// async fn login(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+///     // ... check the password, and read the "remember me" box ...
+///     let remember_me = true;
+///     if !Login::new("alice").remember(remember_me).login(&req).await? {
+///         return Ok(HttpResponse::Forbidden().body("this account is disabled"));
+///     }
+///     Ok(HttpResponse::SeeOther().insert_header(("location", "/")).finish())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a Login does nothing until `.login(&req).await`"]
+pub struct Login {
+    id: String,
+    fresh: bool,
+    remember: bool,
+    duration: Option<Duration>,
+    force: bool,
+}
+
+impl Login {
+    /// Logging in the user `id`: fresh, not remembered, not forced.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            fresh: true,
+            remember: false,
+            duration: None,
+            force: false,
+        }
+    }
+
+    /// Whether the user just proved who they are, with a password say (default `true`):
+    /// `#[fresh_login_required]` accepts a fresh login for [`LoginManager::fresh_for`].
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+
+    /// Whether to remember the login in a cookie that restores it when the session is gone
+    /// (default `false`); needs [`RememberMe`](crate::RememberMe) on the route.
+    pub fn remember(mut self, remember: bool) -> Self {
+        self.remember = remember;
+        self
+    }
+
+    /// How long to remember the login, instead of the [`RememberMe`](crate::RememberMe)
+    /// duration.
+    pub fn duration(mut self, duration: Duration) -> Self {
+        self.duration = Some(duration);
+        self
+    }
+
+    /// Logs the user in even when the user loader says it is not active (default `false`).
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+
+    /// Logs the user in. `Ok(false)`, with nothing changed, when the manager's user loader finds
+    /// no such user, or an inactive one and the login is not forced (Flask-Login's `False`).
+    ///
+    /// # Errors
+    /// [`CheckpointError::IdentityMiddlewareMissing`], [`CheckpointError::SessionMiddlewareMissing`]
+    /// or [`CheckpointError::RememberMeMissing`] in a misconfigured app,
+    /// [`CheckpointError::SessionWrite`] when the session refuses the write.
+    pub async fn login(self, req: &HttpRequest) -> Result<bool, CheckpointError> {
+        self.apply(req)
+            .await
+            .map_err(|error| logged("login", req, error))
+    }
+
+    async fn apply(self, req: &HttpRequest) -> Result<bool, CheckpointError> {
+        SessionProbe::new().verify(req)?;
+        let manager = LoginManager::of(req);
+        let remember = if self.remember {
+            let route = req.extensions().get::<RememberRoute>().cloned();
+            Some(route.ok_or(CheckpointError::RememberMeMissing)?.0)
+        } else {
+            None
+        };
+        let mut stamp = None;
+        let mut forced = false;
+        if let Some(loader) = &manager.user_loader {
+            let Some(facts) = (loader.load)(req.clone(), self.id.clone()).await else {
+                tracing::debug!(identity = %self.id, "login refused: the user loader finds no such user");
+                return Ok(false);
+            };
+            if !facts.active && !self.force {
+                tracing::debug!(identity = %self.id, "login refused: the user is not active");
+                return Ok(false);
+            }
+            forced = !facts.active;
+            stamp = facts.stamp;
+        }
+        let login = Written {
+            fresh: self.fresh,
+            stamp: stamp.as_deref(),
+            forced,
+        };
+        write_login(req, self.id.clone(), login, &manager)?;
+        req.extensions_mut().insert(LoginChanged);
+        match remember {
+            Some(settings) => {
+                let lifetime = self.duration.unwrap_or(settings.duration);
+                let remembered = RememberedLogin {
+                    id: self.id.clone(),
+                    expires: unix_now().saturating_add(lifetime.as_secs()),
+                    stamp,
+                };
+                change_cookie(
+                    req,
+                    CookieChange::Set(settings.cookie(&remembered, lifetime)),
+                );
+            }
+            None => forget_remembered(req),
+        }
+        tracing::debug!(identity = %self.id, fresh = self.fresh, remember = self.remember, "user logged in");
+        Ok(true)
+    }
+}
+
+/// Clears the remember cookie `req` carries, if any, so that it cannot restore a login after
+/// this one ends (another user's, say).
+fn forget_remembered(req: &HttpRequest) {
+    let route = req.extensions().get::<RememberRoute>().cloned();
+    if let Some(RememberRoute(settings)) = route {
+        if settings.present(req) || req.extensions().contains::<CookieChange>() {
+            change_cookie(req, CookieChange::Clear);
         }
     }
 }
 
-fn now() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-}
-
-/// Logs `id` in (Flask-Login's `login_user(user, fresh=...)`), through actix-identity, which
-/// renews the session id against fixation. `fresh` says the user just proved who they are (with
-/// a password, say): `#[fresh_login_required]` accepts the login for
-/// [`LoginManager::fresh_for`]. A login that is not fresh (restored from a long-lived token,
-/// say) passes only `#[login_required]`.
-///
-/// Flask-Login's `remember`, `duration` and `force` have no counterpart: actix-session's cookie
-/// lifetime (`SessionMiddleware::builder(...).session_lifecycle(...)`) plays the part of
-/// "remember me", and there is no `is_active` to force past.
+/// Logs `id` in, freshly when `fresh` (Flask-Login's `login_user(user, fresh=...)`): the short
+/// form of [`Login`], not remembered, for an app whose user loader does not check users. `fresh`
+/// says the user just proved who they are (with a password, say): `#[fresh_login_required]`
+/// accepts the login for [`LoginManager::fresh_for`].
 ///
 /// # Errors
 /// [`CheckpointError::IdentityMiddlewareMissing`] without actix-identity's `IdentityMiddleware`
 /// (log it, and answer 500), [`CheckpointError::SessionWrite`] when the session refuses the
-/// write.
+/// write, [`CheckpointError::LoginNeedsUser`] when the manager's user loader checks users
+/// (`is_active`, `revocation_stamp`): use [`Login`] there.
 ///
 /// ```
 /// use actix_web::{post, HttpRequest, HttpResponse};
@@ -159,12 +485,53 @@ pub fn login_user(
     id: impl Into<String>,
     fresh: bool,
 ) -> Result<(), CheckpointError> {
-    write_login(req, id.into(), fresh).map_err(|error| logged("login_user", req, error))
+    let login = || {
+        // Not remembered: logins are rare, and each is worth the probe.
+        SessionProbe::new().verify(req)?;
+        let manager = LoginManager::of(req);
+        if manager
+            .user_loader
+            .as_ref()
+            .is_some_and(|loader| loader.checks_users)
+        {
+            return Err(CheckpointError::LoginNeedsUser);
+        }
+        let login = Written {
+            fresh,
+            stamp: None,
+            forced: false,
+        };
+        write_login(req, id.into(), login, &manager)?;
+        req.extensions_mut().insert(LoginChanged);
+        forget_remembered(req);
+        Ok(())
+    };
+    login().map_err(|error| logged("login_user", req, error))
 }
 
-fn write_login(req: &HttpRequest, id: String, fresh: bool) -> Result<(), CheckpointError> {
-    // Not remembered: logins are rare, and each is worth the probe.
-    SessionProbe::new().verify(req)?;
+/// What the session records of a login besides its identity.
+struct Written<'a> {
+    /// Made with a password: the time is recorded.
+    fresh: bool,
+    /// The user's revocation stamp.
+    stamp: Option<&'a str>,
+    /// An inactive user, logged in with [`Login::force`].
+    forced: bool,
+}
+
+/// Writes the login of `id` into the session: actix-identity's login (which renews the session
+/// id), what `login` records, the client's identifier.
+fn write_login(
+    req: &HttpRequest,
+    id: String,
+    login: Written<'_>,
+    manager: &LoginManager,
+) -> Result<(), CheckpointError> {
+    let Written {
+        fresh,
+        stamp,
+        forced,
+    } = login;
     let login = catch_unwind(AssertUnwindSafe(|| {
         Identity::login(&req.extensions(), id).map(drop)
     }))
@@ -173,14 +540,64 @@ fn write_login(req: &HttpRequest, id: String, fresh: bool) -> Result<(), Checkpo
     let session = req.get_session();
     if fresh {
         session
-            .insert(FRESH_AT_KEY, now().as_secs())
+            .insert(FRESH_AT_KEY, unix_now())
             .map_err(CheckpointError::session_write)?;
     } else {
         session.remove(FRESH_AT_KEY);
     }
+    match stamp {
+        Some(stamp) => session
+            .insert(STAMP_KEY, stamp)
+            .map_err(CheckpointError::session_write)?,
+        None => drop(session.remove(STAMP_KEY)),
+    }
+    if forced {
+        session
+            .insert(FORCED_KEY, true)
+            .map_err(CheckpointError::session_write)?;
+    } else {
+        session.remove(FORCED_KEY);
+    }
+    protection::remember_client(req, manager.client_address)
+        .map_err(CheckpointError::session_write)?;
     session_probe::watch_write(req, "A login");
-    req.extensions_mut().insert(LoginChanged);
     Ok(())
+}
+
+/// Marks the request's login fresh again (Flask-Login's `confirm_login()`), after the user
+/// re-entered their password, say; also records this client for session protection.
+///
+/// # Errors
+/// [`CheckpointError::SessionMiddlewareMissing`] without a session,
+/// [`CheckpointError::SessionWrite`] when the session refuses the write.
+///
+/// ```
+/// use actix_web::{post, HttpRequest, HttpResponse};
+/// use checkpoint_runtime::{confirm_login, login_required, CheckpointError};
+///
+/// #[post("/reauthenticate")]
+/// #[login_required]
+/// async fn reauthenticate(req: HttpRequest) -> Result<HttpResponse, CheckpointError> {
+///     // ... check the password again ...
+///     confirm_login(&req)?;
+///     Ok(HttpResponse::SeeOther().insert_header(("location", "/settings")).finish())
+/// }
+/// ```
+pub fn confirm_login(req: &HttpRequest) -> Result<(), CheckpointError> {
+    let confirm = || {
+        SessionProbe::new().verify(req)?;
+        let manager = LoginManager::of(req);
+        let session = req.get_session();
+        session
+            .insert(FRESH_AT_KEY, unix_now())
+            .map_err(CheckpointError::session_write)?;
+        protection::remember_client(req, manager.client_address)
+            .map_err(CheckpointError::session_write)?;
+        session_probe::watch_write(req, "A login confirmation");
+        tracing::debug!("login confirmed: fresh again");
+        Ok(())
+    };
+    confirm().map_err(|error| logged("confirm_login", req, error))
 }
 
 /// `error`, logged as the failure of `what` for `req`: every error of `login_user` and
@@ -200,9 +617,21 @@ fn logged(what: &str, req: &HttpRequest, error: CheckpointError) -> CheckpointEr
     error
 }
 
+/// Ends the login of `identity`: actix-identity's logout (by default it purges the session),
+/// the login layer's keys, and the remember cookie.
+fn end_login(req: &HttpRequest, identity: Identity) {
+    identity.logout();
+    let session = req.get_session();
+    for key in [FRESH_AT_KEY, STAMP_KEY, FORCED_KEY, protection::CLIENT_KEY] {
+        session.remove(key);
+    }
+    forget_remembered(req);
+    req.extensions_mut().insert(LoginChanged);
+}
+
 /// Logs the request's user out (Flask-Login's `logout_user`), through actix-identity: by
-/// default it purges the whole session. Logging out a request that is not logged in does
-/// nothing.
+/// default it purges the whole session. Also clears the remember cookie. Logging out a request
+/// that is not logged in does nothing but that.
 ///
 /// The purge takes everything written to the session in this request with it, before or after
 /// the call: a flash message such as "You have been logged out" written here is lost (Flask-Login
@@ -224,11 +653,15 @@ fn logged(what: &str, req: &HttpRequest, error: CheckpointError) -> CheckpointEr
 pub fn logout_user(req: &HttpRequest) -> Result<(), CheckpointError> {
     let logout = || {
         SessionProbe::new().verify(req)?;
-        if let Some(identity) = session_identity(req)? {
-            identity.logout();
+        match session_identity(req)? {
+            Some(identity) => {
+                if let Ok(id) = identity.id() {
+                    tracing::debug!(identity = %id, "user logged out");
+                }
+                end_login(req, identity);
+            }
+            None => forget_remembered(req),
         }
-        req.get_session().remove(FRESH_AT_KEY);
-        req.extensions_mut().insert(LoginChanged);
         Ok(())
     };
     logout().map_err(|error| logged("logout_user", req, error))
@@ -244,11 +677,11 @@ mod tests {
     fn freshness_is_the_password_login_within_the_window() {
         let req = TestRequest::default().to_http_request();
         let session = req.get_session();
-        let forever = LoginManager::new();
-        let minute = LoginManager::new().fresh_for(Duration::from_secs(60));
+        let forever = LoginManager::new().no_session_protection();
+        let minute = forever.clone().fresh_for(Duration::from_secs(60));
         assert!(!is_fresh(&req, &forever), "no password login");
 
-        let now = now().as_secs();
+        let now = unix_now();
         session.insert(FRESH_AT_KEY, now - 30).unwrap();
         assert!(is_fresh(&req, &forever) && is_fresh(&req, &minute));
         session.insert(FRESH_AT_KEY, now - 61).unwrap();
@@ -261,5 +694,24 @@ mod tests {
             !is_fresh(&req, &forever),
             "an undecodable time is not fresh"
         );
+    }
+
+    #[test]
+    fn with_session_protection_a_fresh_login_is_fresh_for_its_client_only() {
+        let protected = LoginManager::new();
+        let login_client = TestRequest::default()
+            .insert_header(("user-agent", "Firefox"))
+            .to_http_request();
+        login_client
+            .get_session()
+            .insert(FRESH_AT_KEY, unix_now())
+            .unwrap();
+        assert!(!is_fresh(&login_client, &protected), "no client recorded");
+        protection::remember_client(&login_client, protected.client_address).unwrap();
+        assert!(is_fresh(&login_client, &protected));
+        assert!(is_fresh(
+            &login_client,
+            &LoginManager::new().no_session_protection()
+        ));
     }
 }

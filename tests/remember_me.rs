@@ -1,0 +1,520 @@
+//! "Remember me", inactive users and revocation stamps (Flask-Login's `remember`, `force`,
+//! `is_active`, beyond it Django's session auth hash), through the actix stack on the suite's
+//! session store. Tests are named after Flask-Login's `tests/test_login.py` where one exists.
+
+mod common;
+
+use std::{cell::RefCell, collections::HashMap, rc::Rc, time::Duration};
+
+use actix_web::{
+    body::MessageBody,
+    cookie::{Cookie, Key, SameSite},
+    dev::{Service, ServiceResponse},
+    get,
+    http::StatusCode,
+    post, test, web, App, HttpRequest, HttpResponse, Responder,
+};
+use checkpoint_runtime::{
+    confirm_login, fresh_login_required, login_fresh, login_remembered, login_required, login_user,
+    logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginManager, RememberMe,
+    UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
+};
+use common::Browser;
+
+const REMEMBER: &str = DEFAULT_REMEMBER_COOKIE_NAME;
+/// actix-session's session cookie.
+const SESSION: &str = "id";
+
+#[derive(Clone)]
+struct User {
+    name: String,
+    active: bool,
+    /// Bumped on a password change or "log out everywhere".
+    epoch: u32,
+}
+
+/// The app's users, which a test changes while the app runs.
+type Users = Rc<RefCell<HashMap<String, User>>>;
+
+fn users() -> Users {
+    let user = |name: &str, active| User {
+        name: name.to_owned(),
+        active,
+        epoch: 1,
+    };
+    Rc::new(RefCell::new(HashMap::from([
+        ("ada".to_owned(), user("ada", true)),
+        ("creeper".to_owned(), user("creeper", false)),
+    ])))
+}
+
+fn manager(users: &Users) -> LoginManager {
+    let users = Rc::clone(users);
+    LoginManager::new().user_loader(
+        UserLoader::new(move |id: String| std::future::ready(users.borrow().get(&id).cloned()))
+            .is_active(|user: &User| user.active)
+            .revocation_stamp(|user: &User| user.epoch.to_string()),
+    )
+}
+
+/// `POST /login/{user}?remember=1&force=1&duration=<seconds>&fresh=0`.
+#[post("/login/{user}")]
+async fn log_in(
+    req: HttpRequest,
+    user: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, CheckpointError> {
+    let flag = |name: &str| query.get(name).map(String::as_str) == Some("1");
+    let mut login = Login::new(user.into_inner())
+        .remember(flag("remember"))
+        .force(flag("force"))
+        .fresh(query.get("fresh").map(String::as_str) != Some("0"));
+    if let Some(seconds) = query.get("duration") {
+        login = login.duration(Duration::from_secs(seconds.parse().unwrap()));
+    }
+    Ok(match login.login(&req).await? {
+        true => HttpResponse::Ok().body("logged in"),
+        false => HttpResponse::Forbidden().body("refused"),
+    })
+}
+
+#[post("/login-user/{user}")]
+async fn log_in_short(
+    req: HttpRequest,
+    user: web::Path<String>,
+) -> Result<&'static str, CheckpointError> {
+    login_user(&req, user.into_inner(), true)?;
+    Ok("logged in")
+}
+
+#[post("/logout")]
+async fn log_out(req: HttpRequest) -> Result<&'static str, CheckpointError> {
+    logout_user(&req)?;
+    Ok("logged out")
+}
+
+#[get("/me")]
+#[login_required]
+async fn me(req: HttpRequest, user: CurrentUser<User>) -> impl Responder {
+    format!(
+        "{} fresh={} remembered={}",
+        user.name,
+        login_fresh(&req),
+        login_remembered(&req)
+    )
+}
+
+#[get("/fresh")]
+#[fresh_login_required]
+async fn fresh() -> impl Responder {
+    "fresh"
+}
+
+#[post("/confirm")]
+#[login_required]
+async fn confirm(req: HttpRequest) -> Result<&'static str, CheckpointError> {
+    confirm_login(&req)?;
+    Ok("confirmed")
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(log_in)
+        .service(log_in_short)
+        .service(log_out)
+        .service(me)
+        .service(fresh)
+        .service(confirm);
+}
+
+/// An app under test, as [`Browser`] drives it.
+trait TestService:
+    Service<actix_http::Request, Response = ServiceResponse<Self::Body>, Error = actix_web::Error>
+{
+    type Body: MessageBody + 'static;
+}
+
+impl<S, B> TestService for S
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody + 'static,
+{
+    type Body = B;
+}
+
+fn remember_key() -> Key {
+    Key::from(&[7; 64])
+}
+
+/// A browser on an app with `manager`, remembering with `remember` (when given).
+async fn browser_on(
+    manager: LoginManager,
+    remember: Option<RememberMe>,
+) -> Browser<impl TestService> {
+    let app = App::new()
+        .app_data(manager)
+        .configure(routes)
+        .configure(common::session_tools)
+        .wrap(actix_web::middleware::Condition::new(
+            remember.is_some(),
+            remember.unwrap_or_else(|| RememberMe::new(remember_key())),
+        ))
+        .wrap(IdentityMiddleware::default())
+        .wrap(common::sessions().await);
+    Browser::new(test::init_service(app).await)
+}
+
+async fn remembering(users: &Users) -> Browser<impl TestService> {
+    browser_on(manager(users), Some(RememberMe::new(remember_key()))).await
+}
+
+fn post(uri: &str) -> test::TestRequest {
+    test::TestRequest::post().uri(uri)
+}
+
+#[actix_web::test]
+async fn remember_me() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    assert_eq!(
+        browser.send(post("/login/ada?remember=1")).await.status,
+        StatusCode::OK
+    );
+    let cookie = browser.cookie(REMEMBER).expect("a remember cookie").clone();
+    assert!(
+        !cookie.value().contains("ada"),
+        "the id is not in the clear"
+    );
+    assert_eq!(
+        cookie.max_age(),
+        Some(actix_web::cookie::time::Duration::days(365))
+    );
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+    assert_eq!(cookie.path(), Some("/"));
+    assert_eq!(
+        browser.get("/me").await.body,
+        "ada fresh=true remembered=true"
+    );
+
+    // The browser closes: the session cookie is gone, the remember cookie stays.
+    browser.forget(SESSION);
+    let reply = browser.get("/me").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body, "ada fresh=false remembered=true");
+    // The restore wrote the login into a new session: later requests are ordinary.
+    assert!(browser.cookie(SESSION).is_some(), "a new session");
+    browser.forget(REMEMBER);
+    assert_eq!(
+        browser.get("/me").await.body,
+        "ada fresh=false remembered=false"
+    );
+}
+
+#[actix_web::test]
+async fn login_without_remember_sets_no_cookie_and_does_not_outlive_the_session() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada")).await;
+    assert!(browser.cookie(REMEMBER).is_none());
+    browser.forget(SESSION);
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn remember_me_is_unfresh() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    assert_eq!(browser.get("/fresh").await.status, StatusCode::OK);
+    browser.forget(SESSION);
+    assert_eq!(
+        browser.get("/fresh").await.status,
+        StatusCode::UNAUTHORIZED,
+        "a restored login is not fresh"
+    );
+    // confirm_login() makes it fresh again.
+    assert_eq!(browser.send(post("/confirm")).await.status, StatusCode::OK);
+    assert_eq!(browser.get("/fresh").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn remember_me_uses_custom_cookie_parameters() {
+    let users = users();
+    let remember = RememberMe::new(remember_key())
+        .cookie_name("keep_me")
+        .duration(Duration::from_secs(600))
+        .path("/")
+        .domain("example.test")
+        .secure(true)
+        .http_only(false)
+        .same_site(SameSite::Strict);
+    let mut browser = browser_on(manager(&users), Some(remember)).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    let cookie = browser.cookie("keep_me").expect("the named cookie");
+    assert_eq!(
+        cookie.max_age(),
+        Some(actix_web::cookie::time::Duration::seconds(600))
+    );
+    assert_eq!(cookie.domain(), Some("example.test"));
+    assert_eq!(cookie.secure(), Some(true));
+    assert_eq!(cookie.http_only(), None);
+    assert_eq!(cookie.same_site(), Some(SameSite::Strict));
+    assert!(browser.cookie(REMEMBER).is_none());
+    browser.forget(SESSION);
+    assert_eq!(
+        browser.get("/me").await.body,
+        "ada fresh=false remembered=true"
+    );
+}
+
+#[actix_web::test]
+async fn remember_me_custom_duration_expires_inside_the_cookie() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser
+        .send(post("/login/ada?remember=1&duration=60"))
+        .await;
+    let cookie = browser.cookie(REMEMBER).unwrap();
+    assert_eq!(
+        cookie.max_age(),
+        Some(actix_web::cookie::time::Duration::seconds(60))
+    );
+
+    // A cookie whose time is up restores nothing, whatever the browser still sends.
+    browser.send(post("/login/ada?remember=1&duration=0")).await;
+    let expired = browser.cookie(REMEMBER).unwrap().clone();
+    browser.forget(SESSION);
+    browser.hold(expired);
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert!(browser.cookie(REMEMBER).is_none(), "cleared");
+}
+
+#[actix_web::test]
+async fn remember_me_refresh_every_request() {
+    let users = users();
+    let remember = RememberMe::new(remember_key())
+        .duration(Duration::from_secs(1000))
+        .refresh_each_request(true);
+    let mut browser = browser_on(manager(&users), Some(remember)).await;
+    browser
+        .send(post("/login/ada?remember=1&duration=100"))
+        .await;
+    let first = browser.cookie(REMEMBER).unwrap().clone();
+    assert_eq!(
+        first.max_age(),
+        Some(actix_web::cookie::time::Duration::seconds(100))
+    );
+    browser.get("/me").await;
+    let refreshed = browser.cookie(REMEMBER).unwrap().clone();
+    assert_eq!(
+        refreshed.max_age(),
+        Some(actix_web::cookie::time::Duration::seconds(1000)),
+        "renewed for the whole duration"
+    );
+    assert_ne!(first.value(), refreshed.value());
+}
+
+#[actix_web::test]
+async fn remember_me_no_refresh_every_request() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    let first = browser.cookie(REMEMBER).unwrap().clone();
+    browser.get("/me").await;
+    assert_eq!(browser.cookie(REMEMBER).unwrap().value(), first.value());
+}
+
+#[actix_web::test]
+async fn logout_stays_logged_out_with_remember_me() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    assert!(browser.cookie(REMEMBER).is_some());
+    assert_eq!(browser.send(post("/logout")).await.status, StatusCode::OK);
+    assert!(browser.cookie(REMEMBER).is_none(), "the logout cleared it");
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    browser.forget(SESSION);
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn log_out_everywhere_revokes_a_replayed_remember_cookie() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    let stolen = browser.cookie(REMEMBER).unwrap().clone();
+    browser.send(post("/logout")).await;
+
+    // Replayed after a plain logout, the copy still restores: nothing on the server knows it.
+    let mut thief = remembering(&users).await;
+    thief.hold(stolen.clone());
+    assert_eq!(thief.get("/me").await.status, StatusCode::OK);
+
+    // "Log out everywhere": the app bumps the user's stamp.
+    users.borrow_mut().get_mut("ada").unwrap().epoch += 1;
+    let mut replay = remembering(&users).await;
+    replay.hold(stolen);
+    assert_eq!(replay.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        replay.cookie(REMEMBER).is_none(),
+        "the dead cookie is cleared"
+    );
+    // The thief's session, restored before the bump, ends too.
+    assert_eq!(thief.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn a_password_change_ends_every_session_of_the_user() {
+    let users = users();
+    let mut laptop = remembering(&users).await;
+    let mut phone = remembering(&users).await;
+    laptop.send(post("/login/ada")).await;
+    phone.send(post("/login/ada")).await;
+    assert_eq!(phone.get("/me").await.status, StatusCode::OK);
+    users.borrow_mut().get_mut("ada").unwrap().epoch += 1;
+    assert_eq!(laptop.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(phone.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    // A new login records the new stamp.
+    laptop.send(post("/login/ada")).await;
+    assert_eq!(laptop.get("/me").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_session_login_that_recorded_no_stamp_does_not_stand() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada")).await;
+    browser
+        .set_session(serde_json::json!({ checkpoint_runtime::STAMP_KEY: null }))
+        .await;
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn login_inactive_user() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    let reply = browser.send(post("/login/creeper?remember=1")).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::FORBIDDEN, "refused")
+    );
+    assert!(browser.cookie(REMEMBER).is_none());
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    let reply = browser.send(post("/login/nobody")).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "an unknown user");
+}
+
+#[actix_web::test]
+async fn login_inactive_user_forced() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    let reply = browser.send(post("/login/creeper?force=1")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        browser.get("/me").await.body,
+        "creeper fresh=true remembered=false"
+    );
+}
+
+#[actix_web::test]
+async fn a_user_deactivated_after_login_is_anonymous() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    users.borrow_mut().get_mut("ada").unwrap().active = false;
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    browser.forget(SESSION);
+    assert_eq!(
+        browser.get("/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "nor does the remember cookie restore an inactive user"
+    );
+}
+
+#[actix_web::test]
+async fn hostile_remember_cookies_are_anonymous_never_500() {
+    let users = users();
+    let mut genuine = remembering(&users).await;
+    genuine.send(post("/login/ada?remember=1")).await;
+    let value = genuine.cookie(REMEMBER).unwrap().value().to_owned();
+
+    // The same payload made with another key: what an attacker who guessed the format makes.
+    let mut foreign = browser_on(manager(&users), Some(RememberMe::new(Key::generate()))).await;
+    foreign.send(post("/login/ada?remember=1")).await;
+    let foreign_value = foreign.cookie(REMEMBER).unwrap().value().to_owned();
+
+    let mut flipped = value.clone().into_bytes();
+    flipped[10] = if flipped[10] == b'A' { b'B' } else { b'A' };
+    let hostile = [
+        String::new(),
+        "ada".to_owned(),
+        "ada|0123456789abcdef".to_owned(),
+        r#"["ada",99999999999,"1"]"#.to_owned(),
+        value[..value.len() / 2].to_owned(),
+        String::from_utf8(flipped).unwrap(),
+        foreign_value,
+        "%00%ff".repeat(500),
+        "A".repeat(8000),
+    ];
+    for cookie in hostile {
+        let mut browser = remembering(&users).await;
+        browser.hold(Cookie::new(REMEMBER, cookie.clone()));
+        let reply = browser.get("/me").await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{cookie:?}: {}",
+            reply.body
+        );
+    }
+    // The genuine one, for contrast, restores.
+    let mut browser = remembering(&users).await;
+    browser.hold(Cookie::new(REMEMBER, value));
+    assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn remember_without_the_middleware_fails_closed_and_says_why() {
+    common::record_logs();
+    let users = users();
+    let mut browser = browser_on(manager(&users), None).await;
+    let reply = browser.send(post("/login/ada?remember=1")).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        browser.get("/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "nothing half-done"
+    );
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.contains("no RememberMe middleware wraps this route")));
+}
+
+#[actix_web::test]
+async fn login_user_refuses_an_app_whose_loader_checks_users() {
+    common::record_logs();
+    let users = users();
+    let mut browser = remembering(&users).await;
+    let reply = browser.send(post("/login-user/ada")).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.contains("Login::new(id).login(&req).await")));
+
+    // Without checks on users, login_user serves.
+    let plain = LoginManager::new().user_loader(|id: String| async move {
+        Some(User {
+            name: id,
+            active: true,
+            epoch: 0,
+        })
+    });
+    let mut browser = browser_on(plain, Some(RememberMe::new(remember_key()))).await;
+    assert_eq!(
+        browser.send(post("/login-user/ada")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+}
