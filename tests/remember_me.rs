@@ -16,8 +16,8 @@ use actix_web::{
 };
 use checkpoint_runtime::{
     confirm_login, fresh_login_required, login_fresh, login_remembered, login_required, login_user,
-    logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginManager, RememberMe,
-    UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
+    logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginEvent, LoginManager,
+    RememberMe, UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
 };
 use common::Browser;
 
@@ -517,4 +517,85 @@ async fn login_user_refuses_an_app_whose_loader_checks_users() {
         StatusCode::OK
     );
     assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn every_login_event_reaches_the_hooks_in_order_and_the_log() {
+    common::record_logs();
+    let users = users();
+    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+    let record = Rc::clone(&seen);
+    let manager = manager(&users)
+        .request_loader(|req: &HttpRequest| {
+            let token = req.headers().get("x-token").cloned();
+            std::future::ready(token.map(|_| "ada".to_owned()))
+        })
+        .on_event(move |_: &HttpRequest, event: &LoginEvent<'_>| {
+            let name = event.name();
+            record.borrow_mut().push(match event.id() {
+                Some(id) => format!("{name}:{id}"),
+                None => name.to_owned(),
+            });
+        })
+        .on_event(|_: &HttpRequest, event: &LoginEvent<'_>| {
+            assert!(
+                !matches!(event, LoginEvent::LoginConfirmed),
+                "a hook that panics"
+            );
+        });
+    let mut browser = browser_on(manager, Some(RememberMe::new(remember_key()))).await;
+    let take = || std::mem::take(&mut *seen.borrow_mut());
+
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(take(), ["user_accessed", "user_unauthorized"]);
+    browser.send(post("/login/ada?remember=1&fresh=0")).await;
+    assert_eq!(take(), ["user_logged_in:ada"]);
+    assert_eq!(browser.get("/fresh").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(take(), ["user_accessed", "user_needs_refresh:ada"]);
+    // The second hook panics on this one: reported, and the request goes on.
+    assert_eq!(browser.send(post("/confirm")).await.status, StatusCode::OK);
+    assert_eq!(take(), ["user_accessed", "user_login_confirmed"]);
+    // Another client: session protection (Basic) takes the freshness (once:
+    // it is gone then).
+    for _ in 0..2 {
+        let other = test::TestRequest::get()
+            .uri("/me")
+            .insert_header(("user-agent", "curl/8"));
+        assert_eq!(browser.send(other).await.status, StatusCode::OK);
+    }
+    assert_eq!(take()[..2], ["user_accessed", "session_protected:ada"]);
+    browser.forget(SESSION);
+    assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+    assert_eq!(
+        take()[..2],
+        ["user_accessed", "user_loaded_from_cookie:ada"]
+    );
+    browser.send(post("/logout")).await;
+    assert_eq!(take(), ["user_logged_out:ada"]);
+    let token = test::TestRequest::get()
+        .uri("/me")
+        .insert_header(("x-token", "t"));
+    assert_eq!(browser.send(token).await.status, StatusCode::OK);
+    assert_eq!(
+        take()[..2],
+        ["user_accessed", "user_loaded_from_request:ada"]
+    );
+
+    let lines = common::logged_lines();
+    for name in [
+        "user_unauthorized",
+        "user_logged_in",
+        "user_loaded_from_cookie",
+        "session_protected",
+    ] {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains(&format!("login event {name}"))),
+            "{name} is logged at debug"
+        );
+    }
+    assert!(lines
+        .iter()
+        .any(|line| line.contains("a login event hook panicked")));
 }

@@ -530,8 +530,8 @@ pub use crate::checks::{CsrfCheck, CsrfCheckpoint};
 #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
 pub use crate::login::{
     confirm_login, login_fresh, login_remembered, login_user, logout_user, ClientAddress,
-    CurrentUser, IdentityMiddleware, IntoUserLoader, Login, LoginManager, LoginRequired,
-    LoginRequiredMiddleware, RememberMe, RememberMeMiddleware, SessionProtection,
+    CurrentUser, IdentityMiddleware, IntoUserLoader, Login, LoginEvent, LoginManager,
+    LoginRequired, LoginRequiredMiddleware, RememberMe, RememberMeMiddleware, SessionProtection,
     UnauthorizedHandler, UserLoader, CLIENT_KEY, DEFAULT_LOGIN_MESSAGE,
     DEFAULT_NEEDS_REFRESH_MESSAGE, DEFAULT_REMEMBER_COOKIE_NAME, DEFAULT_REMEMBER_DURATION,
     FORCED_KEY, FRESH_AT_KEY, STAMP_KEY,

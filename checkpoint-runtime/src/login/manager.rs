@@ -8,6 +8,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::{
     login::{
         current_user::{IntoUserLoader, UserFacts},
+        events::{LoginEvent, LoginEventHooks},
         protection::{ClientAddress, SessionProtection},
         state::LoadedUser,
     },
@@ -85,6 +86,7 @@ pub struct LoginManager {
     pub(crate) user_loader: Option<AnyUserLoader>,
     pub(crate) session_protection: Option<SessionProtection>,
     pub(crate) client_address: ClientAddress,
+    pub(crate) event_hooks: LoginEventHooks,
 }
 
 impl LoginManager {
@@ -106,6 +108,7 @@ impl LoginManager {
             user_loader: None,
             session_protection: Some(SessionProtection::Basic),
             client_address: ClientAddress::Peer,
+            event_hooks: LoginEventHooks::default(),
         }
     }
 
@@ -384,6 +387,32 @@ impl LoginManager {
         self
     }
 
+    /// Calls `hook` with the request and each [`LoginEvent`] (Flask-Login's signals: logged in,
+    /// logged out, unauthorized, needs refresh, loaded from the remember cookie or the request
+    /// loader, login confirmed, session protected, accessed), after the hooks registered before.
+    /// The events are `tracing` events at `debug` too (but `Accessed`), hook or not. A hook that
+    /// panics is logged at `error`; the request goes on.
+    ///
+    /// ```
+    /// use actix_session::SessionExt;
+    /// use actix_web::HttpRequest;
+    /// use checkpoint_runtime::{LoginEvent, LoginManager};
+    ///
+    /// let manager = LoginManager::new().on_event(|req: &HttpRequest, event: &LoginEvent<'_>| {
+    ///     // A login restored from the remember cookie starts a new session: put back what the
+    ///     // app keeps there besides the login.
+    ///     if let LoginEvent::LoadedFromCookie { id } = event {
+    ///         let _ = req.get_session().insert("greeting", format!("Welcome back, {id}"));
+    ///     }
+    /// });
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn on_event(mut self, hook: impl Fn(&HttpRequest, &LoginEvent<'_>) + 'static) -> Self {
+        self.event_hooks.0.push(Rc::new(hook));
+        self
+    }
+
     /// The app's manager, registered as it is or in a `web::Data`, or the defaults (which
     /// allocate nothing) when it registered none.
     pub(crate) fn of(req: &HttpRequest) -> Cow<'_, Self> {
@@ -429,6 +458,7 @@ impl fmt::Debug for LoginManager {
             .field("user_loader", &self.user_loader.is_some())
             .field("session_protection", &self.session_protection)
             .field("client_address", &self.client_address)
+            .field("event_hooks", &self.event_hooks)
             .finish()
     }
 }

@@ -8,12 +8,14 @@
 //! | `state` | [`Login`], [`login_user`], [`logout_user`], [`confirm_login`]: who is logged in, and how freshly |
 //! | `remember` | [`RememberMe`]: the remember cookie |
 //! | `protection` | [`SessionProtection`]: which client made a login |
+//! | `events` | [`LoginEvent`]: Flask-Login's signals, as hooks and `tracing` events |
 //! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
 //! | `public` | `#[login_not_required]`: the routes `LoginRequired`'s middleware lets through |
 //! | `route_tree` | the routes of an app, read from its resource map |
 //! | `test_session` | `TestSession`, for an app's tests (the `test-util` feature) |
 
 mod current_user;
+mod events;
 mod manager;
 mod protection;
 mod public;
@@ -34,6 +36,7 @@ pub use self::public::PublicRoute;
 pub(crate) use self::public::PublicRoutes;
 pub use self::{
     current_user::{CurrentUser, IntoUserLoader, UserLoader},
+    events::LoginEvent,
     manager::{
         LoginManager, UnauthorizedHandler, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE,
     },

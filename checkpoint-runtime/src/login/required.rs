@@ -20,6 +20,7 @@ use crate::{
     decision::{settle, Decision, Redirect, Refusal, Refuser, Respond},
     error::CheckpointError,
     login::{
+        events::{emit, LoginEvent},
         manager::LoginManager,
         state::{authenticate, is_fresh},
     },
@@ -107,9 +108,11 @@ impl LoginRequired {
         manager: &LoginManager,
     ) -> Result<Option<Reason>, CheckpointError> {
         let Some(identity) = authenticate(req, manager).await? else {
+            emit(req, manager, LoginEvent::Unauthorized);
             return Ok(Some(Reason::NotLoggedIn));
         };
         if self.fresh && !(identity.from_session && is_fresh(req, manager)) {
+            emit(req, manager, LoginEvent::NeedsRefresh { id: &identity.id });
             return Ok(Some(Reason::NeedsRefresh));
         }
         Ok(None)

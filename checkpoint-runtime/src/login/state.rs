@@ -17,6 +17,7 @@ use crate::{
     error::CheckpointError,
     login::{
         current_user::UserFacts,
+        events::{emit, LoginEvent},
         manager::LoginManager,
         protection::{self, SessionProtection},
         remember::{change_cookie, CookieChange, RememberRoute, RememberSettings, RememberedLogin},
@@ -92,16 +93,19 @@ pub(crate) async fn authenticate(
             None
         }
     });
+    emit(req, manager, LoginEvent::Accessed);
     if let (Some(mode), Some((_, id))) = (manager.session_protection, &session) {
         if !protection::same_client(req, manager.client_address) {
-            tracing::debug!(
-                identity = %id,
-                mode = ?mode,
-                "session protected: the login was made by another client"
-            );
+            let protected = LoginEvent::SessionProtected { id, mode };
             match mode {
-                SessionProtection::Basic => drop(req.get_session().remove(FRESH_AT_KEY)),
+                // Reported when it takes the freshness, not on every later request.
+                SessionProtection::Basic => {
+                    if req.get_session().remove(FRESH_AT_KEY).is_some() {
+                        emit(req, manager, protected);
+                    }
+                }
                 SessionProtection::Strong => {
+                    emit(req, manager, protected);
                     if let Some((identity, _)) = session.take() {
                         end_login(req, identity);
                     }
@@ -137,6 +141,7 @@ pub(crate) async fn authenticate(
     };
     match request_loader(req).await {
         Some(id) if verified(req, manager, &id, Source::RequestLoader).await => {
+            emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
             Ok(Some(Authenticated {
                 id,
                 from_session: false,
@@ -244,9 +249,10 @@ async fn restore(
     };
     write_login(req, remembered.id.clone(), login, manager)
         .map_err(|error| logged("restoring a remembered login", req, error))?;
-    tracing::debug!(
-        identity = %remembered.id,
-        "user loaded from the remember cookie: logged in, not fresh"
+    emit(
+        req,
+        manager,
+        LoginEvent::LoadedFromCookie { id: &remembered.id },
     );
     if settings.refresh_each_request {
         refresh_remember_cookie(req, settings, &remembered.id);
@@ -442,7 +448,7 @@ impl Login {
             }
             None => forget_remembered(req),
         }
-        tracing::debug!(identity = %self.id, fresh = self.fresh, remember = self.remember, "user logged in");
+        emit(req, &manager, LoginEvent::LoggedIn { id: &self.id });
         Ok(true)
     }
 }
@@ -501,7 +507,9 @@ pub fn login_user(
             stamp: None,
             forced: false,
         };
-        write_login(req, id.into(), login, &manager)?;
+        let id = id.into();
+        write_login(req, id.clone(), login, &manager)?;
+        emit(req, &manager, LoginEvent::LoggedIn { id: &id });
         req.extensions_mut().insert(LoginChanged);
         forget_remembered(req);
         Ok(())
@@ -594,7 +602,7 @@ pub fn confirm_login(req: &HttpRequest) -> Result<(), CheckpointError> {
         protection::remember_client(req, manager.client_address)
             .map_err(CheckpointError::session_write)?;
         session_probe::watch_write(req, "A login confirmation");
-        tracing::debug!("login confirmed: fresh again");
+        emit(req, &manager, LoginEvent::LoginConfirmed);
         Ok(())
     };
     confirm().map_err(|error| logged("confirm_login", req, error))
@@ -655,10 +663,11 @@ pub fn logout_user(req: &HttpRequest) -> Result<(), CheckpointError> {
         SessionProbe::new().verify(req)?;
         match session_identity(req)? {
             Some(identity) => {
-                if let Ok(id) = identity.id() {
-                    tracing::debug!(identity = %id, "user logged out");
-                }
+                let id = identity.id().ok();
                 end_login(req, identity);
+                if let Some(id) = &id {
+                    emit(req, &LoginManager::of(req), LoginEvent::LoggedOut { id });
+                }
             }
             None => forget_remembered(req),
         }
