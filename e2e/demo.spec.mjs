@@ -81,7 +81,41 @@ const steps = [
     await page.goto(`${base}/profile`);
     expect(path(page) === "/login?next=%2Fprofile", `/login?next=%2Fprofile, got ${path(page)}`);
   }],
+  ["Remember me outlives the session cookie: still logged in, but not fresh", async (page) => {
+    await page.check('input[name="remember"]');
+    await logIn(page, "alice", "wonderland");
+    expect(path(page) === "/profile", `/profile, got ${path(page)}`);
+    expect((await page.textContent("#login")).startsWith("fresh"), "a fresh login");
+    const context = page.context();
+    remembered = (await context.cookies()).find((cookie) => cookie.name === "remember_token");
+    expect(remembered !== undefined, "a remember_token cookie");
+    expect(remembered.httpOnly && remembered.sameSite === "Lax", "HttpOnly, SameSite=Lax");
+    expect(!remembered.value.includes("alice"), "the user id not in the clear");
+    // The browser closes: its session cookie goes, the remember cookie stays.
+    await context.clearCookies();
+    await context.addCookies([remembered]);
+    await page.goto(`${base}/profile`);
+    expect(path(page) === "/profile", `/profile, got ${path(page)}`);
+    expect((await page.textContent("#username")) === "alice", "still alice");
+    expect((await page.textContent("#login")).startsWith("remembered"), "not fresh");
+    // The login event hook put the role back into the new session.
+    await page.goto(`${base}/admin`);
+    expect(path(page) === "/admin", `/admin for the remembered admin, got ${path(page)}`);
+  }],
+  ["log out everywhere: the old remember cookie no longer works", async (page) => {
+    await page.goto(`${base}/profile`);
+    await Promise.all([page.waitForLoadState("load"), page.click("#logout-everywhere")]);
+    expect(path(page) === "/", `/ after logging out everywhere, got ${path(page)}`);
+    const context = page.context();
+    await context.clearCookies();
+    await context.addCookies([remembered]);
+    await page.goto(`${base}/profile`);
+    expect(path(page) === "/login?next=%2Fprofile", `/login?next=%2Fprofile, got ${path(page)}`);
+  }],
 ];
+
+// The remember cookie of the Remember-me step, replayed after logging out everywhere.
+let remembered;
 
 const browser = await chromium.launch({
   executablePath,

@@ -1,6 +1,9 @@
 //! The demo's users: in memory, their passwords hashed with Argon2 at start-up.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::atomic::{AtomicU32, Ordering},
+};
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -19,10 +22,16 @@ pub const DEMO_USERS: [(&str, &str, &str); 2] = [
 pub struct User {
     pub name: String,
     pub role: &'static str,
+    /// The account's revocation stamp when loaded: "log out everywhere" bumps it, ending every
+    /// login made before (sessions and remember cookies alike).
+    #[serde(skip)]
+    pub sessions_epoch: u32,
 }
 
 struct Account {
     user: User,
+    /// Shared by every worker; bumped by [`Accounts::log_out_everywhere`].
+    sessions_epoch: AtomicU32,
     /// A PHC string (`$argon2id$v=19$...`).
     password_hash: String,
 }
@@ -45,7 +54,9 @@ impl Accounts {
                     user: User {
                         name: name.to_owned(),
                         role,
+                        sessions_epoch: 0,
                     },
+                    sessions_epoch: AtomicU32::new(0),
                     password_hash: hash(password)?,
                 };
                 Ok((name.to_owned(), account))
@@ -60,7 +71,14 @@ impl Accounts {
 
     /// The user `name`, if there is one (the user loader).
     pub fn user(&self, name: &str) -> Option<User> {
-        self.by_name.get(name).map(|account| account.user.clone())
+        self.by_name.get(name).map(Account::user)
+    }
+
+    /// Ends every login of `name`, on every device: its sessions and remember cookies.
+    pub fn log_out_everywhere(&self, name: &str) {
+        if let Some(account) = self.by_name.get(name) {
+            account.sessions_epoch.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Every user, by name.
@@ -86,9 +104,16 @@ impl Accounts {
                 false
             }
         };
-        account
-            .filter(|_| matches)
-            .map(|account| account.user.clone())
+        account.filter(|_| matches).map(Account::user)
+    }
+}
+
+impl Account {
+    fn user(&self) -> User {
+        User {
+            sessions_epoch: self.sessions_epoch.load(Ordering::Relaxed),
+            ..self.user.clone()
+        }
     }
 }
 

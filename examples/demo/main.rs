@@ -21,16 +21,16 @@ use std::{io, process::ExitCode, sync::Arc, sync::LazyLock};
 
 use actix_session::{
     storage::{CookieSessionStore, SessionStore},
-    Session, SessionMiddleware,
+    Session, SessionExt, SessionMiddleware,
 };
 use actix_web::{
     cookie::Key, get, http::StatusCode, middleware::Logger, post, web, App, HttpRequest,
     HttpResponse, HttpServer, Responder,
 };
 use checkpoint_runtime::{
-    checkpoint, flash, include_csrf, is_safe_redirect, login_not_required, login_required,
-    login_user, logout_user, url_for, CurrentUser, FlashMessages, IdentityMiddleware, LoginManager,
-    LoginRequired,
+    checkpoint, flash, include_csrf, is_safe_redirect, login_fresh, login_not_required,
+    login_required, logout_user, url_for, CurrentUser, FlashMessages, IdentityMiddleware, Login,
+    LoginEvent, LoginManager, LoginRequired, RememberMe, UserLoader,
 };
 use serde::Deserialize;
 
@@ -103,6 +103,9 @@ struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
+    /// The "Remember me" checkbox: sent (as `on`) only when ticked.
+    #[serde(default)]
+    remember: Option<String>,
 }
 
 #[login_not_required]
@@ -119,6 +122,7 @@ async fn login(
         username,
         password,
         next,
+        remember,
     } = form.into_inner();
     let accounts = accounts.into_inner();
     // Argon2 takes tens of milliseconds on purpose: keep it off the async worker.
@@ -131,7 +135,11 @@ async fn login(
             .with(minijinja::context! { next })
             .render(&session));
     };
-    login_user(&req, user.name.as_str(), true)?;
+    // Fresh (the password was just typed), remembered when the box is ticked.
+    let login = Login::new(user.name.as_str()).remember(remember.is_some());
+    if !login.login(&req).await? {
+        return Ok(HttpResponse::Forbidden().body("this account cannot log in"));
+    }
     session.insert(ROLE_KEY, user.role)?;
     flash(&session, &format!("Welcome, {}.", user.name), "success")?;
     let target = if !next.is_empty() && is_safe_redirect(&next) {
@@ -146,15 +154,19 @@ async fn login(
 #[get("/profile")]
 #[include_csrf]
 async fn profile(
+    req: HttpRequest,
     pages: web::Data<Pages>,
     session: Session,
     user: CurrentUser<User>,
     flashes: FlashMessages,
 ) -> HttpResponse {
+    // A login restored from the remember cookie is not fresh.
+    let fresh = login_fresh(&req);
     pages
         .page("profile.html", "Profile")
         .user(Some(&user))
         .flashes(&flashes)
+        .with(minijinja::context! { fresh })
         .render(&session)
 }
 
@@ -181,6 +193,19 @@ async fn admin(
 #[post("/logout")]
 #[include_csrf]
 async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    logout_user(&req)?;
+    Ok(see_other("/"))
+}
+
+/// Ends every login of the user, on every device and browser: sessions and remember cookies.
+#[post("/logout-everywhere")]
+#[include_csrf]
+async fn logout_everywhere(
+    req: HttpRequest,
+    user: CurrentUser<User>,
+    accounts: web::Data<Accounts>,
+) -> actix_web::Result<HttpResponse> {
+    accounts.log_out_everywhere(&user.name);
     logout_user(&req)?;
     Ok(see_other("/"))
 }
@@ -283,6 +308,7 @@ fn app<S: SessionStore + 'static>(
     state: &AppState,
     store: S,
     key: Key,
+    remember_key: Key,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -293,15 +319,31 @@ fn app<S: SessionStore + 'static>(
     >,
 > {
     let loader_accounts = Arc::clone(&state.accounts);
+    let hook_accounts = Arc::clone(&state.accounts);
     App::new()
         .app_data(
             LoginManager::new()
                 .login_view(url_for("login_page"))
                 .login_message_category("warning")
-                // Every login is checked against the accounts, once per request.
-                .user_loader(move |id: String| {
-                    let user = loader_accounts.user(&id);
-                    async move { user }
+                // Every login is checked against the accounts, once per request, and ends when
+                // the account logs out everywhere.
+                .user_loader(
+                    UserLoader::new(move |id: String| {
+                        let user = loader_accounts.user(&id);
+                        async move { user }
+                    })
+                    .revocation_stamp(|user: &User| user.sessions_epoch.to_string()),
+                )
+                // A login restored from the remember cookie starts a new session: put the role
+                // the admin page's checkpoint reads back into it.
+                .on_event(move |req: &HttpRequest, event: &LoginEvent<'_>| {
+                    if let LoginEvent::LoadedFromCookie { id } = event {
+                        if let Some(user) = hook_accounts.user(id) {
+                            if let Err(error) = req.get_session().insert(ROLE_KEY, user.role) {
+                                log::error!("the role of {id} cannot be restored: {error}");
+                            }
+                        }
+                    }
                 }),
         )
         .app_data(web::Data::from(Arc::clone(&state.accounts)))
@@ -309,6 +351,8 @@ fn app<S: SessionStore + 'static>(
         // The last `.wrap()` runs first: sessions, then identities on top of them, then the
         // login every route requires.
         .wrap(LoginRequired::LOGGED_IN)
+        // Before the login check: it restores remembered logins.
+        .wrap(RememberMe::new(remember_key))
         .wrap(IdentityMiddleware::default())
         .wrap(
             SessionMiddleware::builder(store, key)
@@ -322,6 +366,7 @@ fn app<S: SessionStore + 'static>(
         .service(profile)
         .service(admin)
         .service(logout)
+        .service(logout_everywhere)
         .service(api_status)
         .service(api_users)
         .service(api_ping)
@@ -355,9 +400,13 @@ async fn serve<S>(
 where
     S: SessionStore + 'static,
 {
-    // A fresh key per run: sessions end when the demo restarts.
+    // Fresh keys per run: sessions and remember cookies end when the demo restarts.
     let key = Key::generate();
-    let server = HttpServer::new(move || app(&state, new_store(), key.clone())).bind(address)?;
+    let remember_key = Key::generate();
+    let server = HttpServer::new(move || {
+        app(&state, new_store(), key.clone(), remember_key.clone())
+    })
+    .bind(address)?;
     log::info!("demo listening on http://{address}/");
     server.run().await
 }
@@ -392,7 +441,12 @@ mod tests {
             pages: web::Data::new(Pages::new().unwrap()),
         };
         let app = test::init_service(
-            app(&state, CookieSessionStore::default(), Key::generate())
+            app(
+                &state,
+                CookieSessionStore::default(),
+                Key::generate(),
+                Key::generate(),
+            )
                 .route("/added", web::get().to(HttpResponse::Ok)),
         )
         .await;
@@ -401,6 +455,7 @@ mod tests {
             ("GET", "/profile"),
             ("GET", "/admin"),
             ("POST", "/logout"),
+            ("POST", "/logout-everywhere"),
             ("GET", "/added"),
             // Another method at a public route's path.
             ("PUT", "/login"),
