@@ -403,10 +403,9 @@ where
     // Fresh keys per run: sessions and remember cookies end when the demo restarts.
     let key = Key::generate();
     let remember_key = Key::generate();
-    let server = HttpServer::new(move || {
-        app(&state, new_store(), key.clone(), remember_key.clone())
-    })
-    .bind(address)?;
+    let server =
+        HttpServer::new(move || app(&state, new_store(), key.clone(), remember_key.clone()))
+            .bind(address)?;
     log::info!("demo listening on http://{address}/");
     server.run().await
 }
@@ -447,7 +446,7 @@ mod tests {
                 Key::generate(),
                 Key::generate(),
             )
-                .route("/added", web::get().to(HttpResponse::Ok)),
+            .route("/added", web::get().to(HttpResponse::Ok)),
         )
         .await;
         let to_login = |uri: &str| format!("/login?next={}", uri.replace('/', "%2F"));
