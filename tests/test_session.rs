@@ -121,3 +121,42 @@ async fn values_alone_are_seeded_without_a_login() {
 async fn an_empty_test_session_says_it_set_no_cookie() {
     TestSession::new().cookie(common::sessions().await).await;
 }
+
+#[actix_web::test]
+async fn a_login_for_an_app_with_revocation_stamps_carries_the_users_stamp() {
+    let app = test::init_service(
+        App::new()
+            .app_data(
+                checkpoint_runtime::LoginManager::new().user_loader(
+                    UserLoader::new(|id: String| async move { Some(User { name: id }) })
+                        .revocation_stamp(|_: &User| "epoch-7".to_owned()),
+                ),
+            )
+            .service(me)
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    let status = |cookie| {
+        let request = test::TestRequest::get().uri("/me").cookie(cookie);
+        let app = &app;
+        async move { test::call_service(app, request.to_request()).await.status() }
+    };
+    let unstamped = TestSession::new()
+        .logged_in("ada")
+        .cookie(common::sessions().await)
+        .await;
+    assert_eq!(status(unstamped).await, StatusCode::UNAUTHORIZED);
+    let stale = TestSession::new()
+        .logged_in("ada")
+        .revocation_stamp("epoch-6")
+        .cookie(common::sessions().await)
+        .await;
+    assert_eq!(status(stale).await, StatusCode::UNAUTHORIZED);
+    let stamped = TestSession::new()
+        .logged_in("ada")
+        .revocation_stamp("epoch-7")
+        .cookie(common::sessions().await)
+        .await;
+    assert_eq!(status(stamped).await, StatusCode::OK);
+}

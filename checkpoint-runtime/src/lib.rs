@@ -143,9 +143,14 @@
 //! `401`. `OPTIONS` requests pass. [`login_user`] and [`logout_user`] log in and out;
 //! [`CurrentUser<U>`] is the user a [`UserLoader<U>`] loads; registered on the manager
 //! ([`LoginManager::user_loader`]), it also verifies every login, once per request, so that a
-//! deleted account is anonymous. Register [`IdentityMiddleware`]
-//! (actix-identity's, re-exported) before `SessionMiddleware`, which then runs first; without it
-//! the login layer answers `500`.
+//! deleted account is anonymous, an inactive one ([`UserLoader::is_active`]) too, and a login
+//! made before the user's [revocation stamp](UserLoader::revocation_stamp) changed ends.
+//! [`Login`] is Flask-Login's `login_user` with its `remember`, `duration`, `force` and
+//! `fresh`; "remember me" needs the [`RememberMe`] middleware, whose encrypted cookie restores a
+//! login, not fresh, when the session is gone. [Session protection](SessionProtection) (`Basic`
+//! by default) and [login events](LoginEvent) are Flask-Login's too. Register
+//! [`IdentityMiddleware`] (actix-identity's, re-exported) before `SessionMiddleware`, which then
+//! runs first; without it the login layer answers `500`.
 //!
 //! ```no_run
 //! use std::time::Duration;

@@ -5,7 +5,7 @@
 use actix_session::{storage::SessionStore, Session, SessionMiddleware};
 use actix_web::{cookie::Cookie, test, web, App, HttpRequest, HttpResponse};
 
-use super::{login_user, IdentityMiddleware};
+use super::{login_user, IdentityMiddleware, STAMP_KEY};
 
 /// A session to send test requests in: values to set and a user to log in, written through the
 /// app's own `SessionMiddleware` into a cookie the requests carry. Works on every session store
@@ -81,6 +81,17 @@ impl TestSession {
     pub fn logged_in_not_fresh(mut self, id: impl Into<String>) -> Self {
         self.login = Some((id.into(), false));
         self
+    }
+
+    /// Records `stamp` as the login's revocation stamp, as [`Login`](crate::Login) does for a
+    /// user loader with [`revocation_stamp`](crate::UserLoader::revocation_stamp): without it, such
+    /// an app does not accept the login.
+    ///
+    /// Session protection compares the client of the test's requests with the one that wrote
+    /// this session: a request without a peer address and `User-Agent`, as `TestRequest` makes
+    /// by default. A request with either sees the login as not fresh (`Basic`) or none (`Strong`).
+    pub fn revocation_stamp(self, stamp: impl Into<String>) -> Self {
+        self.insert(STAMP_KEY, stamp.into())
     }
 
     /// The session cookie, written by `sessions`: a `SessionMiddleware` configured as the app's
