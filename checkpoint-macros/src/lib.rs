@@ -15,6 +15,8 @@ mod expand;
 mod grammar;
 mod json;
 mod model;
+#[cfg(test)]
+mod never_panics;
 mod parse;
 mod suggest;
 mod validate;
@@ -31,39 +33,41 @@ use syn::{spanned::Spanned, Attribute, Error, Item, ItemFn, Meta, Result};
 /// generates a single wrapper that runs them top to bottom, before the handler's extractors.
 #[proc_macro_attribute]
 pub fn checkpoint(args: TokenStream, item: TokenStream) -> TokenStream {
-    guard(AttrKind::Checkpoint, args.into(), item)
+    guard(AttrKind::Checkpoint, args.into(), item.into()).into()
 }
 
 /// Stacks with the crate's other attributes, in any order, into one wrapper.
 #[proc_macro_attribute]
 pub fn include_csrf(args: TokenStream, item: TokenStream) -> TokenStream {
-    guard(AttrKind::IncludeCsrf, args.into(), item)
+    guard(AttrKind::IncludeCsrf, args.into(), item.into()).into()
 }
 
 /// Stacks with the crate's other attributes, in any order, into one wrapper.
 #[proc_macro_attribute]
 pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
-    guard(AttrKind::LoginRequired, args.into(), item)
+    guard(AttrKind::LoginRequired, args.into(), item.into()).into()
 }
 
 /// Stacks with the crate's other attributes, in any order, into one wrapper.
 #[proc_macro_attribute]
 pub fn fresh_login_required(args: TokenStream, item: TokenStream) -> TokenStream {
-    guard(AttrKind::FreshLoginRequired, args.into(), item)
+    guard(AttrKind::FreshLoginRequired, args.into(), item.into()).into()
 }
 
 /// Makes the handler's route public under `LoginRequired`'s middleware; stacks with the crate's
 /// other attributes, above the route attribute.
 #[proc_macro_attribute]
 pub fn login_not_required(args: TokenStream, item: TokenStream) -> TokenStream {
-    guard(AttrKind::LoginNotRequired, args.into(), item)
+    guard(AttrKind::LoginNotRequired, args.into(), item.into()).into()
 }
 
-/// The work of the topmost attribute `kind`, written with `args`, on `item`.
-fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
-    let mut handler = match syn::parse::<ItemFn>(item.clone()) {
+/// The work of the topmost attribute `kind`, written with `args`, on `item`: the whole pipeline
+/// (parse, validate, expand), on `proc_macro2` tokens so that it also runs outside a macro, in
+/// the unit tests.
+fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
+    let mut handler = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(handler) => handler,
-        Err(_) => return with_compile_error(item.clone().into(), not_a_handler(kind, item)),
+        Err(_) => return with_compile_error(item.clone(), not_a_handler(kind, item)),
     };
 
     let (stacked, attrs): (Vec<Attribute>, Vec<Attribute>) = std::mem::take(&mut handler.attrs)
@@ -154,7 +158,7 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream) -> TokenStream {
         expand::wrapper(handler, attrs, &stack, &stacked_paths, &runtime)
     };
     expansion.extend(registration);
-    expansion.into()
+    expansion
 }
 
 /// One of our attributes below the topmost: its arguments are in parentheses, or absent.
@@ -200,8 +204,8 @@ pub fn fail_json(input: TokenStream) -> TokenStream {
 
 /// The error for `#[checkpoint]` or `#[include_csrf]` on something other than a function, on the
 /// keyword that says what it is.
-fn not_a_handler(kind: AttrKind, item: TokenStream) -> Error {
-    let (what, span) = match syn::parse::<Item>(item) {
+fn not_a_handler(kind: AttrKind, item: TokenStream2) -> Error {
+    let (what, span) = match syn::parse2::<Item>(item) {
         Ok(Item::Struct(item)) => ("a struct", item.struct_token.span),
         Ok(Item::Enum(item)) => ("an enum", item.enum_token.span),
         Ok(Item::Union(item)) => ("a union", item.union_token.span),
@@ -238,8 +242,8 @@ fn our_attribute(attr: &Attribute) -> Option<AttrKind> {
 }
 
 /// The item as written (so IDEs keep working inside it) plus the errors.
-fn with_compile_error(item: TokenStream2, error: Error) -> TokenStream {
+fn with_compile_error(item: TokenStream2, error: Error) -> TokenStream2 {
     let mut tokens = item;
     tokens.extend(error.into_compile_error());
-    tokens.into()
+    tokens
 }
