@@ -400,3 +400,46 @@ async fn after_a_pass_the_handler_gets_its_extractors_and_their_errors() {
         .set_json(json!({ "text": "hello" }));
     assert_eq!(browser.send(bad_path).await.status, StatusCode::NOT_FOUND);
 }
+
+/// Handlers written by a `macro_rules!` macro: its `$value:expr`, `$status:expr` and `$name:path`
+/// fragments reach the attribute wrapped in invisible groups, and read as what they hold.
+macro_rules! role_page {
+    ($handler:ident, $path:literal, $key:expr, $value:expr, $status:expr) => {
+        #[get($path)]
+        #[checkpoint(session_key = $key, values = $value, fail_status = $status)]
+        async fn $handler() -> impl Responder {
+            $path
+        }
+    };
+    ($handler:ident, $path:literal, $named:path) => {
+        #[get($path)]
+        #[checkpoint($named)]
+        async fn $handler() -> impl Responder {
+            $path
+        }
+    };
+}
+
+const EDITOR: SessionCheckpoint = SessionCheckpoint::new("role", &[AllowedValue::Str("editor")]);
+
+role_page!(macro_admin, "/macro/admin", "role", ["admin", "owner"], 401);
+role_page!(macro_editor, "/macro/editor", EDITOR);
+
+#[actix_web::test]
+async fn attributes_written_by_a_macro_rules_macro_take_its_fragments() {
+    let mut browser = browser!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(macro_admin).service(macro_editor);
+    });
+    assert_eq!(
+        browser.get("/macro/admin").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        browser.get("/macro/editor").await.status,
+        StatusCode::FORBIDDEN
+    );
+    browser.set_session(json!({ "role": "owner" })).await;
+    assert_eq!(browser.get("/macro/admin").await.status, StatusCode::OK);
+    browser.set_session(json!({ "role": "editor" })).await;
+    assert_eq!(browser.get("/macro/editor").await.status, StatusCode::OK);
+}

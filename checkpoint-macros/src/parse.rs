@@ -1,7 +1,7 @@
 //! Splitting the arguments of one of the attributes into entries, before any meaning is given to
 //! them (that is `validate.rs`, by the table in `grammar.rs`).
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::{
     parse::{ParseStream, Parser},
     Expr, Ident, Result, Token,
@@ -69,9 +69,23 @@ fn value_tokens(input: ParseStream<'_>) -> Result<TokenStream> {
         while !input.is_empty() && input.cursor() != fork.cursor() {
             tokens.extend([input.parse::<TokenTree>()?]);
         }
-        return Ok(tokens);
+        return Ok(ungrouped(tokens));
     }
     tokens_until_comma(input)
+}
+
+/// `tokens` without the invisible groups around them: a `macro_rules!` fragment (`$v:expr`,
+/// `$p:path`) arrives wrapped in one, and reads as what it holds.
+fn ungrouped(mut tokens: TokenStream) -> TokenStream {
+    loop {
+        let mut trees = tokens.clone().into_iter();
+        match (trees.next(), trees.next()) {
+            (Some(TokenTree::Group(group)), None) if group.delimiter() == Delimiter::None => {
+                tokens = group.stream();
+            }
+            _ => return tokens,
+        }
+    }
 }
 
 /// The tokens of `input` between top-level commas (the operands of `any(...)`); a trailing comma
@@ -97,5 +111,36 @@ fn tokens_until_comma(input: ParseStream<'_>) -> Result<TokenStream> {
     while !input.is_empty() && !input.peek(Token![,]) {
         tokens.extend([input.parse::<TokenTree>()?]);
     }
-    Ok(tokens)
+    Ok(ungrouped(tokens))
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::{Group, Literal};
+    use quote::quote;
+
+    use super::*;
+
+    #[test]
+    fn a_macro_fragment_reads_as_what_it_holds() {
+        let invisible = |tokens: TokenStream| {
+            TokenStream::from(TokenTree::Group(Group::new(Delimiter::None, tokens)))
+        };
+        let value = invisible(invisible(TokenStream::from(TokenTree::Literal(
+            Literal::string("admin"),
+        ))));
+        let path = invisible(quote!(roles::ADMIN));
+        let args = quote!(session_key = "role", values = #value, #path);
+        let entries = entries(args).unwrap();
+        let Entry::Option { value, .. } = &entries.options[1] else {
+            panic!("values = ...");
+        };
+        assert_eq!(value.to_string(), "\"admin\"");
+        let Entry::Bare(path) = &entries.options[2] else {
+            panic!("a bare path");
+        };
+        assert_eq!(path.to_string(), "roles :: ADMIN");
+        // Visible groups stay.
+        assert_eq!(ungrouped(quote!((1))).to_string(), "(1)");
+    }
 }
