@@ -26,7 +26,7 @@ use actix_web::{
 use actix_web_grants::{protect, GrantsMiddleware};
 use checkpoint_runtime::{
     checkpoint, include_csrf, login_not_required, login_user, AllowedValue, IdentityMiddleware,
-    LoginRequired, SessionCheckpoint, Unmatched,
+    Login, LoginRequired, RememberMe, SessionCheckpoint, Unmatched,
 };
 
 fn main() {
@@ -40,7 +40,7 @@ fn main() {
     }
 }
 
-/// The paired wall-clock mode (`CHECKPOINT_PAIRED=ROUNDS`): in each round, every variant of a
+/// The paired wall-clock mode (`CHECKPOINT_PAIRED=ROUNDS`, `GROUP=<group>` for one group): in each round, every variant of a
 /// group serves a batch of 100 requests, in an order that rotates from round to round, and each
 /// variant's time is divided by the no-check and hand-written times of the same round. Printed:
 /// the median ratios over the rounds. Pairing within a round cancels the machine's drift, which
@@ -52,8 +52,12 @@ fn paired_ratios(rounds: usize) {
         "{:<32} {:>10} {:>10} {:>10}",
         "variant", "ns/req", "/no_check", "/hand"
     );
-    for (group, variants, request, login) in GROUPS {
-        let (system, cookie, runners) = build_group(variants, *request, *login);
+    let only = std::env::var("GROUP").ok();
+    for (group, variants, request, seed) in GROUPS {
+        if only.as_deref().is_some_and(|only| only != *group) {
+            continue;
+        }
+        let (system, cookie, runners) = build_group(variants, *request, *seed);
         let mut times = vec![Vec::with_capacity(rounds); runners.len()];
         for round in 0..rounds {
             for offset in 0..runners.len() {
@@ -111,7 +115,7 @@ fn count_group(group: &str) {
         }
         return;
     }
-    let (_, variants, request, login) = GROUPS
+    let (_, variants, request, seed) = GROUPS
         .iter()
         .find(|(known, _, _, _)| *known == group)
         .unwrap_or_else(|| panic!("no group {group:?}; try CHECKPOINT_CALLGRIND=list"));
@@ -119,7 +123,7 @@ fn count_group(group: &str) {
         setting("CHECKPOINT_CALLGRIND_REQUESTS", 1000),
         setting("CHECKPOINT_CALLGRIND_ROUNDS", 5),
     );
-    let (system, cookie, runners) = build_group(variants, *request, *login);
+    let (system, cookie, runners) = build_group(variants, *request, *seed);
     for _ in 0..rounds {
         for run in &runners {
             run(&system, (0..requests).map(|_| request(&cookie)).collect());
@@ -133,10 +137,10 @@ fn count_group(group: &str) {
 fn build_group(
     variants: &[Variant],
     request: MakeRequest,
-    login: bool,
+    seed: Seed,
 ) -> (SystemRunner, Cookie<'static>, Vec<Runner>) {
     let system = System::new();
-    let cookie = session_cookie(&system, login);
+    let cookie = session_cookie(&system, seed);
     let runners = variants
         .iter()
         .map(|(_, build)| build(&system, &cookie, request))
@@ -144,8 +148,19 @@ fn build_group(
     (system, cookie, runners)
 }
 
-/// Whether a group's session holds a logged-in identity (`login_default` says yes).
-const LOGIN: bool = false;
+/// What a group's requests carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seed {
+    /// A session cookie under which every check of this file passes.
+    Session,
+    /// The same session, with a logged-in identity (`login_user`).
+    Login,
+    /// A remember cookie alone (`Login::remember`), no session: each request restores the login.
+    Remembered,
+}
+
+/// What the requests of a group carry unless its module says otherwise.
+const SEED: Seed = Seed::Session;
 
 /// Builds a group's request, carrying the session cookie.
 type MakeRequest = fn(&Cookie<'static>) -> actix_http::Request;
@@ -157,15 +172,18 @@ fn session_key() -> Key {
     Key::from(&[7; 64])
 }
 
+fn remember_key() -> Key {
+    Key::from(&[8; 64])
+}
+
 fn cookie_sessions() -> SessionMiddleware<CookieSessionStore> {
     SessionMiddleware::builder(CookieSessionStore::default(), session_key())
         .cookie_secure(false)
         .build()
 }
 
-/// A session cookie under which every check of this file passes; with `login`, of a
-/// logged-in identity too (`login_user`, as an app logs a user in).
-fn session_cookie(system: &SystemRunner, login: bool) -> Cookie<'static> {
+/// The cookie a group's requests carry (see [`Seed`]).
+fn session_cookie(system: &SystemRunner, seed: Seed) -> Cookie<'static> {
     async fn log_in(session: Session) -> HttpResponse {
         let stored = session
             .insert("logged_in", true)
@@ -183,28 +201,39 @@ fn session_cookie(system: &SystemRunner, login: bool) -> Cookie<'static> {
         }
         log_in(session).await
     }
+    async fn remembered(req: actix_web::HttpRequest) -> HttpResponse {
+        match Login::new("ada").remember(true).login(&req).await {
+            Ok(true) => HttpResponse::NoContent().finish(),
+            _ => HttpResponse::InternalServerError().finish(),
+        }
+    }
     system.block_on(async {
         let app = test::init_service(
             App::new()
                 .wrap(IdentityMiddleware::default())
                 .wrap(cookie_sessions())
+                .wrap(RememberMe::new(remember_key()))
                 .route(
                     "/login",
-                    if login {
-                        web::post().to(log_in_identity)
-                    } else {
-                        web::post().to(log_in)
+                    match seed {
+                        Seed::Session => web::post().to(log_in),
+                        Seed::Login => web::post().to(log_in_identity),
+                        Seed::Remembered => web::post().to(remembered),
                     },
                 ),
         )
         .await;
         let response =
             test::call_service(&app, test::TestRequest::post().uri("/login").to_request()).await;
+        let wanted = match seed {
+            Seed::Remembered => checkpoint_runtime::DEFAULT_REMEMBER_COOKIE_NAME,
+            Seed::Session | Seed::Login => "id",
+        };
         let cookie = response
             .response()
             .cookies()
-            .next()
-            .expect("a session cookie")
+            .find(|cookie| cookie.name() == wanted)
+            .expect("the cookie")
             .into_owned();
         cookie
     })
@@ -473,7 +502,7 @@ macro_rules! scenario {
         fn $bench(bencher: divan::Bencher) {
             let system = System::new();
             let app = system.block_on(test::init_service($app));
-            let cookie = session_cookie(&system, LOGIN);
+            let cookie = session_cookie(&system, SEED);
             // The first request to a checkpointed handler probes for the session middleware.
             let warm_up = system.block_on(test::call_service(&app, REQUEST(&cookie)));
             assert!(warm_up.status().is_success(), "{}", warm_up.status());
@@ -763,7 +792,7 @@ mod login_default {
     use super::*;
 
     const REQUEST: MakeRequest = request;
-    const LOGIN: bool = true;
+    const SEED: Seed = Seed::Login;
 
     scenario!(
         a_no_check,
@@ -809,6 +838,52 @@ mod login_default {
             .app_data(manager_with_loader())
             .route("/", web::get().to(user_login_required))
     );
+    scenario!(
+        g_current_user_unprotected,
+        unprotected_user_count,
+        login_app!()
+            .app_data(manager_with_loader().no_session_protection())
+            .route("/", web::get().to(user_login_required))
+    );
+    scenario!(
+        h_current_user_remember_me,
+        remember_me_user_count,
+        App::new()
+            .wrap(RememberMe::new(remember_key()))
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+            .app_data(manager_with_loader())
+            .route("/", web::get().to(user_login_required))
+    );
+}
+
+/// Requests carrying a remember cookie and no session: each restores the login into a new
+/// session (what happens once per browser session).
+mod remember_restore {
+    use super::*;
+
+    const REQUEST: MakeRequest = request;
+    const SEED: Seed = Seed::Remembered;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        App::new()
+            .wrap(RememberMe::new(remember_key()))
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+            .route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_restore_current_user,
+        restore_count,
+        App::new()
+            .wrap(RememberMe::new(remember_key()))
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+            .app_data(manager_with_loader())
+            .route("/", web::get().to(user_login_required))
+    );
 }
 
 // `#[include_csrf]` on a small multipart form.
@@ -849,7 +924,7 @@ type Variant = (
 
 /// Each group: its name, its variants, its request, and whether its session holds a logged-in
 /// identity.
-const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
+const GROUPS: &[(&str, &[Variant], MakeRequest, Seed)] = &[
     (
         "bool_value",
         &[
@@ -860,7 +935,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ("e_session_floor", bool_value::session_floor_count),
         ],
         request,
-        false,
+        Seed::Session,
     ),
     (
         "string_list",
@@ -871,7 +946,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ("d_grants_protect", string_list::grants_count),
         ],
         request,
-        false,
+        Seed::Session,
     ),
     (
         "three_stacked",
@@ -882,7 +957,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ("d_grants_protect", three_stacked::grants_count),
         ],
         request,
-        false,
+        Seed::Session,
     ),
     (
         "middleware",
@@ -896,7 +971,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ),
         ],
         request,
-        false,
+        Seed::Session,
     ),
     (
         "combined",
@@ -909,7 +984,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ("f_checkpoint_mixed", combined::checkpoint_mixed_count),
         ],
         request,
-        false,
+        Seed::Session,
     ),
     (
         "api_key",
@@ -919,7 +994,7 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ("c_checkpoint", api_key::checkpoint_count),
         ],
         key_request,
-        false,
+        Seed::Session,
     ),
     (
         "login_default",
@@ -939,9 +1014,26 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
                 "f_login_required_current_user",
                 login_default::login_required_user_count,
             ),
+            (
+                "g_current_user_unprotected",
+                login_default::unprotected_user_count,
+            ),
+            (
+                "h_current_user_remember_me",
+                login_default::remember_me_user_count,
+            ),
         ],
         request,
-        true,
+        Seed::Login,
+    ),
+    (
+        "remember_restore",
+        &[
+            ("a_no_check", remember_restore::no_check_count),
+            ("b_restore_current_user", remember_restore::restore_count),
+        ],
+        request,
+        Seed::Remembered,
     ),
     (
         "csrf_form",
@@ -950,6 +1042,6 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, bool)] = &[
             ("b_include_csrf", csrf_form::include_csrf_count),
         ],
         form_request,
-        false,
+        Seed::Session,
     ),
 ];

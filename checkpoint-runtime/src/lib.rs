@@ -536,8 +536,8 @@ pub use crate::checks::{CsrfCheck, CsrfCheckpoint};
 pub use crate::login::{
     confirm_login, login_fresh, login_remembered, login_user, logout_user, ClientAddress,
     CurrentUser, IdentityMiddleware, IntoUserLoader, Login, LoginEvent, LoginManager,
-    LoginRequired, LoginRequiredMiddleware, RememberMe, RememberMeMiddleware, SessionProtection,
-    UnauthorizedHandler, UserLoader, CLIENT_KEY, DEFAULT_LOGIN_MESSAGE,
+    LoginRequired, LoginRequiredMiddleware, RememberMe, RememberMeFuture, RememberMeMiddleware,
+    SessionProtection, UnauthorizedHandler, UserLoader, CLIENT_KEY, DEFAULT_LOGIN_MESSAGE,
     DEFAULT_NEEDS_REFRESH_MESSAGE, DEFAULT_REMEMBER_COOKIE_NAME, DEFAULT_REMEMBER_DURATION,
     FORCED_KEY, FRESH_AT_KEY, STAMP_KEY,
 };

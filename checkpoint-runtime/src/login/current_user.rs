@@ -28,6 +28,9 @@ type IsActive<U> = dyn Fn(&U) -> bool;
 
 type RevocationStamp<U> = dyn Fn(&U) -> String;
 
+type LoadIntoRequest<U> =
+    dyn Fn(HttpRequest, String, Rc<UserLoader<U>>) -> LocalBoxFuture<'static, Option<UserFacts>>;
+
 /// Loads the app's user from an identity id (Flask-Login's `user_loader`), and says whether a
 /// user may be logged in: [`is_active`](Self::is_active) (Flask-Login's `is_active`) and
 /// [`revocation_stamp`](Self::revocation_stamp) (Django's session auth hash).
@@ -56,11 +59,14 @@ type RevocationStamp<U> = dyn Fn(&U) -> String;
 /// ```
 pub struct UserLoader<U> {
     pub(crate) load: Rc<LoadUser<U>>,
+    /// Loads a user into a request ([`LoadedUser`]) for the login check, answering what the
+    /// given loader's hooks say of it: the user's own future in one box, not a box in a box.
+    pub(crate) load_into_request: Rc<LoadIntoRequest<U>>,
     pub(crate) is_active: Option<Rc<IsActive<U>>>,
     pub(crate) revocation_stamp: Option<Rc<RevocationStamp<U>>>,
 }
 
-impl<U> UserLoader<U> {
+impl<U: 'static> UserLoader<U> {
     /// A loader calling `load` with the identity id; every user it finds is active, with no
     /// revocation stamp.
     pub fn new<F, Fut>(load: F) -> Self
@@ -68,13 +74,30 @@ impl<U> UserLoader<U> {
         F: Fn(String) -> Fut + 'static,
         Fut: Future<Output = Option<U>> + 'static,
     {
+        let load = Rc::new(load);
+        let load_user = Rc::clone(&load);
         Self {
-            load: Rc::new(move |id| Box::pin(load(id)) as LocalBoxFuture<'static, Option<U>>),
+            load: Rc::new(move |id| Box::pin(load_user(id)) as LocalBoxFuture<'static, Option<U>>),
+            load_into_request: Rc::new(move |req, id, loader: Rc<Self>| {
+                let user = load(id.clone());
+                Box::pin(async move {
+                    let user = user.await?;
+                    let facts = loader.facts(&user);
+                    req.extensions_mut().insert(LoadedUser {
+                        id,
+                        user,
+                        facts: facts.clone(),
+                    });
+                    Some(facts)
+                })
+            }),
             is_active: None,
             revocation_stamp: None,
         }
     }
+}
 
+impl<U> UserLoader<U> {
     /// Whether a user may log in (Flask-Login's `UserMixin.is_active`): an inactive user is
     /// anonymous to every login check, and [`Login::login`](crate::Login::login) refuses one
     /// unless [forced](crate::Login::force).
@@ -149,7 +172,7 @@ impl<U> IntoUserLoader<U> for UserLoader<U> {
     }
 }
 
-impl<U, F, Fut> IntoUserLoader<U> for F
+impl<U: 'static, F, Fut> IntoUserLoader<U> for F
 where
     F: Fn(String) -> Fut + 'static,
     Fut: Future<Output = Option<U>> + 'static,
@@ -163,6 +186,7 @@ impl<U> Clone for UserLoader<U> {
     fn clone(&self) -> Self {
         Self {
             load: Rc::clone(&self.load),
+            load_into_request: Rc::clone(&self.load_into_request),
             is_active: self.is_active.clone(),
             revocation_stamp: self.revocation_stamp.clone(),
         }

@@ -2,7 +2,7 @@
 
 use std::{any::TypeId, borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
@@ -328,17 +328,7 @@ impl LoginManager {
             loaded: LoadedUser::<U>::loaded_facts,
             checks_users: loader.checks_users(),
             load: Rc::new(move |req: HttpRequest, id: String| {
-                let loader = Rc::clone(&loader);
-                Box::pin(async move {
-                    let user = (loader.load)(id.clone()).await?;
-                    let facts = loader.facts(&user);
-                    req.extensions_mut().insert(LoadedUser {
-                        id,
-                        user,
-                        facts: facts.clone(),
-                    });
-                    Some(facts)
-                })
+                (loader.load_into_request)(req, id, Rc::clone(&loader))
             }),
         });
         self

@@ -42,8 +42,8 @@ pub use self::{
     },
     protection::{ClientAddress, SessionProtection, CLIENT_KEY},
     remember::{
-        login_remembered, RememberMe, RememberMeMiddleware, DEFAULT_REMEMBER_COOKIE_NAME,
-        DEFAULT_REMEMBER_DURATION,
+        login_remembered, RememberMe, RememberMeFuture, RememberMeMiddleware,
+        DEFAULT_REMEMBER_COOKIE_NAME, DEFAULT_REMEMBER_DURATION,
     },
     required::{LoginRequired, LoginRequiredMiddleware},
     state::{

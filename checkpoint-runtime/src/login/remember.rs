@@ -13,6 +13,7 @@ use std::{
     future::{ready, Future, Ready},
     pin::Pin,
     rc::Rc,
+    task::{ready, Context, Poll},
     time::Duration,
 };
 
@@ -21,6 +22,8 @@ use actix_web::{
     dev::{Service, ServiceRequest, ServiceResponse, Transform},
     Error, HttpMessage, HttpRequest,
 };
+
+use pin_project_lite::pin_project;
 
 use crate::login::state::unix_now;
 
@@ -39,6 +42,12 @@ pub const DEFAULT_REMEMBER_DURATION: Duration = Duration::from_secs(365 * 24 * 6
 /// not fresh ([`login_remembered`] says so). [`logout_user`](crate::logout_user) clears it. With
 /// a [revocation stamp](crate::UserLoader::revocation_stamp) on the user loader, a cookie made
 /// before the user's stamp changed (a password change, "log out everywhere") restores nothing.
+///
+/// It must run before the login checks that should restore logins: after `SessionMiddleware` and
+/// `IdentityMiddleware`, before a [`LoginRequired`](crate::LoginRequired) wrapped around the app
+/// or a scope (with actix-web's `.wrap()`, the last registered runs first:
+/// `.wrap(LoginRequired::LOGGED_IN).wrap(RememberMe::new(key)).wrap(IdentityMiddleware::default())`).
+/// A check that runs outside it restores nothing and refuses as if there were no cookie.
 ///
 /// The key encrypts and authenticates the cookie: keep it secret, the same on every instance of
 /// the app, and different from the session key. An invalid, tampered, expired or foreign cookie
@@ -340,28 +349,49 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+    type Future = RememberMeFuture<S::Future>;
 
     actix_web::dev::forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         req.extensions_mut()
             .insert(RememberRoute(Rc::clone(&self.settings)));
-        let settings = Rc::clone(&self.settings);
-        let response = self.service.call(req);
-        Box::pin(async move {
-            let mut response = response.await?;
-            let change = response.request().extensions_mut().remove::<CookieChange>();
-            let cookie = match change {
-                None => return Ok(response),
-                Some(CookieChange::Set(cookie)) => cookie,
-                Some(CookieChange::Clear) => settings.removal(),
-            };
-            if let Err(error) = response.response_mut().add_cookie(&cookie) {
-                tracing::error!(error = %error, "the remember cookie cannot be set: {error}");
-            }
-            Ok(response)
-        })
+        RememberMeFuture {
+            response: self.service.call(req),
+            settings: Rc::clone(&self.settings),
+        }
+    }
+}
+
+pin_project! {
+    /// The response of a route [`RememberMe`] wraps, with the remember cookie set or cleared as
+    /// the request asked: a named future, not a boxed one (no allocation per request).
+    pub struct RememberMeFuture<F> {
+        #[pin]
+        response: F,
+        settings: Rc<RememberSettings>,
+    }
+}
+
+impl<F, B> Future for RememberMeFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<B>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.response.poll(cx))?;
+        let change = response.request().extensions_mut().remove::<CookieChange>();
+        let cookie = match change {
+            None => return Poll::Ready(Ok(response)),
+            Some(CookieChange::Set(cookie)) => cookie,
+            Some(CookieChange::Clear) => this.settings.removal(),
+        };
+        if let Err(error) = response.response_mut().add_cookie(&cookie) {
+            tracing::error!(error = %error, "the remember cookie cannot be set: {error}");
+        }
+        Poll::Ready(Ok(response))
     }
 }
 
