@@ -779,6 +779,16 @@ fn manager_with_loader() -> checkpoint_runtime::LoginManager {
     checkpoint_runtime::LoginManager::new().user_loader(|id: String| async move { find_user(id) })
 }
 
+/// An app behind the cookie-session, identity and remember-me middleware.
+macro_rules! remembering_app {
+    () => {
+        App::new()
+            .wrap(RememberMe::new(remember_key()))
+            .wrap(IdentityMiddleware::default())
+            .wrap(cookie_sessions())
+    };
+}
+
 /// An app behind the cookie-session and identity middleware.
 macro_rules! login_app {
     () => {
@@ -848,10 +858,7 @@ mod login_default {
     scenario!(
         h_current_user_remember_me,
         remember_me_user_count,
-        App::new()
-            .wrap(RememberMe::new(remember_key()))
-            .wrap(IdentityMiddleware::default())
-            .wrap(cookie_sessions())
+        remembering_app!()
             .app_data(manager_with_loader())
             .route("/", web::get().to(user_login_required))
     );
@@ -868,19 +875,12 @@ mod remember_restore {
     scenario!(
         a_no_check,
         no_check_count,
-        App::new()
-            .wrap(RememberMe::new(remember_key()))
-            .wrap(IdentityMiddleware::default())
-            .wrap(cookie_sessions())
-            .route("/", web::get().to(no_check))
+        remembering_app!().route("/", web::get().to(no_check))
     );
     scenario!(
         b_restore_current_user,
         restore_count,
-        App::new()
-            .wrap(RememberMe::new(remember_key()))
-            .wrap(IdentityMiddleware::default())
-            .wrap(cookie_sessions())
+        remembering_app!()
             .app_data(manager_with_loader())
             .route("/", web::get().to(user_login_required))
     );
