@@ -15,9 +15,9 @@ use actix_web::{
     post, test, web, App, HttpRequest, HttpResponse, Responder,
 };
 use checkpoint_runtime::{
-    confirm_login, fresh_login_required, login_fresh, login_remembered, login_required, login_user,
-    logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginEvent, LoginManager,
-    RememberMe, UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
+    confirm_login, flash, fresh_login_required, login_fresh, login_remembered, login_required,
+    login_user, logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginEvent,
+    LoginManager, RememberMe, UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
 };
 use common::Browser;
 
@@ -93,6 +93,17 @@ async fn log_out(req: HttpRequest) -> Result<&'static str, CheckpointError> {
     Ok("logged out")
 }
 
+/// Flask-Login's idiom: `logout_user()`, then `flash("You have been logged out")`; here with a
+/// flash before it too.
+#[post("/logout-flash")]
+async fn log_out_flashing(req: HttpRequest) -> Result<&'static str, CheckpointError> {
+    let session = actix_session::SessionExt::get_session(&req);
+    flash(&session, "Goodbye", "info")?;
+    logout_user(&req)?;
+    flash(&session, "You have been logged out", "success")?;
+    Ok("logged out")
+}
+
 #[get("/me")]
 #[login_required]
 async fn me(req: HttpRequest, user: CurrentUser<User>) -> impl Responder {
@@ -121,6 +132,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(log_in)
         .service(log_in_short)
         .service(log_out)
+        .service(log_out_flashing)
         .service(me)
         .service(fresh)
         .service(confirm);
@@ -598,4 +610,40 @@ async fn every_login_event_reaches_the_hooks_in_order_and_the_log() {
     assert!(lines
         .iter()
         .any(|line| line.contains("a login event hook panicked")));
+}
+
+#[actix_web::test]
+async fn logout_then_flash_reaches_the_next_page() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    browser
+        .set_session(serde_json::json!({ "cart": ["tea"] }))
+        .await;
+    let old_session = browser.cookie(SESSION).unwrap().value().to_owned();
+    assert_eq!(
+        browser.send(post("/logout-flash")).await.status,
+        StatusCode::OK
+    );
+    assert_ne!(
+        browser
+            .cookie(SESSION)
+            .map(|cookie| cookie.value().to_owned()),
+        Some(old_session),
+        "the session is renewed"
+    );
+    assert!(browser.cookie(REMEMBER).is_none());
+    assert_eq!(
+        browser.flashes().await,
+        [
+            ("info".to_owned(), "Goodbye".to_owned()),
+            ("success".to_owned(), "You have been logged out".to_owned())
+        ]
+    );
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        browser.session_value("cart").await,
+        serde_json::Value::Null,
+        "nothing else of the old session is left"
+    );
 }

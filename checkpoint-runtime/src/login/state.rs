@@ -22,6 +22,7 @@ use crate::{
         protection::{self, SessionProtection},
         remember::{change_cookie, CookieChange, RememberRoute, RememberSettings, RememberedLogin},
     },
+    response::FLASHES_KEY,
     session_probe::{self, SessionProbe},
 };
 
@@ -628,22 +629,34 @@ fn logged(what: &str, req: &HttpRequest, error: CheckpointError) -> CheckpointEr
 /// Ends the login of `identity`: actix-identity's logout (by default it purges the session),
 /// the login layer's keys, and the remember cookie.
 fn end_login(req: &HttpRequest, identity: Identity) {
-    identity.logout();
+    // Not `identity.logout()`: actix-identity's default purge marks the session so that nothing
+    // written later in the request is saved, and a flash such as "You have been logged out" would
+    // be lost without a word. Clearing and renewing is the purge's effect (nothing of the session
+    // carried over, a new id against fixation) with the session still writable.
+    drop(identity);
     let session = req.get_session();
-    for key in [FRESH_AT_KEY, STAMP_KEY, FORCED_KEY, protection::CLIENT_KEY] {
-        session.remove(key);
+    // Flashes written before the logout in this request are kept for the next page too.
+    let flashes = session.get::<serde_json::Value>(FLASHES_KEY).ok().flatten();
+    session.clear();
+    session.renew();
+    if let Some(flashes) = flashes {
+        if let Err(error) = session.insert(FLASHES_KEY, flashes) {
+            tracing::warn!(error = %error, "the flash messages of a logout cannot be kept: {error}");
+        }
     }
     forget_remembered(req);
     req.extensions_mut().insert(LoginChanged);
 }
 
-/// Logs the request's user out (Flask-Login's `logout_user`), through actix-identity: by
-/// default it purges the whole session. Also clears the remember cookie. Logging out a request
-/// that is not logged in does nothing but that.
+/// Logs the request's user out (Flask-Login's `logout_user`): the session is cleared and its id
+/// renewed (what actix-identity's default logout, a purge, does, whatever `logout_behavior` the
+/// `IdentityMiddleware` was built with), and the remember cookie cleared. Logging out a request
+/// that is not logged in clears only the remember cookie.
 ///
-/// The purge takes everything written to the session in this request with it, before or after
-/// the call: a flash message such as "You have been logged out" written here is lost (Flask-Login
-/// removes only its own keys). Flash it on the page the logout redirects to instead.
+/// Flash messages survive it: one flashed before or after `logout_user` in the same request
+/// ("You have been logged out") is shown on the next page, as with Flask-Login. Nothing else of
+/// the session does (Flask-Login keeps the app's other keys: here a logout leaves nothing of the
+/// old session behind).
 ///
 /// # Errors
 /// [`CheckpointError::IdentityMiddlewareMissing`] without actix-identity's `IdentityMiddleware`.
