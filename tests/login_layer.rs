@@ -184,6 +184,112 @@ async fn a_path_login_view_with_its_own_query_and_message() {
 }
 
 #[actix_web::test]
+async fn login_url_uses_custom_next_field() {
+    // Flask-Login's `test_login_url_uses_custom_next_field`, through the manager.
+    let mut browser = login_browser!(to_login_page().next_field("return_to"));
+    let reply = browser.get("/members?x=1").await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/login?return_to=%2Fmembers%3Fx%3D1")
+    );
+}
+
+#[actix_web::test]
+async fn a_login_view_on_another_origin_gets_the_whole_url_as_next() {
+    // Flask-Login's `make_next_param`: the path alone only when scheme and host match.
+    let manager =
+        LoginManager::new().login_view(RedirectTarget::Path("https://sso.example.com/login"));
+    let mut browser = login_browser!(manager);
+    let request = test::TestRequest::get()
+        .uri("/members?x=1")
+        .insert_header((header::HOST, "app.example.com"));
+    let reply = browser.send(request).await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("https://sso.example.com/login?next=http%3A%2F%2Fapp.example.com%2Fmembers%3Fx%3D1")
+    );
+    let same_origin =
+        LoginManager::new().login_view(RedirectTarget::Path("http://app.example.com/login"));
+    let mut browser = login_browser!(same_origin);
+    let request = test::TestRequest::get()
+        .uri("/members")
+        .insert_header((header::HOST, "app.example.com"));
+    let reply = browser.send(request).await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("http://app.example.com/login?next=%2Fmembers")
+    );
+}
+
+#[actix_web::test]
+async fn use_session_for_next_keeps_next_in_the_session() {
+    // Flask-Login's `USE_SESSION_FOR_NEXT`.
+    let mut browser = login_browser!(to_login_page().use_session_for_next(true));
+    let reply = browser.get("/members?x=1").await;
+    assert_eq!(reply.location.as_deref(), Some("/login"));
+    assert_eq!(
+        browser.session_value(checkpoint_runtime::NEXT_KEY).await,
+        "/members?x=1"
+    );
+    assert_eq!(browser.flashes().await, flask_pair(DEFAULT_LOGIN_MESSAGE));
+}
+
+#[actix_web::test]
+async fn force_host_for_redirects_sends_the_login_redirect_to_that_host() {
+    // Flask-Login's `FORCE_HOST_FOR_REDIRECTS`.
+    let mut browser =
+        login_browser!(to_login_page().force_host_for_redirects("accounts.example.com"));
+    let reply = browser.get("/members").await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("//accounts.example.com/login?next=%2Fmembers")
+    );
+}
+
+#[actix_web::test]
+async fn the_login_message_is_localized_for_the_request() {
+    // Flask-Login's `localize_callback`.
+    let manager = to_login_page().localize(|req: &HttpRequest, message: &str| {
+        let language = req.headers().get(header::ACCEPT_LANGUAGE);
+        match language.and_then(|value| value.to_str().ok()) {
+            Some("fr") => format!("[fr] {message}"),
+            _ => message.to_owned(),
+        }
+    });
+    let mut browser = login_browser!(manager);
+    let request = test::TestRequest::get()
+        .uri("/members")
+        .insert_header((header::ACCEPT_LANGUAGE, "fr"));
+    assert_eq!(browser.send(request).await.status, StatusCode::FOUND);
+    assert_eq!(
+        browser.flashes().await,
+        flask_pair(&format!("[fr] {DEFAULT_LOGIN_MESSAGE}"))
+    );
+    browser.get("/members").await;
+    assert_eq!(browser.flashes().await, flask_pair(DEFAULT_LOGIN_MESSAGE));
+}
+
+#[actix_web::test]
+async fn login_url_helper() {
+    // Flask-Login's `login_url(login_view, next_url, next_field)`.
+    let req = test::TestRequest::get().to_http_request();
+    let view = RedirectTarget::Path("/login");
+    assert_eq!(
+        checkpoint_runtime::login_url(&req, view, None, "next").unwrap(),
+        "/login"
+    );
+    assert_eq!(
+        checkpoint_runtime::login_url(&req, view, Some("/a?b"), "next").unwrap(),
+        "/login?next=%2Fa%3Fb"
+    );
+    assert_eq!(
+        checkpoint_runtime::login_url(&req, view, Some("http://x.example/a"), "to").unwrap(),
+        "/login?to=%2Fa"
+    );
+    assert!(checkpoint_runtime::login_url(&req, url_for("nowhere"), None, "next").is_err());
+}
+
+#[actix_web::test]
 async fn api_requests_get_401_json_instead_of_a_redirect() {
     let mut browser = login_browser!(to_login_page());
     let requests = [

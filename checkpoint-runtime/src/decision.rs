@@ -25,6 +25,7 @@
 //! fault at `error`, with the `error`.
 
 use std::{
+    borrow::Cow,
     ops::ControlFlow,
     panic::{catch_unwind, AssertUnwindSafe},
 };
@@ -42,7 +43,7 @@ use crate::{
     response::{
         action::{Action, FailResponse},
         fail_json::FailJson,
-        redirect::{redirect, RedirectTarget},
+        redirect::{redirect, Next, RedirectTarget},
     },
     session_probe::SessionProbe,
 };
@@ -124,9 +125,9 @@ pub(crate) struct Respond {
 pub(crate) struct Redirect<'a> {
     pub(crate) target: RedirectTarget,
     /// The message and its category.
-    pub(crate) flash: Option<(&'a str, &'a str)>,
-    /// Whether the target gets `next=<the request's path and query>` (a login view).
-    pub(crate) with_next: bool,
+    pub(crate) flash: Option<(Cow<'a, str>, &'a str)>,
+    /// Where the request's URL goes (a login view), if anywhere.
+    pub(crate) next: Option<Next<'a>>,
     /// Whether JSON clients are redirected too; if not, they get the default JSON answer.
     pub(crate) json_clients_too: bool,
 }
@@ -191,7 +192,11 @@ impl Redirect<'_> {
         req: &HttpRequest,
         probe: &SessionProbe,
     ) -> Result<HttpResponse, CheckpointError> {
-        redirect(req, self.target, self.with_next, self.flash, probe)
+        let flash = self
+            .flash
+            .as_ref()
+            .map(|(message, category)| (&**message, *category));
+        redirect(req, self.target, self.next.as_ref(), flash, probe)
     }
 }
 
@@ -216,7 +221,7 @@ impl Action {
         match self.pass_url {
             Some(target) if self.fail_json.is_none() => {
                 let flash = self.message.map(|message| (message, self.message_category));
-                redirect(req, target, false, flash, probe).map(ControlFlow::Break)
+                redirect(req, target, None, flash, probe).map(ControlFlow::Break)
             }
             _ => Ok(ControlFlow::Continue(())),
         }
@@ -232,8 +237,10 @@ impl Action {
             }),
             redirect: self.fail_url.map(|target| Redirect {
                 target,
-                flash: self.message.map(|message| (message, self.message_category)),
-                with_next: false,
+                flash: self
+                    .message
+                    .map(|message| (Cow::Borrowed(message), self.message_category)),
+                next: None,
                 json_clients_too: true,
             }),
             run_handler: self.disable_default_fail,

@@ -549,7 +549,7 @@ pub use crate::{
     error::{Cause, CheckpointError},
     middleware::{CheckpointMiddleware, Unmatched},
     response::{
-        flash, is_safe_redirect, url_for, Action, FailJson, FailResponse, FlashMessage,
-        FlashMessages, RedirectTarget, FLASHES_KEY,
+        flash, is_safe_redirect, login_url, url_for, Action, FailJson, FailResponse, FlashMessage,
+        FlashMessages, RedirectTarget, FLASHES_KEY, NEXT_KEY,
     },
 };

@@ -27,6 +27,8 @@ pub const DEFAULT_NEEDS_REFRESH_MESSAGE: &str = "Please reauthenticate to access
 
 type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<String>>;
 
+type LocalizeFn = dyn Fn(&HttpRequest, &str) -> String;
+
 type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, Option<UserFacts>>;
 
 /// The manager's user loader ([`LoginManager::user_loader`]), for its user type, whichever it is:
@@ -87,6 +89,10 @@ pub struct LoginManager {
     pub(crate) session_protection: Option<SessionProtection>,
     pub(crate) client_address: ClientAddress,
     pub(crate) event_hooks: LoginEventHooks,
+    pub(crate) next_field: Cow<'static, str>,
+    pub(crate) use_session_for_next: bool,
+    pub(crate) force_host: Option<Cow<'static, str>>,
+    pub(crate) localize: Option<Rc<LocalizeFn>>,
 }
 
 impl LoginManager {
@@ -109,6 +115,10 @@ impl LoginManager {
             session_protection: Some(SessionProtection::Basic),
             client_address: ClientAddress::Peer,
             event_hooks: LoginEventHooks::default(),
+            next_field: Cow::Borrowed("next"),
+            use_session_for_next: false,
+            force_host: None,
+            localize: None,
         }
     }
 
@@ -403,6 +413,85 @@ impl LoginManager {
         self
     }
 
+    /// The query field a login or refresh redirect puts the refused request's URL in (default
+    /// `next`; Flask-Login's `login_url(..., next_field=...)`).
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().next_field("return_to");
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn next_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
+        self.next_field = field.into();
+        self
+    }
+
+    /// Keeps the refused request's URL in the session, under [`NEXT_KEY`](crate::NEXT_KEY)
+    /// (`"next"`), instead of the login view's query (Flask-Login's `USE_SESSION_FOR_NEXT`): the
+    /// login handler reads it from there.
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().use_session_for_next(true);
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn use_session_for_next(mut self, in_session: bool) -> Self {
+        self.use_session_for_next = in_session;
+        self
+    }
+
+    /// Sends login and refresh redirects to `host` (`"example.com"` or `"example.com:8443"`)
+    /// whatever host the view has (Flask-Login's `FORCE_HOST_FOR_REDIRECTS`): a path becomes
+    /// `//host/path`.
+    ///
+    /// ```
+    /// use checkpoint_runtime::LoginManager;
+    /// let manager = LoginManager::new().force_host_for_redirects("accounts.example.com");
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn force_host_for_redirects(mut self, host: impl Into<Cow<'static, str>>) -> Self {
+        self.force_host = Some(host.into());
+        self
+    }
+
+    /// Passes the login and refresh messages through `localize` before they are flashed
+    /// (Flask-Login's `localize_callback`), with the request, for its `Accept-Language` say.
+    ///
+    /// ```
+    /// use actix_web::{http::header::ACCEPT_LANGUAGE, HttpRequest};
+    /// use checkpoint_runtime::LoginManager;
+    ///
+    /// let manager = LoginManager::new().localize(|req: &HttpRequest, message: &str| {
+    ///     let french = req
+    ///         .headers()
+    ///         .get(ACCEPT_LANGUAGE)
+    ///         .is_some_and(|value| value.as_bytes().starts_with(b"fr"));
+    ///     match message {
+    ///         checkpoint_runtime::DEFAULT_LOGIN_MESSAGE if french => {
+    ///             "Veuillez vous connecter pour accéder à cette page.".to_owned()
+    ///         }
+    ///         _ => message.to_owned(),
+    ///     }
+    /// });
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn localize(mut self, localize: impl Fn(&HttpRequest, &str) -> String + 'static) -> Self {
+        self.localize = Some(Rc::new(localize));
+        self
+    }
+
+    /// `message` as the manager's `localize` makes it for `req`.
+    pub(crate) fn localized<'a>(&self, req: &HttpRequest, message: &'a str) -> Cow<'a, str> {
+        match &self.localize {
+            Some(localize) => Cow::Owned(localize(req, message)),
+            None => Cow::Borrowed(message),
+        }
+    }
+
     /// The app's manager, registered as it is or in a `web::Data`, or the defaults (which
     /// allocate nothing) when it registered none.
     pub(crate) fn of(req: &HttpRequest) -> Cow<'_, Self> {
@@ -449,6 +538,10 @@ impl fmt::Debug for LoginManager {
             .field("session_protection", &self.session_protection)
             .field("client_address", &self.client_address)
             .field("event_hooks", &self.event_hooks)
+            .field("next_field", &self.next_field)
+            .field("use_session_for_next", &self.use_session_for_next)
+            .field("force_host_for_redirects", &self.force_host)
+            .field("localize", &self.localize.is_some())
             .finish()
     }
 }

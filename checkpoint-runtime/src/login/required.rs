@@ -25,6 +25,7 @@ use crate::{
         state::{authenticate, is_fresh},
     },
     middleware::{CheckpointMiddleware, Unmatched},
+    response::redirect::Next,
     session_probe::SessionProbe,
 };
 
@@ -98,7 +99,7 @@ impl LoginRequired {
         let manager = LoginManager::of(req);
         match self.refusal(req, &manager).await? {
             None => Ok(ControlFlow::Continue(())),
-            Some(refusal) => refusal.answer_for(&manager).answer(req, probe),
+            Some(refusal) => refusal.answer_for(&manager, req).answer(req, probe),
         }
     }
 
@@ -143,7 +144,7 @@ impl Check for LoginRequired {
 impl Reason {
     /// How `manager` answers this refusal (Flask-Login's `unauthorized()` and
     /// `needs_refresh()`).
-    fn answer_for(self, manager: &LoginManager) -> Refusal<'_> {
+    fn answer_for<'a>(self, manager: &'a LoginManager, req: &HttpRequest) -> Refusal<'a> {
         let (handler, view, message, category, json_error) = match self {
             Reason::NotLoggedIn => (
                 manager.unauthorized_handler,
@@ -176,8 +177,11 @@ impl Reason {
             }),
             redirect: view.map(|target| Redirect {
                 target,
-                flash: message.map(|message| (message, category)),
-                with_next: true,
+                flash: message.map(|message| (manager.localized(req, message), category)),
+                next: Some(Next {
+                    field: (!manager.use_session_for_next).then_some(&*manager.next_field),
+                    force_host: manager.force_host.as_deref(),
+                }),
                 json_clients_too: false,
             }),
             run_handler: false,

@@ -11,6 +11,6 @@ pub use self::{
     action::{Action, FailResponse},
     fail_json::FailJson,
     flash::{flash, FlashMessage, FlashMessages, FLASHES_KEY},
-    redirect::{url_for, RedirectTarget},
+    redirect::{login_url, url_for, RedirectTarget, NEXT_KEY},
     safe_redirect::is_safe_redirect,
 };

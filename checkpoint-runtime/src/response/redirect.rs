@@ -1,7 +1,7 @@
 //! Where a checkpoint redirects: a fixed path, or a named route resolved per request
 //! (Flask-Imp's `lazy_url_for`).
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use actix_session::SessionExt;
 use actix_web::{
@@ -96,20 +96,49 @@ impl RedirectTarget {
     }
 }
 
-/// A checkpoint's redirect: `302 Found` to `target` resolved for `req` (with
-/// `next=<the request's path and query>` added to its query when `with_next`), after flashing
-/// `message` (a message and its category). The target is resolved first, so that nothing is
-/// flashed for a redirect that cannot happen.
+/// The session key under which a login redirect leaves the refused request's URL when the
+/// manager keeps `next` in the session (Flask-Login's `USE_SESSION_FOR_NEXT`, same key).
+pub const NEXT_KEY: &str = "next";
+
+/// Where a login redirect puts the URL of the request it refuses (Flask-Login's `next`), and on
+/// which host it lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Next<'a> {
+    /// The query field (Flask-Login's `next_field`, `"next"`), or `None` for the session
+    /// ([`NEXT_KEY`]).
+    pub(crate) field: Option<&'a str>,
+    /// The host (and port) the redirect goes to instead of the target's (Flask-Login's
+    /// `FORCE_HOST_FOR_REDIRECTS`).
+    pub(crate) force_host: Option<&'a str>,
+}
+
+/// A checkpoint's redirect: `302 Found` to `target` resolved for `req` (with the request's URL
+/// as `next`, for a login view), after flashing `message` (a message and its category). The
+/// target is resolved first, so that nothing is flashed for a redirect that cannot happen.
 pub(crate) fn redirect(
     req: &HttpRequest,
     target: RedirectTarget,
-    with_next: bool,
+    next: Option<&Next<'_>>,
     message: Option<(&str, &str)>,
     probe: &SessionProbe,
 ) -> Result<HttpResponse, CheckpointError> {
     let mut location = target.resolve(req)?;
-    if with_next {
-        add_next(&mut location, req);
+    if let Some(next) = next {
+        let refused = RefusedUrl(req);
+        let value = next_value(&location, &refused);
+        match next.field {
+            Some(field) => add_query(&mut location, field, &value),
+            None => {
+                probe.verify(req)?;
+                req.get_session()
+                    .insert(NEXT_KEY, value.as_ref())
+                    .map_err(CheckpointError::session_write)?;
+                session_probe::watch_write(req, "The next URL");
+            }
+        }
+        if let Some(host) = next.force_host {
+            location = with_host(&location, host)?;
+        }
     }
     let response = found(&location)?;
     if let Some((message, category)) = message {
@@ -120,18 +149,144 @@ pub(crate) fn redirect(
     Ok(response)
 }
 
-/// Adds `next=<the request's path and query>` to the query of `location`, percent-encoded as a
-/// query value (so no control character, `&` or `#` of the request survives into it).
-fn add_next(location: &mut String, req: &HttpRequest) {
-    let original = req
-        .uri()
-        .path_and_query()
-        .map_or_else(|| req.path(), |path_and_query| path_and_query.as_str());
+/// A URL to come back to: the refused request's, or one an app passes to [`login_url`].
+trait CurrentUrl {
+    /// Its path and query.
+    fn path_and_query(&self) -> Cow<'_, str>;
+    /// The whole URL, when it has an origin.
+    fn absolute(&self) -> Option<url::Url>;
+}
+
+/// The URL of the request a login check refused.
+struct RefusedUrl<'a>(&'a HttpRequest);
+
+impl CurrentUrl for RefusedUrl<'_> {
+    fn path_and_query(&self) -> Cow<'_, str> {
+        let req = self.0;
+        Cow::Borrowed(
+            req.uri()
+                .path_and_query()
+                .map_or_else(|| req.path(), |path_and_query| path_and_query.as_str()),
+        )
+    }
+
+    fn absolute(&self) -> Option<url::Url> {
+        let info = self.0.connection_info();
+        url::Url::parse(&format!(
+            "{}://{}{}",
+            info.scheme(),
+            info.host(),
+            self.path_and_query()
+        ))
+        .ok()
+    }
+}
+
+impl CurrentUrl for &str {
+    fn path_and_query(&self) -> Cow<'_, str> {
+        match url::Url::parse(self) {
+            Ok(url) => {
+                Cow::Owned(url[url::Position::BeforePath..url::Position::AfterQuery].to_owned())
+            }
+            Err(_) => Cow::Borrowed(self),
+        }
+    }
+
+    fn absolute(&self) -> Option<url::Url> {
+        url::Url::parse(self).ok()
+    }
+}
+
+/// What `next` says to a login view at `login` (Flask-Login's `make_next_param`): the path and
+/// query of `current` when the view is on the same origin (or on no origin of its own, a path),
+/// else the whole URL, so that a login service elsewhere can send the browser back.
+fn next_value<'c>(login: &str, current: &'c impl CurrentUrl) -> Cow<'c, str> {
+    let Ok(login) = url::Url::parse(login) else {
+        // A path (or a protocol-relative URL, which keeps the request's scheme): this origin.
+        if !login.starts_with("//") {
+            return current.path_and_query();
+        }
+        return match current.absolute() {
+            Some(current) if login[2..].split('/').next() == current.host_str() => {
+                Cow::Owned(current[url::Position::BeforePath..url::Position::AfterQuery].to_owned())
+            }
+            Some(current) => Cow::Owned(current.into()),
+            None => current.path_and_query(),
+        };
+    };
+    match current.absolute() {
+        Some(current) if current.origin() != login.origin() => Cow::Owned(current.into()),
+        _ => current.path_and_query(),
+    }
+}
+
+/// Adds `field=<value>` to the query of `location`, percent-encoded as a query value (so no
+/// control character, `&` or `#` of the value survives into it).
+fn add_query(location: &mut String, field: &str, value: &str) {
     let fragment = location.find('#').map(|at| location.split_off(at));
     location.push(if location.contains('?') { '&' } else { '?' });
-    location.push_str("next=");
-    location.extend(form_urlencoded::byte_serialize(original.as_bytes()));
+    location.extend(form_urlencoded::byte_serialize(field.as_bytes()));
+    location.push('=');
+    location.extend(form_urlencoded::byte_serialize(value.as_bytes()));
     location.push_str(fragment.as_deref().unwrap_or(""));
+}
+
+/// `location` on `host` (`example.com` or `example.com:8443`): a path becomes protocol-relative
+/// (`//host/path`), as with Flask-Login's `FORCE_HOST_FOR_REDIRECTS`.
+fn with_host(location: &str, host: &str) -> Result<String, CheckpointError> {
+    let invalid = || CheckpointError::InvalidRedirect {
+        location: format!("{host} + {location}").escape_debug().to_string(),
+    };
+    let mut url = match url::Url::parse(location) {
+        Ok(url) => url,
+        Err(_) if location.starts_with('/') && !location.starts_with("//") => {
+            let url =
+                url::Url::parse(&format!("http://{host}{location}")).map_err(|_| invalid())?;
+            return Ok(format!("//{}", &url[url::Position::BeforeHost..]));
+        }
+        Err(_) => return Err(invalid()),
+    };
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => {
+            (name, Some(port.parse::<u16>().map_err(|_| invalid())?))
+        }
+        _ => (host, None),
+    };
+    url.set_host(Some(name)).map_err(|_| invalid())?;
+    url.set_port(port).map_err(|()| invalid())?;
+    Ok(url.into())
+}
+
+/// The URL of a login view (Flask-Login's `login_url(login_view, next_url, next_field)`): `view`
+/// resolved for `req`, with `next` (if given) in its query under `next_field`, as the path and
+/// query alone when the view is on the same origin as `next` (or `next` is a path), else whole.
+///
+/// # Errors
+/// [`CheckpointError::UnknownRoute`] when `view` names no route of the app.
+///
+/// ```
+/// use actix_web::{test::TestRequest, HttpRequest};
+/// use checkpoint_runtime::{login_url, RedirectTarget};
+///
+/// let req = TestRequest::get().uri("/account").to_http_request();
+/// let url = login_url(&req, RedirectTarget::Path("/login"), Some("/account?tab=2"), "return_to");
+/// assert_eq!(url.unwrap(), "/login?return_to=%2Faccount%3Ftab%3D2");
+/// let sso = RedirectTarget::Path("https://sso.example.com/login");
+/// let url = login_url(&req, sso, Some("https://app.example.com/account"), "next");
+/// assert_eq!(url.unwrap(), "https://sso.example.com/login?next=https%3A%2F%2Fapp.example.com%2Faccount");
+/// ```
+pub fn login_url(
+    req: &HttpRequest,
+    view: RedirectTarget,
+    next: Option<&str>,
+    next_field: &str,
+) -> Result<String, CheckpointError> {
+    let mut location = view.resolve(req)?;
+    if let Some(next) = next {
+        let value = next_value(&location, &next);
+        add_query(&mut location, next_field, &value);
+    }
+    Ok(location)
 }
 
 /// A `302 Found` response to `location`.
@@ -201,10 +356,9 @@ mod tests {
     fn next_carries_the_path_and_query_encoded_as_one_value() {
         let next = |location: &str, uri: &str| {
             let mut location = location.to_owned();
-            add_next(
-                &mut location,
-                &TestRequest::get().uri(uri).to_http_request(),
-            );
+            let req = TestRequest::get().uri(uri).to_http_request();
+            let value = next_value(&location.clone(), &RefusedUrl(&req)).into_owned();
+            add_query(&mut location, "next", &value);
             location
         };
         assert_eq!(
@@ -215,6 +369,46 @@ mod tests {
             next("/login?lang=en#form", "/p"),
             "/login?lang=en&next=%2Fp#form"
         );
+    }
+
+    #[test]
+    fn next_is_the_whole_url_only_for_a_login_view_on_another_origin() {
+        let req = TestRequest::get()
+            .uri("/a?b=1")
+            .insert_header(("host", "app.example"))
+            .to_http_request();
+        let next = |login: &str| next_value(login, &RefusedUrl(&req)).into_owned();
+        assert_eq!(next("/login"), "/a?b=1");
+        assert_eq!(next("http://app.example/login"), "/a?b=1");
+        assert_eq!(
+            next("https://app.example/login"),
+            "http://app.example/a?b=1",
+            "another scheme"
+        );
+        assert_eq!(next("http://sso.example/login"), "http://app.example/a?b=1");
+        assert_eq!(
+            next("http://app.example:8080/login"),
+            "http://app.example/a?b=1"
+        );
+        assert_eq!(next("//app.example/login"), "/a?b=1");
+        assert_eq!(next("//sso.example/login"), "http://app.example/a?b=1");
+        // Given by the app: a path stays a path.
+        assert_eq!(next_value("https://sso.example/l", &"/x?y"), "/x?y");
+        assert_eq!(next_value("/l", &"https://app.example/x?y"), "/x?y");
+    }
+
+    #[test]
+    fn a_forced_host_replaces_the_targets() {
+        assert_eq!(
+            with_host("/login?next=%2F", "example.com").unwrap(),
+            "//example.com/login?next=%2F"
+        );
+        assert_eq!(
+            with_host("https://old.example/login", "example.com:8443").unwrap(),
+            "https://example.com:8443/login"
+        );
+        assert!(with_host("/login", "bad host").is_err());
+        assert!(with_host("https://old.example/login", "example.com:port").is_err());
     }
 
     #[test]
