@@ -104,6 +104,28 @@ async fn log_out_flashing(req: HttpRequest) -> Result<&'static str, CheckpointEr
     Ok("logged out")
 }
 
+/// A login, then the current user asked for in the same request.
+#[post("/login-then-current/{user}")]
+async fn log_in_then_current(
+    req: HttpRequest,
+    user: web::Path<String>,
+) -> Result<String, CheckpointError> {
+    let logged_in = Login::new(user.into_inner()).login(&req).await?;
+    let current = <CurrentUser<User> as actix_web::FromRequest>::extract(&req).await;
+    Ok(format!(
+        "{logged_in} {:?}",
+        current.ok().map(|user| user.name.clone())
+    ))
+}
+
+/// A login on a session purged earlier in the request (an identity deadline, say).
+#[post("/purged-login")]
+async fn purged_login(req: HttpRequest) -> Result<&'static str, CheckpointError> {
+    actix_session::SessionExt::get_session(&req).purge();
+    Login::new("ada").login(&req).await?;
+    Ok("logged in")
+}
+
 #[get("/me")]
 #[login_required]
 async fn me(req: HttpRequest, user: CurrentUser<User>) -> impl Responder {
@@ -133,6 +155,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(log_in_short)
         .service(log_out)
         .service(log_out_flashing)
+        .service(log_in_then_current)
+        .service(purged_login)
         .service(me)
         .service(fresh)
         .service(confirm);
@@ -308,22 +332,24 @@ async fn remember_me_refresh_every_request() {
         .duration(Duration::from_secs(1000))
         .refresh_each_request(true);
     let mut browser = browser_on(manager(&users), Some(remember)).await;
-    browser
-        .send(post("/login/ada?remember=1&duration=100"))
-        .await;
-    let first = browser.cookie(REMEMBER).unwrap().clone();
-    assert_eq!(
-        first.max_age(),
-        Some(actix_web::cookie::time::Duration::seconds(100))
-    );
-    browser.get("/me").await;
-    let refreshed = browser.cookie(REMEMBER).unwrap().clone();
-    assert_eq!(
-        refreshed.max_age(),
-        Some(actix_web::cookie::time::Duration::seconds(1000)),
-        "renewed for the whole duration"
-    );
-    assert_ne!(first.value(), refreshed.value());
+    // A login remembered for its own 100 s is renewed for 100 s (Flask-Login keeps
+    // `_remember_seconds`); one without a duration of its own for the configured 1000 s.
+    for (login, seconds) in [
+        ("/login/ada?remember=1&duration=100", 100),
+        ("/login/ada?remember=1", 1000),
+    ] {
+        browser.send(post(login)).await;
+        let made = browser.cookie(REMEMBER).unwrap().value().to_owned();
+        // Held without its attributes: a `Max-Age` seen next comes from a new `Set-Cookie`.
+        browser.hold(Cookie::new(REMEMBER, made));
+        assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+        let refreshed = browser.cookie(REMEMBER).expect("a remember cookie");
+        assert_eq!(
+            refreshed.max_age(),
+            Some(actix_web::cookie::time::Duration::seconds(seconds)),
+            "{login}"
+        );
+    }
 }
 
 #[actix_web::test]
@@ -469,10 +495,12 @@ async fn hostile_remember_cookies_are_anonymous_never_500() {
         "%00%ff".repeat(500),
         "A".repeat(8000),
     ];
+    common::record_logs();
     for cookie in hostile {
         let mut browser = remembering(&users).await;
         browser.hold(Cookie::new(REMEMBER, cookie.clone()));
         let reply = browser.get("/me").await;
+        assert!(browser.cookie(REMEMBER).is_none(), "{cookie:?} is cleared");
         assert_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
@@ -480,6 +508,9 @@ async fn hostile_remember_cookies_are_anonymous_never_500() {
             reply.body
         );
     }
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.contains("the remember cookie does not decrypt")));
     // The genuine one, for contrast, restores.
     let mut browser = remembering(&users).await;
     browser.hold(Cookie::new(REMEMBER, value));
@@ -569,13 +600,16 @@ async fn every_login_event_reaches_the_hooks_in_order_and_the_log() {
     assert_eq!(take(), ["user_accessed", "user_login_confirmed"]);
     // Another client: session protection (Basic) takes the freshness (once:
     // it is gone then).
-    for _ in 0..2 {
+    for expected in [
+        &["user_accessed", "session_protected:ada"][..],
+        &["user_accessed"],
+    ] {
         let other = test::TestRequest::get()
             .uri("/me")
             .insert_header(("user-agent", "curl/8"));
         assert_eq!(browser.send(other).await.status, StatusCode::OK);
+        assert_eq!(take(), expected);
     }
-    assert_eq!(take()[..2], ["user_accessed", "session_protected:ada"]);
     browser.forget(SESSION);
     assert_eq!(browser.get("/me").await.status, StatusCode::OK);
     assert_eq!(
@@ -646,4 +680,92 @@ async fn logout_then_flash_reaches_the_next_page() {
         serde_json::Value::Null,
         "nothing else of the old session is left"
     );
+}
+
+#[actix_web::test]
+async fn a_user_refused_by_login_is_never_the_current_user() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    let reply = browser.send(post("/login-then-current/creeper")).await;
+    assert_eq!(
+        reply.body, "false None",
+        "an inactive user, loaded and refused"
+    );
+    let reply = browser.send(post("/login-then-current/ada")).await;
+    assert_eq!(reply.body, "true Some(\"ada\")");
+    // Logged in as ada, a refused login of creeper leaves ada the current user.
+    let reply = browser.send(post("/login-then-current/creeper")).await;
+    assert_eq!(reply.body, "false Some(\"ada\")");
+}
+
+#[actix_web::test]
+async fn a_login_on_a_purged_session_fails_and_says_why() {
+    common::record_logs();
+    let users = users();
+    let mut browser = remembering(&users).await;
+    let reply = browser.send(post("/purged-login")).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.contains("the session was purged earlier in this request")));
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn a_logout_outside_remember_me_keeps_the_cookie_from_restoring() {
+    let users = users();
+    let app = App::new()
+        .app_data(manager(&users))
+        .configure(common::session_tools)
+        .service(log_out)
+        .service(
+            web::scope("/app")
+                .wrap(RememberMe::new(remember_key()))
+                .service(log_in)
+                .service(me),
+        )
+        .wrap(IdentityMiddleware::default())
+        .wrap(common::sessions().await);
+    let mut browser = Browser::new(test::init_service(app).await);
+    browser.send(post("/app/login/ada?remember=1")).await;
+    assert!(browser.cookie(REMEMBER).is_some());
+    assert_eq!(browser.send(post("/logout")).await.status, StatusCode::OK);
+    assert!(
+        browser.cookie(REMEMBER).is_some(),
+        "outside RememberMe the cookie cannot be cleared"
+    );
+    let reply = browser.get("/app/me").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    assert!(
+        browser.cookie(REMEMBER).is_none(),
+        "cleared on the way through RememberMe"
+    );
+}
+
+#[actix_web::test]
+async fn a_user_loader_with_checks_outside_the_manager_fails_closed() {
+    common::record_logs();
+    let loader = UserLoader::new(|id: String| async move {
+        Some(User {
+            name: id,
+            active: true,
+            epoch: 0,
+        })
+    })
+    .revocation_stamp(|user: &User| user.epoch.to_string());
+    let app = App::new()
+        .app_data(loader)
+        .app_data(LoginManager::new())
+        .configure(routes)
+        .wrap(IdentityMiddleware::default())
+        .wrap(common::sessions().await);
+    let mut browser = Browser::new(test::init_service(app).await);
+    browser.send(post("/login-user/ada")).await;
+    assert_eq!(
+        browser.get("/me").await.status,
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert!(common::logged_lines()
+        .iter()
+        .any(|line| line.contains("register it on the LoginManager")));
 }

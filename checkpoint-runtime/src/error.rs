@@ -36,6 +36,10 @@ pub enum CheckpointError {
         /// What actix-session or actix-identity reported.
         source: Cause,
     },
+    /// The session was purged earlier in the request (actix-identity's login or visit deadline,
+    /// or `Session::purge`), so a write (a flash message, a CSRF token, a login) would be dropped
+    /// without a word: actix-session saves nothing more of a purged session.
+    SessionPurged,
     /// A `fail_response` function panicked.
     FailResponsePanicked,
     /// A `check` predicate panicked.
@@ -71,6 +75,15 @@ pub enum CheckpointError {
     #[cfg(feature = "login")]
     #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
     LoginNeedsUser,
+    /// A [`UserLoader<U>`](crate::UserLoader) with `is_active` or `revocation_stamp` is registered
+    /// as app data on its own, where only [`CurrentUser<U>`](crate::CurrentUser) sees it: the
+    /// login checks and [`Login`](crate::Login) would not ask it.
+    #[cfg(feature = "login")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "login")))]
+    UserChecksOutsideManager {
+        /// The user type `U`.
+        user_type: &'static str,
+    },
     /// The [`LoginManager`](crate::LoginManager)'s `unauthorized_handler` or
     /// `needs_refresh_handler` panicked.
     #[cfg(feature = "login")]
@@ -98,6 +111,11 @@ impl fmt::Display for CheckpointError {
                 )
             }
             Self::SessionWrite { source } => write!(f, "the session refused a write: {source}"),
+            Self::SessionPurged => f.write_str(
+                "the session was purged earlier in this request (an IdentityMiddleware login or \
+                 visit deadline, or Session::purge), and actix-session saves nothing more of it: \
+                 the write is refused rather than lost; the next request has a new session",
+            ),
             Self::FailResponsePanicked => f.write_str("the fail_response function panicked"),
             Self::CheckPanicked => f.write_str("the check predicate panicked"),
             Self::ExpectedKeyPanicked => f.write_str(
@@ -135,6 +153,13 @@ impl fmt::Display for CheckpointError {
                 "login_user cannot log a user in here: the LoginManager's user loader checks \
                  users (is_active, revocation_stamp), which login_user does not ask; log in with \
                  `Login::new(id).login(&req).await?` instead",
+            ),
+            #[cfg(feature = "login")]
+            Self::UserChecksOutsideManager { user_type } => write!(
+                f,
+                "a UserLoader<{user_type}> with is_active or revocation_stamp is registered as \
+                 app data, where the login checks and Login do not see it: register it on the \
+                 LoginManager, `LoginManager::new().user_loader(loader)`"
             ),
             #[cfg(feature = "login")]
             Self::UnauthorizedHandlerPanicked => f.write_str(

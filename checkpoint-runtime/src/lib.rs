@@ -539,7 +539,7 @@ pub use crate::login::{
     LoginRequired, LoginRequiredMiddleware, RememberMe, RememberMeFuture, RememberMeMiddleware,
     SessionProtection, UnauthorizedHandler, UserLoader, CLIENT_KEY, DEFAULT_LOGIN_MESSAGE,
     DEFAULT_NEEDS_REFRESH_MESSAGE, DEFAULT_REMEMBER_COOKIE_NAME, DEFAULT_REMEMBER_DURATION,
-    FORCED_KEY, FRESH_AT_KEY, STAMP_KEY,
+    FORCED_KEY, FRESH_AT_KEY, REMEMBER_KEY, STAMP_KEY,
 };
 pub use crate::{
     checks::{

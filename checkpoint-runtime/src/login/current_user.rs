@@ -8,7 +8,6 @@ use std::{
     rc::Rc,
 };
 
-use actix_session::SessionExt;
 use actix_web::{
     dev::Payload, error::InternalError, FromRequest, HttpMessage, HttpRequest, HttpResponse,
 };
@@ -18,7 +17,7 @@ use crate::{
     error::CheckpointError,
     login::{
         manager::{app_data, LoginManager},
-        state::{authenticate, same_stamp, LoadedUser, LoginChanged, STAMP_KEY},
+        state::{authenticate, LoadedUser, LoginChanged},
     },
 };
 
@@ -87,6 +86,7 @@ impl<U: 'static> UserLoader<U> {
                         id,
                         user,
                         facts: facts.clone(),
+                        verified: false,
                     });
                     Some(facts)
                 })
@@ -143,20 +143,6 @@ impl<U> UserLoader<U> {
 pub(crate) struct UserFacts {
     pub(crate) active: bool,
     pub(crate) stamp: Option<String>,
-}
-
-impl UserFacts {
-    /// Whether the user is active and, for a login of the session, has the stamp it recorded.
-    fn may_log_in(&self, req: &HttpRequest, from_session: bool) -> bool {
-        let recorded = || req.get_session().get::<String>(STAMP_KEY).ok().flatten();
-        self.active
-            && match &self.stamp {
-                Some(stamp) if from_session => {
-                    recorded().is_some_and(|recorded| same_stamp(&recorded, stamp))
-                }
-                _ => true,
-            }
-    }
 }
 
 /// What [`LoginManager::user_loader`] takes: a [`UserLoader<U>`], or the bare loading closure
@@ -267,10 +253,12 @@ impl<U: 'static> CurrentUser<U> {
         Self::take(req, |loaded| loaded == id)
     }
 
-    /// The user loaded for this request, taken out of it when `wanted` accepts its identity.
+    /// The user a login check loaded and verified for this request, taken out of it when
+    /// `wanted` accepts its identity.
     fn take(req: &HttpRequest, wanted: impl Fn(&str) -> bool) -> Option<Self> {
         let mut extensions = req.extensions_mut();
-        if !wanted(&extensions.get::<LoadedUser<U>>()?.id) {
+        let loaded = extensions.get::<LoadedUser<U>>()?;
+        if !loaded.verified || !wanted(&loaded.id) {
             return None;
         }
         let LoadedUser { id, user, .. } = extensions.remove::<LoadedUser<U>>()?;
@@ -309,10 +297,21 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 .as_ref()
                 .is_some_and(|loader| loader.user_type == TypeId::of::<U>());
             let app_loader = app_data::<UserLoader<U>>(&req).cloned();
-            if !by_manager && app_loader.is_none() {
-                return Err(fail_closed(CheckpointError::UserLoaderMissing {
-                    user_type: std::any::type_name::<U>(),
-                }));
+            if !by_manager {
+                let user_type = std::any::type_name::<U>();
+                match &app_loader {
+                    None => {
+                        return Err(fail_closed(CheckpointError::UserLoaderMissing {
+                            user_type,
+                        }))
+                    }
+                    Some(loader) if loader.checks_users() => {
+                        return Err(fail_closed(CheckpointError::UserChecksOutsideManager {
+                            user_type,
+                        }))
+                    }
+                    Some(_) => {}
+                }
             }
             let anonymous = || -> actix_web::Error {
                 InternalError::from_response("not logged in", HttpResponse::Unauthorized().finish())
@@ -329,10 +328,6 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
             let user = (loader.load)(identity.id.clone())
                 .await
                 .ok_or_else(anonymous)?;
-            // The older way's loader checks users too, though the login check did not.
-            if !loader.facts(&user).may_log_in(&req, identity.from_session) {
-                return Err(anonymous());
-            }
             Ok(Self {
                 id: identity.id,
                 user,

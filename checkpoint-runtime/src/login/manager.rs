@@ -42,6 +42,8 @@ pub(crate) struct AnyUserLoader {
     /// Loads the user `id` into the request ([`LoadedUser`]), answering what is known of it, or
     /// `None` when there is no such user.
     pub(crate) load: Rc<LoadUserFn>,
+    /// Marks the user `id` loaded for the request as verified by a login check.
+    pub(crate) mark_verified: fn(&HttpRequest, &str),
     /// Whether the loader says more of a user than that it exists (active, stamp), which a login
     /// must then ask it.
     pub(crate) checks_users: bool,
@@ -336,6 +338,7 @@ impl LoginManager {
         self.user_loader = Some(AnyUserLoader {
             user_type: TypeId::of::<U>(),
             loaded: LoadedUser::<U>::loaded_facts,
+            mark_verified: LoadedUser::<U>::mark_verified,
             checks_users: loader.checks_users(),
             load: Rc::new(move |req: HttpRequest, id: String| {
                 (loader.load_into_request)(req, id, Rc::clone(&loader))

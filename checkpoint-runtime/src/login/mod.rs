@@ -48,6 +48,6 @@ pub use self::{
     required::{LoginRequired, LoginRequiredMiddleware},
     state::{
         confirm_login, login_fresh, login_user, logout_user, Login, FORCED_KEY, FRESH_AT_KEY,
-        STAMP_KEY,
+        REMEMBER_KEY, STAMP_KEY,
     },
 };

@@ -43,6 +43,8 @@ pub const DEFAULT_REMEMBER_DURATION: Duration = Duration::from_secs(365 * 24 * 6
 /// a [revocation stamp](crate::UserLoader::revocation_stamp) on the user loader, a cookie made
 /// before the user's stamp changed (a password change, "log out everywhere") restores nothing.
 ///
+/// Wrap the whole app with it: a logout on a route it does not wrap cannot clear the cookie (it
+/// marks the session instead, so that the cookie restores nothing while that session lasts).
 /// It must run before the login checks that should restore logins: after `SessionMiddleware` and
 /// `IdentityMiddleware`, before a [`LoginRequired`](crate::LoginRequired) wrapped around the app
 /// or a scope (with actix-web's `.wrap()`, the last registered runs first:
@@ -165,8 +167,9 @@ impl RememberMe {
         self.with(|s| s.same_site = same_site)
     }
 
-    /// Renews the cookie, for the whole [`duration`](Self::duration) again, on every request
-    /// whose login a check verified and which carries the cookie
+    /// Renews the cookie, for the whole of its login's duration again (the
+    /// [`Login::duration`](crate::Login::duration), else this [`duration`](Self::duration)), on
+    /// every request whose login a check verified and which carries the cookie
     /// (`REMEMBER_COOKIE_REFRESH_EACH_REQUEST`, default `false`).
     #[must_use]
     pub fn refresh_each_request(self, refresh: bool) -> Self {
@@ -226,16 +229,39 @@ pub(crate) struct RememberedLogin {
     pub(crate) expires: u64,
     /// The user's revocation stamp when the cookie was made.
     pub(crate) stamp: Option<String>,
+    /// How long the login is remembered, in seconds: what a refresh renews it for (the login's
+    /// own `duration`, as Flask-Login's `_remember_seconds`).
+    pub(crate) lifetime: u64,
+}
+
+impl RememberedLogin {
+    /// `id`, with `stamp`, remembered for `lifetime` from now.
+    pub(crate) fn new(id: String, stamp: Option<String>, lifetime: Duration) -> Self {
+        let mut login = Self {
+            id,
+            expires: 0,
+            stamp,
+            lifetime: lifetime.as_secs(),
+        };
+        login.renew();
+        login
+    }
+
+    /// Remembered for its whole lifetime again, from now.
+    pub(crate) fn renew(&mut self) {
+        self.expires = unix_now().saturating_add(self.lifetime);
+    }
 }
 
 impl RememberSettings {
-    /// The cookie remembering `login` for `lifetime`.
-    pub(crate) fn cookie(&self, login: &RememberedLogin, lifetime: Duration) -> Cookie<'static> {
+    /// The cookie remembering `login`, for its lifetime.
+    pub(crate) fn cookie(&self, login: &RememberedLogin) -> Cookie<'static> {
         let payload =
-            serde_json::to_string(&(&login.id, login.expires, &login.stamp)).unwrap_or_default();
+            serde_json::to_string(&(&login.id, login.expires, &login.stamp, login.lifetime))
+                .unwrap_or_default();
         let mut cookie = self.named(payload);
         cookie.set_max_age(time::Duration::seconds(
-            i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX),
+            i64::try_from(login.lifetime).unwrap_or(i64::MAX),
         ));
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key).add(cookie);
@@ -274,8 +300,8 @@ impl RememberSettings {
             );
             return None;
         };
-        let Ok((id, expires, stamp)) =
-            serde_json::from_str::<(String, u64, Option<String>)>(plain.value())
+        let Ok((id, expires, stamp, lifetime)) =
+            serde_json::from_str::<(String, u64, Option<String>, u64)>(plain.value())
         else {
             tracing::debug!(cookie = %self.name, "the remember cookie's content is malformed: ignored");
             return None;
@@ -284,7 +310,12 @@ impl RememberSettings {
             tracing::debug!(cookie = %self.name, identity = %id, "the remember cookie expired: ignored");
             return None;
         }
-        Some(RememberedLogin { id, expires, stamp })
+        Some(RememberedLogin {
+            id,
+            expires,
+            stamp,
+            lifetime,
+        })
     }
 
     /// Whether `req` carries a cookie of this name at all.
@@ -410,6 +441,7 @@ mod tests {
             id: "alice".into(),
             expires,
             stamp: Some("v1".into()),
+            lifetime: 60,
         }
     }
 
@@ -426,14 +458,14 @@ mod tests {
     fn a_cookie_reads_back_until_it_expires() {
         let settings = settings();
         let remembered = login(unix_now() + 60);
-        let cookie = settings.cookie(&remembered, Duration::from_secs(60));
+        let cookie = settings.cookie(&remembered);
         assert!(!cookie.value().contains("alice"), "the id is encrypted");
         assert_eq!(cookie.max_age(), Some(time::Duration::seconds(60)));
         assert_eq!(cookie.http_only(), Some(true));
         assert_eq!(cookie.same_site(), Some(SameSite::Lax));
         assert_eq!(settings.read(&carrying(&cookie)), Some(remembered));
 
-        let expired = settings.cookie(&login(unix_now() - 1), Duration::from_secs(60));
+        let expired = settings.cookie(&login(unix_now() - 1));
         assert_eq!(settings.read(&carrying(&expired)), None, "expired inside");
     }
 
@@ -441,13 +473,10 @@ mod tests {
     fn a_foreign_or_tampered_cookie_reads_as_none() {
         let settings = settings();
         let other = self::settings();
-        let cookie = other.cookie(&login(unix_now() + 60), Duration::from_secs(60));
+        let cookie = other.cookie(&login(unix_now() + 60));
         assert_eq!(settings.read(&carrying(&cookie)), None, "another key");
 
-        let mut tampered = settings
-            .cookie(&login(unix_now() + 60), Duration::from_secs(60))
-            .value()
-            .to_owned();
+        let mut tampered = settings.cookie(&login(unix_now() + 60)).value().to_owned();
         let last = tampered.pop().unwrap();
         tampered.push(if last == 'A' { 'B' } else { 'A' });
         let req = TestRequest::default()
@@ -471,7 +500,7 @@ mod tests {
         }
         .cookie_name("other")
         .settings;
-        let cookie = settings.cookie(&login(unix_now() + 60), Duration::from_secs(60));
+        let cookie = settings.cookie(&login(unix_now() + 60));
         let moved = TestRequest::default()
             .cookie(Cookie::new("other", cookie.value().to_owned()))
             .to_http_request();

@@ -18,11 +18,11 @@ use crate::{
     login::{
         current_user::UserFacts,
         events::{emit, LoginEvent},
-        manager::LoginManager,
+        manager::{AnyUserLoader, LoginManager},
         protection::{self, SessionProtection},
         remember::{change_cookie, CookieChange, RememberRoute, RememberSettings, RememberedLogin},
     },
-    response::FLASHES_KEY,
+    response::{flash::writable, FLASHES_KEY},
     session_probe::{self, SessionProbe},
 };
 
@@ -37,6 +37,11 @@ pub const STAMP_KEY: &str = "_stamp";
 /// The session key marking the login of an inactive user made with [`Login::force`], which the
 /// login checks let stand (Flask-Login's `login_user(user, force=True)`).
 pub const FORCED_KEY: &str = "_forced";
+
+/// The session key marking that the remember cookie must restore nothing and be cleared at the
+/// next chance: set by a logout on a route [`RememberMe`](crate::RememberMe) does not wrap
+/// (Flask-Login's `_remember`, value `"clear"`).
+pub const REMEMBER_KEY: &str = "_remember";
 
 /// The identity of a request that passed the login check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +67,9 @@ pub(crate) struct LoadedUser<U> {
     pub(crate) id: String,
     pub(crate) user: U,
     pub(crate) facts: UserFacts,
+    /// Whether a login check let the login of this user stand (active, its stamp): a user loaded
+    /// and then refused (or loaded by [`Login`] and refused) is never served as the current one.
+    pub(crate) verified: bool,
 }
 
 /// Left in a request by [`login_user`] and [`logout_user`]: a user the login check loaded earlier
@@ -69,6 +77,13 @@ pub(crate) struct LoadedUser<U> {
 pub(crate) struct LoginChanged;
 
 impl<U: 'static> LoadedUser<U> {
+    /// Marks the user `id` loaded for `req` as verified.
+    pub(crate) fn mark_verified(req: &HttpRequest, id: &str) {
+        if let Some(loaded) = req.extensions_mut().get_mut::<Self>() {
+            loaded.verified |= loaded.id == id;
+        }
+    }
+
     /// What is known of the user `id`, if it was loaded for `req` already.
     pub(crate) fn loaded_facts(req: &HttpRequest, id: &str) -> Option<UserFacts> {
         req.extensions()
@@ -167,10 +182,26 @@ enum Source<'a> {
 /// and the login from `source` may stand: the user is active (or the login was forced) and has
 /// the revocation stamp the login recorded (a login that recorded none, made before stamps were
 /// used, does not stand). True when there is no loader to ask.
+/// The user it loaded is marked verified in the request: only such a user is served to
+/// [`CurrentUser`](crate::CurrentUser) without asking again.
 async fn verified(req: &HttpRequest, manager: &LoginManager, id: &str, source: Source<'_>) -> bool {
     let Some(loader) = &manager.user_loader else {
         return true;
     };
+    let stands = user_stands(req, loader, id, source).await;
+    if stands {
+        (loader.mark_verified)(req, id);
+    }
+    stands
+}
+
+/// Whether `loader` finds the user `id`, and the login from `source` may stand for it.
+async fn user_stands(
+    req: &HttpRequest,
+    loader: &AnyUserLoader,
+    id: &str,
+    source: Source<'_>,
+) -> bool {
     let facts = match (loader.loaded)(req, id) {
         Some(facts) => facts,
         None => match (loader.load)(req.clone(), id.to_owned()).await {
@@ -234,6 +265,22 @@ async fn restore(
     if !settings.present(req) || req.extensions().contains::<CookieChange>() {
         return Ok(None);
     }
+    let session = req.get_session();
+    if session
+        .get::<String>(REMEMBER_KEY)
+        .ok()
+        .flatten()
+        .as_deref()
+        == Some("clear")
+    {
+        // Logged out (or in without "remember me") on a route `RememberMe` does not wrap.
+        session.remove(REMEMBER_KEY);
+        change_cookie(req, CookieChange::Clear);
+        tracing::debug!(
+            "the remember cookie of a session logged out elsewhere: cleared, not restored"
+        );
+        return Ok(None);
+    }
     let Some(remembered) = settings.read(req) else {
         change_cookie(req, CookieChange::Clear);
         return Ok(None);
@@ -261,8 +308,8 @@ async fn restore(
     Ok(Some(remembered.id))
 }
 
-/// Renews `req`'s remember cookie for the configured duration, when it is valid and remembers
-/// `id`.
+/// Renews `req`'s remember cookie for the whole of its login's duration again, when it is valid
+/// and remembers `id`.
 fn refresh_remember_cookie(req: &HttpRequest, settings: &RememberSettings, id: &str) {
     if req.extensions().contains::<CookieChange>() {
         return;
@@ -270,11 +317,8 @@ fn refresh_remember_cookie(req: &HttpRequest, settings: &RememberSettings, id: &
     let Some(mut remembered) = settings.read(req).filter(|remembered| remembered.id == id) else {
         return;
     };
-    remembered.expires = unix_now().saturating_add(settings.duration.as_secs());
-    change_cookie(
-        req,
-        CookieChange::Set(settings.cookie(&remembered, settings.duration)),
-    );
+    remembered.renew();
+    change_cookie(req, CookieChange::Set(settings.cookie(&remembered)));
 }
 
 /// Whether the session's login was made with a password within the manager's window (and, with
@@ -437,15 +481,8 @@ impl Login {
         match remember {
             Some(settings) => {
                 let lifetime = self.duration.unwrap_or(settings.duration);
-                let remembered = RememberedLogin {
-                    id: self.id.clone(),
-                    expires: unix_now().saturating_add(lifetime.as_secs()),
-                    stamp,
-                };
-                change_cookie(
-                    req,
-                    CookieChange::Set(settings.cookie(&remembered, lifetime)),
-                );
+                let remembered = RememberedLogin::new(self.id.clone(), stamp, lifetime);
+                change_cookie(req, CookieChange::Set(settings.cookie(&remembered)));
             }
             None => forget_remembered(req),
         }
@@ -455,12 +492,22 @@ impl Login {
 }
 
 /// Clears the remember cookie `req` carries, if any, so that it cannot restore a login after
-/// this one ends (another user's, say).
+/// this one ends (another user's, say). On a route [`RememberMe`](crate::RememberMe) does not
+/// wrap, the cookie cannot be cleared (nothing sets cookies on the way out): the session is
+/// marked instead (Flask-Login's `_remember = "clear"`), so that the cookie restores nothing while
+/// this session lasts and is cleared on the first request through `RememberMe`.
 fn forget_remembered(req: &HttpRequest) {
     let route = req.extensions().get::<RememberRoute>().cloned();
-    if let Some(RememberRoute(settings)) = route {
-        if settings.present(req) || req.extensions().contains::<CookieChange>() {
-            change_cookie(req, CookieChange::Clear);
+    match route {
+        Some(RememberRoute(settings)) => {
+            if settings.present(req) || req.extensions().contains::<CookieChange>() {
+                change_cookie(req, CookieChange::Clear);
+            }
+        }
+        None => {
+            if let Err(error) = req.get_session().insert(REMEMBER_KEY, "clear") {
+                tracing::warn!(error = %error, "the remember cookie cannot be marked cleared: {error}");
+            }
         }
     }
 }
@@ -541,6 +588,7 @@ fn write_login(
         stamp,
         forced,
     } = login;
+    writable(&req.get_session())?;
     let login = catch_unwind(AssertUnwindSafe(|| {
         Identity::login(&req.extensions(), id).map(drop)
     }))
@@ -567,6 +615,7 @@ fn write_login(
     } else {
         session.remove(FORCED_KEY);
     }
+    session.remove(REMEMBER_KEY);
     protection::remember_client(req, manager.client_address)
         .map_err(CheckpointError::session_write)?;
     session_probe::watch_write(req, "A login");
@@ -597,6 +646,7 @@ pub fn confirm_login(req: &HttpRequest) -> Result<(), CheckpointError> {
         SessionProbe::new().verify(req)?;
         let manager = LoginManager::of(req);
         let session = req.get_session();
+        writable(&session)?;
         session
             .insert(FRESH_AT_KEY, unix_now())
             .map_err(CheckpointError::session_write)?;

@@ -77,7 +77,9 @@ impl<'de> Deserialize<'de> for FlashMessage {
 /// in the log, rather than blocking new messages.
 ///
 /// # Errors
-/// [`CheckpointError::SessionWrite`] when the session refuses the write.
+/// [`CheckpointError::SessionWrite`] when the session refuses the write,
+/// [`CheckpointError::SessionPurged`] when it was purged earlier in the request (the message
+/// would be dropped).
 ///
 /// ```
 /// use actix_session::Session;
@@ -88,6 +90,7 @@ impl<'de> Deserialize<'de> for FlashMessage {
 /// }
 /// ```
 pub fn flash(session: &Session, message: &str, category: &str) -> Result<(), CheckpointError> {
+    writable(session)?;
     let mut pending = match session.get::<Vec<FlashMessage>>(FLASHES_KEY) {
         Ok(pending) => pending.unwrap_or_default(),
         Err(error) => {
@@ -102,6 +105,15 @@ pub fn flash(session: &Session, message: &str, category: &str) -> Result<(), Che
     session
         .insert(FLASHES_KEY, pending)
         .map_err(CheckpointError::session_write)
+}
+
+/// `Ok` unless `session` was purged earlier in the request, which actix-session would let a write
+/// "succeed" on and then not save.
+pub(crate) fn writable(session: &Session) -> Result<(), CheckpointError> {
+    if session.status() == actix_session::SessionStatus::Purged {
+        return Err(CheckpointError::SessionPurged);
+    }
+    Ok(())
 }
 
 /// The flash messages waiting in the session, taken out of it (Flask's
