@@ -769,3 +769,29 @@ async fn a_user_loader_with_checks_outside_the_manager_fails_closed() {
         .iter()
         .any(|line| line.contains("register it on the LoginManager")));
 }
+
+#[actix_web::test]
+async fn a_request_without_a_remember_cookie_gets_no_remember_cookie() {
+    let users = users();
+    let app = test::init_service(
+        App::new()
+            .app_data(manager(&users))
+            .configure(routes)
+            .wrap(RememberMe::new(remember_key()))
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    for request in [
+        test::TestRequest::get().uri("/me"),
+        test::TestRequest::post().uri("/login/ada"),
+    ] {
+        let response = test::call_service(&app, request.to_request()).await;
+        let names: Vec<String> = response
+            .response()
+            .cookies()
+            .map(|cookie| cookie.name().to_owned())
+            .collect();
+        assert!(!names.iter().any(|name| name == REMEMBER), "{names:?}");
+    }
+}

@@ -758,6 +758,9 @@ mod tests {
         assert!(is_fresh(&req, &forever) && is_fresh(&req, &minute));
         session.insert(FRESH_AT_KEY, now - 61).unwrap();
         assert!(is_fresh(&req, &forever) && !is_fresh(&req, &minute));
+        // A window of a minute ends when the minute is up.
+        session.insert(FRESH_AT_KEY, unix_now() - 60).unwrap();
+        assert!(!is_fresh(&req, &minute));
         // A time in the future (a clock step back) counts as fresh, not as a panic.
         session.insert(FRESH_AT_KEY, now + 3600).unwrap();
         assert!(is_fresh(&req, &minute));
