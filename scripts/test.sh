@@ -2,7 +2,9 @@
 # Runs every test: the workspace on the cookie session store, then the integration suite again
 # on Redis (actix-session's Redis store, against a redis-server of its own on a free loopback
 # port, stopped on exit), then the Redis fault tests, which start and stop servers of their own,
-# then the demo end to end in headless Chromium (e2e/run.sh; screenshot in target/e2e/).
+# then two demo instances sharing one Redis (bench/two_instances.sh --ci: its own redis-server
+# and demos on free loopback ports, curl and a short wrk load), then the demo end to end in
+# headless Chromium (e2e/run.sh; screenshot in target/e2e/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,6 +59,19 @@ echo "the Redis suite left $keys sessions in Redis"
 
 echo "== Redis faults: down, restarted, corrupted values"
 cargo test --test redis_store -- --include-ignored
+
+echo "== two demo instances sharing one Redis: logins, flashes, CSRF, logouts, remember me, load with Redis restarted and an instance killed (installs wrk when missing)"
+if ! command -v wrk >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing wrk for the two-instance test"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else
+    echo "the two-instance test needs wrk: sudo apt-get install wrk" >&2
+    exit 1
+  fi
+fi
+timeout 600 bash bench/two_instances.sh --ci
 
 echo "== the demo end to end, in headless Chromium (installs chromium when missing)"
 bash e2e/run.sh

@@ -9,8 +9,22 @@
 //! Environment:
 //! - `REDIS_URL` (e.g. `redis://127.0.0.1:6379`): keep sessions in Redis instead of cookies,
 //!   with the `redis` feature (`cargo run -p demo --features redis`); the demo exits with an
-//!   error if Redis cannot be reached at start-up, or if it was built without the feature.
+//!   error if Redis cannot be reached at start-up, or if it was built without the feature. The
+//!   accounts' sessions epochs ("log out everywhere") are then kept in Redis too
+//!   (`demo:sessions_epoch:<user>`), so that several instances sharing the Redis (and the keys
+//!   below) share logins, flashes, CSRF tokens and log-outs. While Redis is unreachable, requests
+//!   needing a session fail (`500`) and no login is honoured.
 //! - `DEMO_ADDR`: the address to listen on, `127.0.0.1:8080` unless set.
+//! - `DEMO_SESSION_KEY`: the key signing and encrypting the session cookie, 128 hex characters
+//!   (64 bytes; `openssl rand -hex 64`). Unless set, a key generated at start-up: sessions end
+//!   when the demo restarts, and no other instance can read them.
+//! - `DEMO_REMEMBER_KEY`: the key of the remember-me cookie, likewise (and not the session
+//!   key). Unless set, generated at start-up: remember cookies end when the demo restarts.
+//!
+//!   The demo exits with an error when either key is malformed. Give every instance serving the
+//!   same users the same two keys. On the cookie store the sessions epochs are in memory: they
+//!   restart at 0 with the demo, so a remember cookie revoked by "log out everywhere" before a
+//!   restart works again after it when `DEMO_REMEMBER_KEY` is set.
 //! - `DEMO_API_KEY`: the `x-api-key` of `/api/users`, `demo-api-key` unless set.
 //! - `DEMO_API_TOKEN`: the bearer token of `/api/ping`, `demo-api-token` unless set.
 
@@ -39,8 +53,20 @@ use crate::{
     pages::Pages,
 };
 
+/// How long getting a Redis connection (waiting for one, connecting or checking it included) may
+/// take: a Redis outage fails requests within it rather than holding them. A refused connection
+/// fails at once.
 #[cfg(feature = "redis")]
-const REDIS_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const REDIS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The most Redis connections the pool holds (each multiplexed; one per Redis command at a
+/// time): more than enough for two workers, so that a busy demo does not wait for one.
+#[cfg(feature = "redis")]
+const REDIS_POOL_SIZE: usize = 64;
+
+/// The environment variables of the two keys.
+const SESSION_KEY_VAR: &str = "DEMO_SESSION_KEY";
+const REMEMBER_KEY_VAR: &str = "DEMO_REMEMBER_KEY";
 
 /// The session key holding the logged-in user's role, read by the admin page's checkpoint.
 const ROLE_KEY: &str = "role";
@@ -125,9 +151,10 @@ async fn login(
         remember,
     } = form.into_inner();
     let accounts = accounts.into_inner();
+    let name = username.clone();
     // Argon2 takes tens of milliseconds on purpose: keep it off the async worker.
-    let verified = web::block(move || accounts.verify(&username, &password)).await?;
-    let Some(user) = verified else {
+    let verified = web::block(move || accounts.verify(&name, &password)).await?;
+    let Some(role) = verified else {
         return Ok(pages
             .page("login.html", "Log in")
             .status(StatusCode::UNAUTHORIZED)
@@ -136,12 +163,13 @@ async fn login(
             .render(&session));
     };
     // Fresh (the password was just typed), remembered when the box is ticked.
-    let login = Login::new(user.name.as_str()).remember(remember.is_some());
+    // The login records the user's revocation stamp, which the user loader reads.
+    let login = Login::new(username.as_str()).remember(remember.is_some());
     if !login.login(&req).await? {
         return Ok(HttpResponse::Forbidden().body("this account cannot log in"));
     }
-    session.insert(ROLE_KEY, user.role)?;
-    flash(&session, &format!("Welcome, {}.", user.name), "success")?;
+    session.insert(ROLE_KEY, role)?;
+    flash(&session, &format!("Welcome, {username}."), "success")?;
     let target = if !next.is_empty() && is_safe_redirect(&next) {
         next.as_str()
     } else {
@@ -205,7 +233,14 @@ async fn logout_everywhere(
     user: CurrentUser<User>,
     accounts: web::Data<Accounts>,
 ) -> actix_web::Result<HttpResponse> {
-    accounts.log_out_everywhere(&user.name);
+    // Not recorded (Redis down): nothing was revoked, say so rather than log out this session
+    // alone.
+    if let Err(error) = accounts.log_out_everywhere(&user.name).await {
+        log::error!("cannot log {} out everywhere: {error}", user.name);
+        return Err(actix_web::error::ErrorServiceUnavailable(
+            "cannot log out everywhere now; nothing was changed, try again",
+        ));
+    }
     logout_user(&req)?;
     Ok(see_other("/"))
 }
@@ -264,13 +299,38 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let app_state = AppState { accounts, pages };
+    let keys = match (
+        key_from_env(SESSION_KEY_VAR, "sessions end when the demo restarts"),
+        key_from_env(
+            REMEMBER_KEY_VAR,
+            "remember cookies end when the demo restarts",
+        ),
+    ) {
+        (Ok(session), Ok(remember)) if session.master() == remember.master() => {
+            log::error!("{REMEMBER_KEY_VAR} must not be {SESSION_KEY_VAR}: give each its own key");
+            return ExitCode::FAILURE;
+        }
+        (Ok(session), Ok(remember)) => Keys { session, remember },
+        (Err(error), _) | (_, Err(error)) => {
+            log::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let served = match std::env::var("REDIS_URL") {
         #[cfg(feature = "redis")]
         Ok(url) => match redis_store(&url).await {
-            Ok(store) => {
-                log::info!("session store: Redis at {}", redacted(&url));
-                serve(move || store.clone(), &address, app_state).await
+            Ok((store, pool)) => {
+                log::info!(
+                    "session store and sessions epochs: Redis at {}",
+                    redacted(&url)
+                );
+                let accounts = Arc::new(
+                    Arc::into_inner(accounts)
+                        .expect("the accounts are not shared yet")
+                        .with_epochs_in_redis(pool),
+                );
+                let app_state = AppState { accounts, pages };
+                serve(move || store.clone(), &address, app_state, keys).await
             }
             Err(error) => {
                 log::error!(
@@ -290,7 +350,8 @@ async fn main() -> ExitCode {
         }
         Err(_) => {
             log::info!("session store: cookies (set REDIS_URL to use Redis)");
-            serve(CookieSessionStore::default, &address, app_state).await
+            let app_state = AppState { accounts, pages };
+            serve(CookieSessionStore::default, &address, app_state, keys).await
         }
     };
     match served {
@@ -329,8 +390,8 @@ fn app<S: SessionStore + 'static>(
                 // the account logs out everywhere.
                 .user_loader(
                     UserLoader::new(move |id: String| {
-                        let user = loader_accounts.user(&id);
-                        async move { user }
+                        let accounts = Arc::clone(&loader_accounts);
+                        async move { accounts.user(&id).await }
                     })
                     .revocation_stamp(|user: &User| user.sessions_epoch.to_string()),
                 )
@@ -338,8 +399,8 @@ fn app<S: SessionStore + 'static>(
                 // the admin page's checkpoint reads back into it.
                 .on_event(move |req: &HttpRequest, event: &LoginEvent<'_>| {
                     if let LoginEvent::LoadedFromCookie { id } = event {
-                        if let Some(user) = hook_accounts.user(id) {
-                            if let Err(error) = req.get_session().insert(ROLE_KEY, user.role) {
+                        if let Some(role) = hook_accounts.role(id) {
+                            if let Err(error) = req.get_session().insert(ROLE_KEY, role) {
                                 log::error!("the role of {id} cannot be restored: {error}");
                             }
                         }
@@ -379,16 +440,77 @@ struct AppState {
     pages: web::Data<Pages>,
 }
 
-/// Connects to Redis, giving up after [`REDIS_CONNECT_TIMEOUT`]: the client alone would keep
-/// retrying for minutes.
-#[cfg(feature = "redis")]
-async fn redis_store(url: &str) -> anyhow::Result<actix_session::storage::RedisSessionStore> {
-    use actix_session::storage::RedisSessionStore;
-    use actix_web::rt::time::timeout;
+/// The session cookie's key and the remember cookie's.
+struct Keys {
+    session: Key,
+    remember: Key,
+}
 
-    timeout(REDIS_CONNECT_TIMEOUT, RedisSessionStore::new(url))
-        .await
-        .map_err(|_| anyhow::anyhow!("no connection within {REDIS_CONNECT_TIMEOUT:?}"))?
+/// The key in the environment variable `var` (128 hex characters), or one generated for this
+/// run when it is unset, logging what that means (`generated`). An error naming `var` when it
+/// is set but malformed.
+fn key_from_env(var: &str, generated: &str) -> Result<Key, String> {
+    match std::env::var(var) {
+        Ok(hex) => parse_key(&hex).map_err(|why| {
+            format!("{var} is malformed: {why}; expected 128 hex characters (64 bytes), e.g. from `openssl rand -hex 64`")
+        }),
+        Err(std::env::VarError::NotPresent) => {
+            log::info!("{var} is not set: a key generated for this run, {generated}");
+            Ok(Key::generate())
+        }
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!("{var} is not valid UTF-8")),
+    }
+}
+
+/// A key from exactly 128 hex characters.
+fn parse_key(hex: &str) -> Result<Key, String> {
+    let hex = hex.trim();
+    if hex.len() != 128 {
+        return Err(format!("{} characters", hex.len()));
+    }
+    let bytes = hex
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .ok_or("not hexadecimal")
+        })
+        .collect::<Result<Vec<u8>, _>>()?;
+    Key::try_from(bytes.as_slice()).map_err(|error| error.to_string())
+}
+
+/// A pool of Redis connections (with [`REDIS_TIMEOUT`]s) and the session store on it, once a
+/// connection answers: the demo does not start on a Redis it cannot reach.
+#[cfg(feature = "redis")]
+async fn redis_store(
+    url: &str,
+) -> anyhow::Result<(
+    actix_session::storage::RedisSessionStore,
+    deadpool_redis::Pool,
+)> {
+    use actix_session::storage::RedisSessionStore;
+    use deadpool_redis::{redis, Config, PoolConfig, Runtime, Timeouts};
+
+    let mut config = Config::from_url(url);
+    config.pool = Some(PoolConfig {
+        max_size: REDIS_POOL_SIZE,
+        timeouts: Timeouts {
+            wait: Some(REDIS_TIMEOUT),
+            create: Some(REDIS_TIMEOUT),
+            recycle: Some(REDIS_TIMEOUT),
+        },
+        ..PoolConfig::default()
+    });
+    let pool = config.create_pool(Some(Runtime::Tokio1))?;
+    let mut connection = pool.get().await?;
+    redis::cmd("PING")
+        .query_async::<String>(&mut connection)
+        .await?;
+    drop(connection);
+    let store = RedisSessionStore::new_pooled(pool.clone()).await?;
+    Ok((store, pool))
 }
 
 /// Runs the app with sessions kept in the store `new_store` makes (once per worker).
@@ -396,13 +518,15 @@ async fn serve<S>(
     new_store: impl Fn() -> S + Clone + Send + 'static,
     address: &str,
     state: AppState,
+    keys: Keys,
 ) -> io::Result<()>
 where
     S: SessionStore + 'static,
 {
-    // Fresh keys per run: sessions and remember cookies end when the demo restarts.
-    let key = Key::generate();
-    let remember_key = Key::generate();
+    let Keys {
+        session: key,
+        remember: remember_key,
+    } = keys;
     let server =
         HttpServer::new(move || app(&state, new_store(), key.clone(), remember_key.clone()))
             .bind(address)?;
@@ -430,6 +554,23 @@ mod tests {
     use actix_web::{http::header, test};
 
     use super::*;
+
+    /// A key is 128 hex characters; anything else is refused, with what is wrong.
+    #[actix_web::test]
+    async fn keys_are_128_hex_characters() {
+        let hex = "0123456789abcdefABCDEF".repeat(6)[..128].to_owned();
+        let key = parse_key(&hex).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(key.master()[..3], [0x01, 0x23, 0x45]);
+        assert!(parse_key(&hex[..126])
+            .err()
+            .unwrap()
+            .contains("126 characters"));
+        assert!(parse_key(&format!("{}zz", &hex[..126]))
+            .err()
+            .unwrap()
+            .contains("not hexadecimal"));
+        assert!(parse_key(&format!("{}é", &hex[..126])).is_err());
+    }
 
     /// Every route of the demo requires a login but the public ones; one added without an
     /// attribute does too; a URL no route matches is a 404.
