@@ -795,3 +795,23 @@ async fn a_request_without_a_remember_cookie_gets_no_remember_cookie() {
         assert!(!names.iter().any(|name| name == REMEMBER), "{names:?}");
     }
 }
+
+#[actix_web::test]
+async fn a_remember_cookie_outlives_a_user_store_that_is_down_for_a_while() {
+    // Flask-Login clears no cookie on a failed load; a revoked one goes (see above).
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    browser.forget(SESSION);
+    let ada = users.borrow_mut().remove("ada").unwrap();
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        browser.cookie(REMEMBER).is_some(),
+        "kept while the user cannot be loaded"
+    );
+    users.borrow_mut().insert("ada".to_owned(), ada);
+    assert_eq!(
+        browser.get("/me").await.body,
+        "ada fresh=false remembered=true"
+    );
+}

@@ -185,23 +185,45 @@ enum Source<'a> {
 /// The user it loaded is marked verified in the request: only such a user is served to
 /// [`CurrentUser`](crate::CurrentUser) without asking again.
 async fn verified(req: &HttpRequest, manager: &LoginManager, id: &str, source: Source<'_>) -> bool {
+    standing(req, manager, id, source).await == Standing::Stands
+}
+
+/// Whether a login stands, or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Stands,
+    /// The loader finds no such user (perhaps only for now: a database down).
+    NoUser,
+    /// The user is not active (perhaps only for now).
+    Inactive,
+    /// The login recorded another revocation stamp than the user's now: for good.
+    Revoked,
+}
+
+/// [`verified`], saying why a login does not stand.
+async fn standing(
+    req: &HttpRequest,
+    manager: &LoginManager,
+    id: &str,
+    source: Source<'_>,
+) -> Standing {
     let Some(loader) = &manager.user_loader else {
-        return true;
+        return Standing::Stands;
     };
-    let stands = user_stands(req, loader, id, source).await;
-    if stands {
+    let standing = user_standing(req, loader, id, source).await;
+    if standing == Standing::Stands {
         (loader.mark_verified)(req, id);
     }
-    stands
+    standing
 }
 
 /// Whether `loader` finds the user `id`, and the login from `source` may stand for it.
-async fn user_stands(
+async fn user_standing(
     req: &HttpRequest,
     loader: &AnyUserLoader,
     id: &str,
     source: Source<'_>,
-) -> bool {
+) -> Standing {
     let facts = match (loader.loaded)(req, id) {
         Some(facts) => facts,
         None => match (loader.load)(req.clone(), id.to_owned()).await {
@@ -211,7 +233,7 @@ async fn user_stands(
                     identity = id,
                     "the user loader finds no user {id:?}: the login is ignored"
                 );
-                return false;
+                return Standing::NoUser;
             }
         },
     };
@@ -224,10 +246,10 @@ async fn user_stands(
             identity = id,
             "the user {id:?} is not active: the login is ignored"
         );
-        return false;
+        return Standing::Inactive;
     }
     let Some(stamp) = &facts.stamp else {
-        return true;
+        return Standing::Stands;
     };
     let same = match source {
         Source::Session => req
@@ -245,8 +267,9 @@ async fn user_stands(
             "the login of {id:?} recorded another revocation stamp than the user's now: the \
              login is ignored"
         );
+        return Standing::Revoked;
     }
-    same
+    Standing::Stands
 }
 
 /// Whether a login's recorded revocation stamp is the user's `now`, compared in constant time.
@@ -286,9 +309,16 @@ async fn restore(
         return Ok(None);
     };
     let source = Source::Cookie(remembered.stamp.as_deref());
-    if !verified(req, manager, &remembered.id, source).await {
-        change_cookie(req, CookieChange::Clear);
-        return Ok(None);
+    match standing(req, manager, &remembered.id, source).await {
+        Standing::Stands => {}
+        // Revoked for good: the cookie goes. A user not found or inactive may be back (a
+        // database down for a moment): the cookie stays, restoring nothing meanwhile, as with
+        // Flask-Login.
+        Standing::Revoked => {
+            change_cookie(req, CookieChange::Clear);
+            return Ok(None);
+        }
+        Standing::NoUser | Standing::Inactive => return Ok(None),
     }
     let login = Written {
         fresh: false,
