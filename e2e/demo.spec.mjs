@@ -77,6 +77,7 @@ const steps = [
   ["logging out makes /profile redirect to the login page again", async (page) => {
     await Promise.all([page.waitForLoadState("load"), page.click('nav button[type="submit"]')]);
     expect(path(page) === "/", `/ after logout, got ${path(page)}`);
+    expect(hasFlash(await flashes(page), "success", "You have been logged out."), "the logout flash");
     expect(await page.locator('nav a.who[href="/login"]').count() === 1, "the nav's log-in link");
     await page.goto(`${base}/profile`);
     expect(path(page) === "/login?next=%2Fprofile", `/login?next=%2Fprofile, got ${path(page)}`);

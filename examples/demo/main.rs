@@ -220,8 +220,10 @@ async fn admin(
 
 #[post("/logout")]
 #[include_csrf]
-async fn logout(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+async fn logout(req: HttpRequest, session: Session) -> actix_web::Result<HttpResponse> {
     logout_user(&req)?;
+    // Flask-Login's idiom: the flash written after the logout reaches the next page.
+    flash(&session, "You have been logged out.", "success")?;
     Ok(see_other("/"))
 }
 
