@@ -111,6 +111,13 @@ async fn login_first() -> impl Responder {
     "admin"
 }
 
+/// Echoes the body it gets: the request loader read it first.
+#[post("/notes")]
+#[login_required]
+async fn add_note(body: web::Bytes) -> impl Responder {
+    body
+}
+
 #[get("/me")]
 async fn me(user: CurrentUser<User>) -> impl Responder {
     format!("{} ({})", user.name, user.id())
@@ -131,6 +138,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(log_out)
         .service(members)
         .service(post_members)
+        .service(add_note)
         .route("/fresh", web::route().to(fresh_page))
         .service(checkpoint_first)
         .service(login_first)
@@ -709,4 +717,66 @@ async fn the_manager_and_the_loader_may_be_registered_as_web_data() {
     let login = test::TestRequest::post().uri("/login/alice?fresh=true");
     assert_eq!(browser.send(login).await.status, StatusCode::NO_CONTENT);
     assert_eq!(browser.get("/me").await.body, "alice (alice)");
+}
+
+/// Flask-Login's README `request_loader` reading `request.form`: a token in the form body.
+fn body_token_manager(limit: usize) -> LoginManager {
+    LoginManager::new().request_loader_with_body(
+        |_: &HttpRequest, body: web::Bytes| async move {
+            let token = form_urlencoded::parse(&body)
+                .find(|(name, _)| name == "api_token")
+                .map(|(_, value)| value.into_owned());
+            token
+                .filter(|token| token == "t0ken")
+                .map(|_| "robot".to_owned())
+        },
+        limit,
+    )
+}
+
+#[actix_web::test]
+async fn the_request_loader_can_read_the_body_which_the_handler_still_gets() {
+    let form = |body: &'static str| {
+        test::TestRequest::post()
+            .uri("/notes")
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(body)
+    };
+    let mut browser = login_browser!(body_token_manager(64));
+    let reply = browser.send(form("api_token=t0ken&note=hello")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "api_token=t0ken&note=hello", "handed on intact");
+    let reply = browser.send(form("api_token=wrong&note=hello")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // Over the limit: not read for a token, so not logged in (and the handler never runs).
+    let long =
+        "api_token=t0ken&note=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    let reply = browser.send(form(long)).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    // Never written to the session: the next request without the token is anonymous.
+    let reply = browser.send(form("note=hello")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn the_body_reading_request_loader_serves_the_middleware_too() {
+    let app = test::init_service(
+        actix_web::App::new()
+            .app_data(body_token_manager(1024))
+            .service(web::scope("/api").wrap(LoginRequired::LOGGED_IN).route(
+                "/echo",
+                web::post().to(|body: web::Bytes| async move { body }),
+            ))
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    let request = test::TestRequest::post()
+        .uri("/api/echo")
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload("x=1&api_token=t0ken")
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(test::read_body(response).await, "x=1&api_token=t0ken");
 }

@@ -352,6 +352,8 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "csrf", feature = "login"))]
+mod body;
 mod checks;
 mod decision;
 mod error;

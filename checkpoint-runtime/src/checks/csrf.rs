@@ -3,16 +3,10 @@
 use std::{borrow::Cow, convert::Infallible, sync::Arc};
 
 use actix_session::{Session, SessionExt};
-use actix_web::{
-    dev::Payload,
-    http::Method,
-    mime,
-    web::{Bytes, BytesMut},
-    HttpMessage, HttpRequest,
-};
-use futures_util::StreamExt as _;
+use actix_web::{dev::Payload, http::Method, mime, web::Bytes, HttpMessage, HttpRequest};
 
 use crate::{
+    body::{read_bounded, Unread},
     checks::{secrets_match, single_header, Check, Checkpoint, Outcome},
     error::CheckpointError,
     response::action::Action,
@@ -118,8 +112,12 @@ impl CsrfCheck {
                 body: "not a form",
             });
         };
-        let body = read_body(payload, self.body_limit).await?;
-        *payload = Payload::from(body.clone());
+        let body = read_bounded(payload, self.body_limit)
+            .await
+            .map_err(|unread| match unread {
+                Unread::TooLarge { limit } => CsrfFailure::BodyTooLarge { limit },
+                Unread::BrokeOff(error) => CsrfFailure::BodyBrokeOff(error),
+            })?;
         let field = if urlencoded {
             form_field(&body, self.form_key)
         } else {
@@ -268,19 +266,6 @@ fn new_token() -> Result<String, CheckpointError> {
         source: Arc::new(error),
     })?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
-}
-
-/// The whole body, unless it is larger than `limit` or breaks off.
-async fn read_body(payload: &mut Payload, limit: usize) -> Result<Bytes, CsrfFailure> {
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|error| CsrfFailure::BodyBrokeOff(error.to_string()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(CsrfFailure::BodyTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
 }
 
 /// The value of `name` in an urlencoded form, when it appears exactly once.

@@ -319,7 +319,10 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
             };
             // With the manager's loader, `authenticate` loads the user and keeps it in the
             // request.
-            let identity = authenticate(&req, &manager).await.map_err(fail_closed)?;
+            // No body: an extractor cannot read it from under the handler.
+            let identity = authenticate(&req, &manager, None)
+                .await
+                .map_err(fail_closed)?;
             let identity = identity.ok_or_else(anonymous)?;
             if let Some(user) = Self::loaded_as(&req, &identity.id) {
                 return Ok(user);

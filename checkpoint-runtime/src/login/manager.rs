@@ -2,7 +2,7 @@
 
 use std::{any::TypeId, borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, web::Bytes, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
@@ -28,6 +28,8 @@ pub const DEFAULT_NEEDS_REFRESH_MESSAGE: &str = "Please reauthenticate to access
 type RequestLoaderFn = dyn Fn(&HttpRequest) -> LocalBoxFuture<'static, Option<String>>;
 
 type LocalizeFn = dyn Fn(&HttpRequest, &str) -> String;
+
+type BodyLoaderFn = dyn Fn(&HttpRequest, Bytes) -> LocalBoxFuture<'static, Option<String>>;
 
 type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, Option<UserFacts>>;
 
@@ -87,6 +89,7 @@ pub struct LoginManager {
     pub(crate) unauthorized_handler: Option<UnauthorizedHandler>,
     pub(crate) needs_refresh_handler: Option<UnauthorizedHandler>,
     pub(crate) request_loader: Option<Rc<RequestLoaderFn>>,
+    pub(crate) body_loader: Option<(Rc<BodyLoaderFn>, usize)>,
     pub(crate) user_loader: Option<AnyUserLoader>,
     pub(crate) session_protection: Option<SessionProtection>,
     pub(crate) client_address: ClientAddress,
@@ -113,6 +116,7 @@ impl LoginManager {
             unauthorized_handler: None,
             needs_refresh_handler: None,
             request_loader: None,
+            body_loader: None,
             user_loader: None,
             session_protection: Some(SessionProtection::Basic),
             client_address: ClientAddress::Peer,
@@ -300,6 +304,46 @@ impl LoginManager {
         self.request_loader = Some(Rc::new(move |req: &HttpRequest| {
             Box::pin(loader(req)) as LocalBoxFuture<'static, Option<String>>
         }));
+        self
+    }
+
+    /// Authenticates a request that carries no session identity from its body (Flask-Login's
+    /// `request_loader` reading `request.form`): `loader` gets the body, at most `limit` bytes
+    /// (256 KiB is what the CSRF check reads), and answers the identity id, or `None`. Tried
+    /// after the [`request_loader`](Self::request_loader). The body is handed on intact to the
+    /// handler, read or not (a larger one is not given to `loader`).
+    ///
+    /// Only the login checks (`#[login_required]`, `#[fresh_login_required]`, `LoginRequired`
+    /// as middleware) can read the body: a [`CurrentUser`](crate::CurrentUser) on a route
+    /// without one does not call `loader`. Such a login is never fresh and is not stored in the
+    /// session.
+    ///
+    /// ```
+    /// use actix_web::{web::Bytes, HttpRequest};
+    /// use checkpoint_runtime::LoginManager;
+    ///
+    /// let manager = LoginManager::new().request_loader_with_body(
+    ///     |_: &HttpRequest, body: Bytes| async move {
+    ///         // A form field `api_token=...`.
+    ///         let token = form_urlencoded::parse(&body)
+    ///             .find(|(name, _)| name == "api_token")
+    ///             .map(|(_, value)| value.into_owned());
+    ///         token.filter(|token| token == "t0ken").map(|_| "api-user".to_owned())
+    ///     },
+    ///     256 * 1024,
+    /// );
+    /// # let _ = manager;
+    /// ```
+    #[must_use]
+    pub fn request_loader_with_body<F, Fut>(mut self, loader: F, limit: usize) -> Self
+    where
+        F: Fn(&HttpRequest, Bytes) -> Fut + 'static,
+        Fut: Future<Output = Option<String>> + 'static,
+    {
+        let loader = Rc::new(move |req: &HttpRequest, body: Bytes| {
+            Box::pin(loader(req, body)) as LocalBoxFuture<'static, Option<String>>
+        });
+        self.body_loader = Some((loader, limit));
         self
     }
 
@@ -537,6 +581,10 @@ impl fmt::Debug for LoginManager {
                 &self.needs_refresh_handler.is_some(),
             )
             .field("request_loader", &self.request_loader.is_some())
+            .field(
+                "request_loader_with_body",
+                &self.body_loader.as_ref().map(|(_, limit)| limit),
+            )
             .field("user_loader", &self.user_loader.is_some())
             .field("session_protection", &self.session_protection)
             .field("client_address", &self.client_address)

@@ -91,13 +91,18 @@ impl LoginRequired {
         self.fresh
     }
 
-    async fn decide(&self, req: &HttpRequest, probe: &SessionProbe) -> Decision {
+    async fn decide(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+        probe: &SessionProbe,
+    ) -> Decision {
         if req.method() == Method::OPTIONS {
             return Ok(ControlFlow::Continue(()));
         }
         probe.verify(req)?;
         let manager = LoginManager::of(req);
-        match self.refusal(req, &manager).await? {
+        match self.refusal(req, &manager, payload).await? {
             None => Ok(ControlFlow::Continue(())),
             Some(refusal) => refusal.answer_for(&manager, req).answer(req, probe),
         }
@@ -107,8 +112,9 @@ impl LoginRequired {
         &self,
         req: &HttpRequest,
         manager: &LoginManager,
+        payload: &mut Payload,
     ) -> Result<Option<Reason>, CheckpointError> {
-        let Some(identity) = authenticate(req, manager).await? else {
+        let Some(identity) = authenticate(req, manager, Some(payload)).await? else {
             emit(req, manager, LoginEvent::Unauthorized);
             return Ok(Some(Reason::NotLoggedIn));
         };
@@ -129,12 +135,16 @@ impl Check for LoginRequired {
         "login"
     }
 
-    async fn check(&self, req: &HttpRequest, _: &mut Payload) -> Result<Outcome, CheckpointError> {
+    async fn check(
+        &self,
+        req: &HttpRequest,
+        payload: &mut Payload,
+    ) -> Result<Outcome, CheckpointError> {
         if req.method() == Method::OPTIONS {
             return Ok(Outcome::Pass);
         }
         let manager = LoginManager::of(req);
-        Ok(match self.refusal(req, &manager).await? {
+        Ok(match self.refusal(req, &manager, payload).await? {
             None => Outcome::Pass,
             Some(_) => Outcome::Fail,
         })
@@ -195,10 +205,10 @@ impl Enforce for LoginRequired {
     async fn enforce_with(
         &self,
         req: &HttpRequest,
-        _: &mut Payload,
+        payload: &mut Payload,
         probe: &SessionProbe,
     ) -> ControlFlow<HttpResponse> {
-        let decision = self.decide(req, probe).await;
+        let decision = self.decide(req, payload, probe).await;
         settle(decision, req)
     }
 }

@@ -9,11 +9,12 @@ use std::{
 
 use actix_identity::{Identity, IdentityExt};
 use actix_session::SessionExt;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::{dev::Payload, HttpMessage, HttpRequest};
 
 use subtle::ConstantTimeEq;
 
 use crate::{
+    body::read_bounded,
     error::CheckpointError,
     login::{
         current_user::UserFacts,
@@ -101,6 +102,7 @@ impl<U: 'static> LoadedUser<U> {
 pub(crate) async fn authenticate(
     req: &HttpRequest,
     manager: &LoginManager,
+    payload: Option<&mut Payload>,
 ) -> Result<Option<Authenticated>, CheckpointError> {
     let mut session = session_identity(req)?.and_then(|identity| match identity.id() {
         Ok(id) => Some((identity, id)),
@@ -152,10 +154,22 @@ pub(crate) async fn authenticate(
             }));
         }
     }
-    let Some(request_loader) = &manager.request_loader else {
-        return Ok(None);
+    let mut loaded = match &manager.request_loader {
+        Some(request_loader) => request_loader(req).await,
+        None => None,
     };
-    match request_loader(req).await {
+    if let (None, Some((body_loader, limit)), Some(payload)) =
+        (&loaded, &manager.body_loader, payload)
+    {
+        match read_bounded(payload, *limit).await {
+            Ok(body) => loaded = body_loader(req, body).await,
+            Err(unread) => tracing::debug!(
+                reason = %unread,
+                "the body is not given to the request loader: {unread}"
+            ),
+        }
+    }
+    match loaded {
         Some(id) if verified(req, manager, &id, Source::RequestLoader).await => {
             emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
             Ok(Some(Authenticated {
