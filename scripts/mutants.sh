@@ -13,7 +13,8 @@
 # integration tests live in the root package: a small `cargo` wrapper (given to cargo-mutants as
 # $CARGO) turns its `--package=<package>` into `--workspace` plus the chosen tests and the unit
 # tests. Installs cargo-mutants when missing. Results: mutants.out/ under $MUTANTS_OUT (default
-# target/mutants), with caught.txt, missed.txt, unviable.txt and timeout.txt.
+# target/mutants), with caught.txt, missed.txt, unviable.txt and timeout.txt. More options for
+# cargo-mutants in $MUTANTS_ARGS (e.g. MUTANTS_ARGS="--re is_fresh" to test only those mutants).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -62,5 +63,6 @@ chmod +x "$wrapper"
 file_args=()
 for file in "${files[@]}"; do file_args+=(-f "$file"); done
 # Called directly, not as `cargo mutants`: cargo would set $CARGO to itself.
+# shellcheck disable=SC2086 # MUTANTS_ARGS is a list of options
 CARGO="$wrapper" cargo-mutants mutants --package "$package" --output "$out" --timeout 300 \
-    "${file_args[@]}"
+    "${file_args[@]}" ${MUTANTS_ARGS:-}
