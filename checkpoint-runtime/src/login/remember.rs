@@ -458,8 +458,15 @@ mod tests {
     fn the_settings_show_in_debug_output_but_not_the_key() {
         let key = Key::generate();
         let shown = format!("{:?}", RememberMe::new(key.clone()).cookie_name("keep"));
-        assert!(shown.contains("\"keep\"") && shown.contains("<secret>"), "{shown}");
-        let hex: String = key.master().iter().map(|byte| format!("{byte:02x}")).collect();
+        assert!(
+            shown.contains("\"keep\"") && shown.contains("<secret>"),
+            "{shown}"
+        );
+        let hex: String = key
+            .master()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
         assert!(!shown.contains(&hex[..16]));
         let manager = crate::LoginManager::new().on_event(|_, _| {});
         assert!(format!("{manager:?}").contains("1 hooks"));

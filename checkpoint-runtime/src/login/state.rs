@@ -396,7 +396,10 @@ pub(crate) fn is_fresh(req: &HttpRequest, manager: &LoginManager) -> bool {
 /// }
 /// ```
 pub fn login_fresh(req: &HttpRequest) -> bool {
-    is_fresh(req, &LoginManager::of(req))
+    // A freshness time left behind by a login that ended without this library (actix-identity's
+    // deadlines under `DeleteIdentityKeys`) is no one's.
+    let logged_in = matches!(session_identity(req), Ok(Some(_)));
+    logged_in && is_fresh(req, &LoginManager::of(req))
 }
 
 /// Seconds since the Unix epoch (0 before it: a clock that far off fails every expiry).
@@ -813,6 +816,18 @@ mod tests {
             !is_fresh(&req, &forever),
             "an undecodable time is not fresh"
         );
+    }
+
+    #[test]
+    fn a_freshness_time_without_a_login_is_not_fresh() {
+        let req = TestRequest::default().to_http_request();
+        req.get_session().insert(FRESH_AT_KEY, unix_now()).unwrap();
+        protection::remember_client(&req, protection::ClientAddress::Peer).unwrap();
+        assert!(
+            is_fresh(&req, &LoginManager::new()),
+            "fresh, were it a login"
+        );
+        assert!(!login_fresh(&req), "no identity: no one's freshness");
     }
 
     #[test]
