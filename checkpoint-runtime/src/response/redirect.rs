@@ -371,6 +371,26 @@ mod tests {
         );
     }
 
+    #[actix_web::test]
+    async fn a_route_argument_cannot_make_the_path_protocol_relative() {
+        let app = actix_web::test::init_service(
+            App::new().service(web::resource("/{page}").name("page").to(HttpResponse::Ok)),
+        )
+        .await;
+        let req = TestRequest::get().uri("/x").to_request();
+        let res = actix_web::test::call_service(&app, req).await;
+        let req = res.request();
+        let page = |arg: &'static [&'static str]| url_for("page").with_args(arg).resolve(req);
+        assert_eq!(page(&["home"]).unwrap(), "/home");
+        for hostile in [&["/evil.example"][..], &["\\evil.example"]] {
+            assert!(
+                matches!(page(hostile), Err(CheckpointError::InvalidRedirect { .. })),
+                "{hostile:?}: {:?}",
+                page(hostile)
+            );
+        }
+    }
+
     #[test]
     fn next_is_the_whole_url_only_for_a_login_view_on_another_origin() {
         let req = TestRequest::get()
@@ -395,6 +415,11 @@ mod tests {
         // Given by the app: a path stays a path.
         assert_eq!(next_value("https://sso.example/l", &"/x?y"), "/x?y");
         assert_eq!(next_value("/l", &"https://app.example/x?y"), "/x?y");
+        assert_eq!(
+            next_value("https://sso.example/l", &"https://app.example/x?y"),
+            "https://app.example/x?y",
+            "another origin: the whole URL"
+        );
     }
 
     #[test]
