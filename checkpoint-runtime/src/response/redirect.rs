@@ -246,11 +246,24 @@ fn with_host(location: &str, host: &str) -> Result<String, CheckpointError> {
         }
         Err(_) => return Err(invalid()),
     };
-    let (name, port) = match host.rsplit_once(':') {
-        Some((name, port)) if !name.ends_with(']') || host.starts_with('[') => {
-            (name, Some(port.parse::<u16>().map_err(|_| invalid())?))
+    let port = |port: &str| port.parse::<u16>().map_err(|_| invalid());
+    let (name, port) = match host.strip_prefix('[') {
+        // `[v6]` or `[v6]:port`.
+        Some(bracketed) => {
+            let (address, after) = bracketed.split_once(']').ok_or_else(invalid)?;
+            let name = &host[..address.len() + 2];
+            match after {
+                "" => (name, None),
+                _ => (
+                    name,
+                    Some(port(after.strip_prefix(':').ok_or_else(invalid)?)?),
+                ),
+            }
         }
-        _ => (host, None),
+        None => match host.rsplit_once(':') {
+            Some((name, number)) => (name, Some(port(number)?)),
+            None => (host, None),
+        },
     };
     url.set_host(Some(name)).map_err(|_| invalid())?;
     url.set_port(port).map_err(|()| invalid())?;
@@ -431,6 +444,19 @@ mod tests {
         assert_eq!(
             with_host("https://old.example/login", "example.com:8443").unwrap(),
             "https://example.com:8443/login"
+        );
+        assert_eq!(
+            with_host("https://old.example/login", "[::1]").unwrap(),
+            "https://[::1]/login"
+        );
+        assert_eq!(
+            with_host("https://old.example/login", "[::1]:8443").unwrap(),
+            "https://[::1]:8443/login"
+        );
+        assert!(with_host("https://old.example/login", "[::1]x").is_err());
+        assert!(
+            with_host("//old.example/login", "example.com").is_err(),
+            "a protocol-relative target is not a path"
         );
         assert!(with_host("/login", "bad host").is_err());
         assert!(with_host("https://old.example/login", "example.com:port").is_err());
