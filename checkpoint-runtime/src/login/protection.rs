@@ -44,8 +44,8 @@ pub enum ClientAddress {
 }
 
 /// The identifier of `req`'s client: the first 128 bits of the SHA-256 of its address and
-/// `User-Agent` (plenty against collisions, and half the bytes to compare in constant time on
-/// every request), in hex between quotes, as actix-session stores a JSON string, so that it
+/// `User-Agent` (plenty against collisions, and half the bytes to encode and compare on every
+/// request), in hex between quotes, as actix-session stores a JSON string, so that it
 /// compares with the stored value as it is. On the stack: no allocation on the request path.
 pub(crate) fn client_identifier(req: &HttpRequest, address: ClientAddress) -> [u8; 34] {
     let mut hasher = Sha256::new();

@@ -22,7 +22,7 @@ use crate::{
     login::{
         events::{emit, LoginEvent},
         manager::LoginManager,
-        state::{authenticate, is_fresh},
+        state::{authenticate, fresh_in_window},
     },
     middleware::{CheckpointMiddleware, Unmatched},
     response::redirect::Next,
@@ -118,7 +118,7 @@ impl LoginRequired {
             emit(req, manager, LoginEvent::Unauthorized);
             return Ok(Some(Reason::NotLoggedIn));
         };
-        if self.fresh && !(identity.from_session && is_fresh(req, manager)) {
+        if self.fresh && !(identity.from_session && fresh_in_window(req, manager)) {
             emit(req, manager, LoginEvent::NeedsRefresh { id: &identity.id });
             return Ok(Some(Reason::NeedsRefresh));
         }

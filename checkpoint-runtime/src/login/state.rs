@@ -137,7 +137,10 @@ pub(crate) async fn authenticate(
         if verified(req, manager, &id, Source::Session).await {
             if let Some(RememberRoute(settings)) = &remember {
                 if settings.refresh_each_request {
-                    refresh_remember_cookie(req, settings, &id);
+                    // The cookie, if the request carries one for this login.
+                    if let Some(remembered) = settings.read(req).filter(|r| r.id == id) {
+                        renew_remember_cookie(req, settings, remembered);
+                    }
                 }
             }
             return Ok(Some(Authenticated {
@@ -346,39 +349,46 @@ async fn restore(
         manager,
         LoginEvent::LoadedFromCookie { id: &remembered.id },
     );
+    let id = remembered.id.clone();
     if settings.refresh_each_request {
-        refresh_remember_cookie(req, settings, &remembered.id);
+        renew_remember_cookie(req, settings, remembered);
     }
-    Ok(Some(remembered.id))
+    Ok(Some(id))
 }
 
-/// Renews `req`'s remember cookie for the whole of its login's duration again, when it is valid
-/// and remembers `id`.
-fn refresh_remember_cookie(req: &HttpRequest, settings: &RememberSettings, id: &str) {
+/// Renews the remember cookie of `remembered`, read from `req`, for the whole of its login's
+/// duration again (`refresh_each_request`), unless the request already changes the cookie.
+fn renew_remember_cookie(
+    req: &HttpRequest,
+    settings: &RememberSettings,
+    mut remembered: RememberedLogin,
+) {
     if req.extensions().contains::<CookieChange>() {
         return;
     }
-    let Some(mut remembered) = settings.read(req).filter(|remembered| remembered.id == id) else {
-        return;
-    };
     remembered.renew();
     change_cookie(req, CookieChange::Set(settings.cookie(&remembered)));
 }
 
-/// Whether the session's login was made with a password within the manager's window (and, with
-/// session protection, by this client).
-pub(crate) fn is_fresh(req: &HttpRequest, manager: &LoginManager) -> bool {
+/// Whether the session's login was made with a password within the manager's window. Session
+/// protection is not asked again: behind [`authenticate`], which applied it (`Basic` took the
+/// freshness of a login another client uses), this is the whole answer.
+pub(crate) fn fresh_in_window(req: &HttpRequest, manager: &LoginManager) -> bool {
     let Ok(Some(fresh_at)) = req.get_session().get::<u64>(FRESH_AT_KEY) else {
         return false;
     };
-    if manager.session_protection.is_some() && !protection::same_client(req, manager.client_address)
-    {
-        return false;
-    }
     match manager.fresh_for {
         None => true,
         Some(window) => unix_now().saturating_sub(fresh_at) < window.as_secs(),
     }
+}
+
+/// [`fresh_in_window`], and with session protection made by this client: for a caller that may
+/// run without the login check.
+fn fresh_for_this_client(req: &HttpRequest, manager: &LoginManager) -> bool {
+    fresh_in_window(req, manager)
+        && (manager.session_protection.is_none()
+            || protection::same_client(req, manager.client_address))
 }
 
 /// Whether the request's login is fresh (Flask-Login's `login_fresh()`): made with a password
@@ -399,7 +409,7 @@ pub fn login_fresh(req: &HttpRequest) -> bool {
     // A freshness time left behind by a login that ended without this library (actix-identity's
     // deadlines under `DeleteIdentityKeys`) is no one's.
     let logged_in = matches!(session_identity(req), Ok(Some(_)));
-    logged_in && is_fresh(req, &LoginManager::of(req))
+    logged_in && fresh_for_this_client(req, &LoginManager::of(req))
 }
 
 /// Seconds since the Unix epoch (0 before it: a clock that far off fails every expiry).
@@ -523,17 +533,10 @@ impl Login {
             stamp: stamp.as_deref(),
             forced,
         };
-        write_login(req, self.id.clone(), login, &manager)?;
-        req.extensions_mut().insert(LoginChanged);
-        match remember {
-            Some(settings) => {
-                let lifetime = self.duration.unwrap_or(settings.duration);
-                let remembered = RememberedLogin::new(self.id.clone(), stamp, lifetime);
-                change_cookie(req, CookieChange::Set(settings.cookie(&remembered)));
-            }
-            None => forget_remembered(req),
-        }
-        emit(req, &manager, LoginEvent::LoggedIn { id: &self.id });
+        let remember = remember
+            .as_deref()
+            .map(|settings| (settings, self.duration.unwrap_or(settings.duration)));
+        log_in(req, &manager, self.id, login, remember)?;
         Ok(true)
     }
 }
@@ -602,14 +605,32 @@ pub fn login_user(
             stamp: None,
             forced: false,
         };
-        let id = id.into();
-        write_login(req, id.clone(), login, &manager)?;
-        emit(req, &manager, LoginEvent::LoggedIn { id: &id });
-        req.extensions_mut().insert(LoginChanged);
-        forget_remembered(req);
-        Ok(())
+        log_in(req, &manager, id.into(), login, None)
     };
     login().map_err(|error| logged("login_user", req, error))
+}
+
+/// Logs `id` in, recording what `login` says, and remembers it for `remember`'s lifetime or clears
+/// any remember cookie: what [`Login`] and [`login_user`] do once they know the user may log in.
+fn log_in(
+    req: &HttpRequest,
+    manager: &LoginManager,
+    id: String,
+    login: Written<'_>,
+    remember: Option<(&RememberSettings, Duration)>,
+) -> Result<(), CheckpointError> {
+    let stamp = login.stamp;
+    write_login(req, id.clone(), login, manager)?;
+    req.extensions_mut().insert(LoginChanged);
+    match remember {
+        Some((settings, lifetime)) => {
+            let remembered = RememberedLogin::new(id.clone(), stamp.map(str::to_owned), lifetime);
+            change_cookie(req, CookieChange::Set(settings.cookie(&remembered)));
+        }
+        None => forget_remembered(req),
+    }
+    emit(req, manager, LoginEvent::LoggedIn { id: &id });
+    Ok(())
 }
 
 /// What the session records of a login besides its identity.
@@ -723,8 +744,8 @@ fn logged(what: &str, req: &HttpRequest, error: CheckpointError) -> CheckpointEr
     error
 }
 
-/// Ends the login of `identity`: actix-identity's logout (by default it purges the session),
-/// the login layer's keys, and the remember cookie.
+/// Ends the login of `identity`: the session cleared (but for the request's flash messages) and
+/// its id renewed, the remember cookie cleared.
 fn end_login(req: &HttpRequest, identity: Identity) {
     // Not `identity.logout()`: actix-identity's default purge marks the session so that nothing
     // written later in the request is saved, and a flash such as "You have been logged out" would
@@ -798,22 +819,22 @@ mod tests {
         let session = req.get_session();
         let forever = LoginManager::new().no_session_protection();
         let minute = forever.clone().fresh_for(Duration::from_secs(60));
-        assert!(!is_fresh(&req, &forever), "no password login");
+        assert!(!fresh_in_window(&req, &forever), "no password login");
 
         let now = unix_now();
         session.insert(FRESH_AT_KEY, now - 30).unwrap();
-        assert!(is_fresh(&req, &forever) && is_fresh(&req, &minute));
+        assert!(fresh_in_window(&req, &forever) && fresh_in_window(&req, &minute));
         session.insert(FRESH_AT_KEY, now - 61).unwrap();
-        assert!(is_fresh(&req, &forever) && !is_fresh(&req, &minute));
+        assert!(fresh_in_window(&req, &forever) && !fresh_in_window(&req, &minute));
         // A window of a minute ends when the minute is up.
         session.insert(FRESH_AT_KEY, unix_now() - 60).unwrap();
-        assert!(!is_fresh(&req, &minute));
+        assert!(!fresh_in_window(&req, &minute));
         // A time in the future (a clock step back) counts as fresh, not as a panic.
         session.insert(FRESH_AT_KEY, now + 3600).unwrap();
-        assert!(is_fresh(&req, &minute));
+        assert!(fresh_in_window(&req, &minute));
         session.insert(FRESH_AT_KEY, "yesterday").unwrap();
         assert!(
-            !is_fresh(&req, &forever),
+            !fresh_in_window(&req, &forever),
             "an undecodable time is not fresh"
         );
     }
@@ -824,7 +845,7 @@ mod tests {
         req.get_session().insert(FRESH_AT_KEY, unix_now()).unwrap();
         protection::remember_client(&req, protection::ClientAddress::Peer).unwrap();
         assert!(
-            is_fresh(&req, &LoginManager::new()),
+            fresh_for_this_client(&req, &LoginManager::new()),
             "fresh, were it a login"
         );
         assert!(!login_fresh(&req), "no identity: no one's freshness");
@@ -840,10 +861,13 @@ mod tests {
             .get_session()
             .insert(FRESH_AT_KEY, unix_now())
             .unwrap();
-        assert!(!is_fresh(&login_client, &protected), "no client recorded");
+        assert!(
+            !fresh_for_this_client(&login_client, &protected),
+            "no client recorded"
+        );
         protection::remember_client(&login_client, protected.client_address).unwrap();
-        assert!(is_fresh(&login_client, &protected));
-        assert!(is_fresh(
+        assert!(fresh_for_this_client(&login_client, &protected));
+        assert!(fresh_for_this_client(
             &login_client,
             &LoginManager::new().no_session_protection()
         ));
