@@ -1,30 +1,175 @@
 #!/usr/bin/env bash
-# Compile time of #[checkpoint]: generates two throwaway crates in a temp dir, one with 200
-# checkpointed handlers and one with the same 200 handlers checking the session by hand, and
-# times `cargo build` of each.
+# Compile time of the checkpoint attributes, by handler shape: for each shape, a throwaway crate
+# of HANDLERS checkpointed handlers and one of the same handlers with the check written by hand
+# (a `Session` argument, `session.get`, 403), in one throwaway workspace (dependencies built
+# once), each crate rebuilt from clean without incremental cache.
 #
-#   bench/compile_time.sh [HANDLERS] [RUNS]
+#   bench/compile_time.sh [HANDLERS] [RUNS] [SHAPE...]
 #
-# 1. clean build: each crate with all its dependencies, from an empty target dir (what the macro
-#    and runtime crates add to a fresh build);
-# 2. rebuild of the crate alone (dependencies built, the crate cleaned, no incremental cache),
-#    the median of RUNS: the cost of expanding and compiling the handlers, which grows with an
-#    app.
+# Shapes (default: all), each handler `#[get("/hN/{id}")]` (or `#[post]`) with its own value:
+#   none          no arguments, #[checkpoint(session_key = "role", values = "roleN")]
+#   path          web::Path<u32>, the same checkpoint
+#   path_json     web::Path<u32> + web::Json<Note> (POST), the same checkpoint
+#   data_session  web::Data<AppState> + Session, the same checkpoint
+#   stacked       web::Path<u32> under three stacked checkpoints
+#   login_path    #[login_required] + CurrentUser<User> + web::Path<u32>, against an
+#                 Option<Identity> check and the same user lookup
+#
+# Rounds are interleaved (every crate once per round, the order of each pair alternating), and
+# each build's wall time and CPU time (user + system, rustc included) recorded; printed: the
+# medians of RUNS and their ratios. CPU time is far less disturbed by other load than wall time.
+# With LLVM_LINES=1, also the lines of LLVM IR each crate generates (`cargo llvm-lines`, from
+# crates.io; installed when missing): a count that no other load on the machine disturbs. RUNS
+# may be 0 for that alone. With CLEAN=1, first a clean build of the `none` pair with all dependencies, each from an
+# empty target directory (what the crates add to a fresh build).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 handlers="${1:-200}"
-runs="${2:-3}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+runs="${2:-5}"
+shift $(($# < 2 ? $# : 2))
+shapes=("$@")
+[ ${#shapes[@]} -eq 0 ] && shapes=(none path path_json data_session stacked login_path)
+# The clean builds are of the `none` pair.
+[ "${CLEAN:-0}" = 1 ] && [[ " ${shapes[*]} " != *" none "* ]] && shapes=(none "${shapes[@]}")
+# WORK=DIR keeps the generated workspace there (for a closer look); a temp dir otherwise.
+if [ -n "${WORK:-}" ]; then
+    work="$WORK"
+    mkdir -p "$work"
+else
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+fi
 
-generate() { # name kind
-    local dir="$work/$1"
+# The handler N of a shape, checkpointed (kind `checkpoint`) or checked by hand.
+handler() { # shape kind N
+    local shape=$1 kind=$2 i=$3
+    local check="#[checkpoint(session_key = \"role\", values = \"role$i\")]"
+    local by_hand="    if !matches!(session.get::<String>(\"role\"), Ok(Some(role)) if role == \"role$i\") {
+        return HttpResponse::Forbidden().finish();
+    }"
+    case "$shape/$kind" in
+    none/checkpoint) cat <<RS
+#[get("/h$i")]
+$check
+pub async fn handler_$i() -> HttpResponse {
+    HttpResponse::Ok().body("$i")
+}
+RS
+        ;;
+    none/hand_written) cat <<RS
+#[get("/h$i")]
+pub async fn handler_$i(session: Session) -> HttpResponse {
+$by_hand
+    HttpResponse::Ok().body("$i")
+}
+RS
+        ;;
+    path/checkpoint) cat <<RS
+#[get("/h$i/{id}")]
+$check
+pub async fn handler_$i(id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(id.to_string())
+}
+RS
+        ;;
+    path/hand_written) cat <<RS
+#[get("/h$i/{id}")]
+pub async fn handler_$i(id: web::Path<u32>, session: Session) -> HttpResponse {
+$by_hand
+    HttpResponse::Ok().body(id.to_string())
+}
+RS
+        ;;
+    path_json/checkpoint) cat <<RS
+#[post("/h$i/{id}")]
+$check
+pub async fn handler_$i(id: web::Path<u32>, note: web::Json<Note>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{id} {}", note.title))
+}
+RS
+        ;;
+    path_json/hand_written) cat <<RS
+#[post("/h$i/{id}")]
+pub async fn handler_$i(id: web::Path<u32>, note: web::Json<Note>, session: Session) -> HttpResponse {
+$by_hand
+    HttpResponse::Ok().body(format!("{id} {}", note.title))
+}
+RS
+        ;;
+    data_session/checkpoint) cat <<RS
+#[get("/h$i")]
+$check
+pub async fn handler_$i(state: web::Data<AppState>, session: Session) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{} {}", state.name, session.entries().len()))
+}
+RS
+        ;;
+    data_session/hand_written) cat <<RS
+#[get("/h$i")]
+pub async fn handler_$i(state: web::Data<AppState>, session: Session) -> HttpResponse {
+$by_hand
+    HttpResponse::Ok().body(format!("{} {}", state.name, session.entries().len()))
+}
+RS
+        ;;
+    stacked/checkpoint) cat <<RS
+#[get("/h$i/{id}")]
+#[checkpoint(session_key = "logged_in", values = true)]
+$check
+#[checkpoint(session_key = "plan", values = ["pro", "team"])]
+pub async fn handler_$i(id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(id.to_string())
+}
+RS
+        ;;
+    stacked/hand_written) cat <<RS
+#[get("/h$i/{id}")]
+pub async fn handler_$i(id: web::Path<u32>, session: Session) -> HttpResponse {
+    if !matches!(session.get::<bool>("logged_in"), Ok(Some(true))) {
+        return HttpResponse::Forbidden().finish();
+    }
+$by_hand
+    if !matches!(session.get::<String>("plan"),
+                 Ok(Some(plan)) if ["pro", "team"].contains(&plan.as_str())) {
+        return HttpResponse::Forbidden().finish();
+    }
+    HttpResponse::Ok().body(id.to_string())
+}
+RS
+        ;;
+    login_path/checkpoint) cat <<RS
+#[get("/h$i/{id}")]
+#[login_required]
+pub async fn handler_$i(user: CurrentUser<User>, id: web::Path<u32>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{} {id}", user.name))
+}
+RS
+        ;;
+    login_path/hand_written) cat <<RS
+#[get("/h$i/{id}")]
+pub async fn handler_$i(identity: Option<Identity>, id: web::Path<u32>) -> HttpResponse {
+    let Some(user) = identity.and_then(|identity| identity.id().ok()).and_then(find_user) else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    HttpResponse::Ok().body(format!("{} {id}", user.name))
+}
+RS
+        ;;
+    *)
+        echo "unknown shape: $shape" >&2
+        exit 2
+        ;;
+    esac
+}
+
+generate() { # shape kind
+    local name="$2_$1" dir="$work/$2_$1"
     mkdir -p "$dir/src"
-    local extra=""
-    [ "$2" = checkpoint ] && extra="checkpoint-runtime = { path = \"$repo/checkpoint-runtime\" }"
+    local runtime=""
+    [ "$2" = checkpoint ] && runtime="checkpoint-runtime = { path = \"$repo/checkpoint-runtime\" }"
     cat >"$dir/Cargo.toml" <<TOML
 [package]
-name = "$1"
+name = "$name"
 version = "0.0.0"
 edition = "2021"
 publish = false
@@ -32,79 +177,116 @@ publish = false
 [dependencies]
 actix-web = "4.18"
 actix-session = "0.11"
-$extra
-
-[workspace]
+actix-identity = "0.9"
+serde = { version = "1", features = ["derive"] }
+$runtime
 TOML
     {
-        echo "use actix_web::{web, HttpResponse};"
-        [ "$2" = checkpoint ] && echo "use checkpoint_runtime::checkpoint;"
-        [ "$2" = hand_written ] && echo "use actix_session::Session;"
-        for i in $(seq 1 "$handlers"); do
-            if [ "$2" = checkpoint ]; then
-                cat <<RS
-#[checkpoint(session_key = "role_$i", values = ["admin", "editor"])]
-pub async fn handler_$i() -> HttpResponse {
-    HttpResponse::Ok().body("$i")
+        echo "#![allow(unused_imports)]"
+        echo "use actix_web::{get, post, web, HttpResponse};"
+        echo "use actix_session::Session;"
+        echo "use actix_identity::Identity;"
+        [ "$2" = checkpoint ] && echo "use checkpoint_runtime::{checkpoint, login_required, CurrentUser};"
+        cat <<'RS'
+#[derive(serde::Deserialize)]
+pub struct Note {
+    pub title: String,
+}
+pub struct AppState {
+    pub name: String,
+}
+pub struct User {
+    pub name: String,
+}
+pub fn find_user(id: String) -> Option<User> {
+    (id == "ada").then_some(User { name: id })
 }
 RS
-            else
-                cat <<RS
-pub async fn handler_$i(session: Session) -> HttpResponse {
-    if !matches!(session.get::<String>("role_$i"),
-                 Ok(Some(role)) if ["admin", "editor"].contains(&role.as_str())) {
-        return HttpResponse::Forbidden().finish();
-    }
-    HttpResponse::Ok().body("$i")
-}
-RS
-            fi
-        done
+        for i in $(seq 1 "$handlers"); do handler "$1" "$2" "$i"; done
         echo "pub fn routes(cfg: &mut web::ServiceConfig) {"
-        for i in $(seq 1 "$handlers"); do
-            echo "    cfg.route(\"/$i\", web::get().to(handler_$i));"
-        done
+        for i in $(seq 1 "$handlers"); do echo "    cfg.service(handler_$i);"; done
         echo "}"
     } >"$dir/src/lib.rs"
 }
 
-seconds() { # dir target-dir
-    local start end
-    start=$(date +%s.%N)
-    (cd "$1" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$2" cargo build --quiet)
-    end=$(date +%s.%N)
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }'
+# Builds `crate` and prints its wall and CPU seconds (user + system, children included).
+build() { # crate target-dir
+    local TIMEFORMAT='%R %U %S' timing
+    timing=$({ time (cd "$work" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$2" \
+        cargo build --quiet -p "$1" >/dev/null); } 2>&1)
+    awk '{ printf "%.2f %.2f", $1, $2 + $3 }' <<<"$timing"
 }
 
-median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-generate hand_written hand_written
-generate checkpointed checkpoint
-# Resolve both crates against the repository's lock file, so they build what the repo tests.
-cp "$repo/Cargo.lock" "$work/hand_written/Cargo.lock"
-cp "$repo/Cargo.lock" "$work/checkpointed/Cargo.lock"
-
-echo "$handlers handlers; $(nproc) cores; cargo $(cargo --version | cut -d' ' -f2)"
-declare -A clean rebuild
-# An unmeasured first build, so that neither measured one pays for a cold file cache.
-seconds "$work/hand_written" "$work/target-warm-up" >/dev/null
-rm -rf "$work/target-warm-up"
-for crate in hand_written checkpointed; do
-    clean[$crate]=$(seconds "$work/$crate" "$work/target-$crate")
-done
-for crate in hand_written checkpointed; do
-    times=""
-    for _ in $(seq 1 "$runs"); do
-        (cd "$work/$crate" && CARGO_TARGET_DIR="$work/target-$crate" cargo clean --quiet -p "$crate")
-        times="$times $(seconds "$work/$crate" "$work/target-$crate")"
+members=()
+for shape in "${shapes[@]}"; do
+    for kind in hand_written checkpoint; do
+        generate "$shape" "$kind"
+        members+=("\"${kind}_$shape\"")
     done
-    rebuild[$crate]=$(echo "$times" | median)
-    echo "$crate rebuilds:$times"
 done
-printf '%-28s %12s %12s %8s\n' "" hand_written checkpointed ratio
-for row in clean rebuild; do
-    declare -n times_of="$row"
-    printf '%-28s %11ss %11ss %8.3f\n' "$row build" "${times_of[hand_written]}" \
-        "${times_of[checkpointed]}" \
-        "$(awk -v a="${times_of[checkpointed]}" -v b="${times_of[hand_written]}" 'BEGIN { print a / b }')"
+(IFS=,; printf '[workspace]\nresolver = "2"\nmembers = [%s]\n' "${members[*]}") >"$work/Cargo.toml"
+# Resolve against the repository's lock file, so the crates build what the repo tests.
+cp "$repo/Cargo.lock" "$work/Cargo.lock"
+
+echo "$handlers handlers a crate; $runs rounds; $(nproc) cores; cargo $(cargo --version | cut -d' ' -f2)"
+if [ "${CLEAN:-0}" = 1 ]; then
+    # An unmeasured first build, so that neither measured one pays for a cold file cache.
+    build hand_written_none "$work/target-warm-up" >/dev/null
+    rm -rf "$work/target-warm-up"
+    for kind in hand_written checkpoint; do
+        read -r wall cpu <<<"$(build "${kind}_none" "$work/target-clean-$kind")"
+        echo "clean build of ${kind}_none with all dependencies: ${wall} s wall, ${cpu} s CPU"
+        rm -rf "$work/target-clean-$kind"
+    done
+fi
+
+target="$work/target"
+for shape in "${shapes[@]}"; do
+    for kind in hand_written checkpoint; do build "${kind}_$shape" "$target" >/dev/null; done
+done
+declare -A wall cpu lines
+for round in $(seq 1 "$runs"); do
+    for shape in "${shapes[@]}"; do
+        order="hand_written checkpoint"
+        [ $((round % 2)) -eq 0 ] && order="checkpoint hand_written"
+        for kind in $order; do
+            crate="${kind}_$shape"
+            (cd "$work" && CARGO_TARGET_DIR="$target" cargo clean --quiet -p "$crate")
+            read -r w c <<<"$(build "$crate" "$target")"
+            wall[$crate]="${wall[$crate]:-} $w"
+            cpu[$crate]="${cpu[$crate]:-} $c"
+        done
+    done
+done
+
+if [ "${LLVM_LINES:-0}" = 1 ]; then
+    command -v cargo-llvm-lines >/dev/null || cargo install --locked cargo-llvm-lines
+    printf '%-14s %14s %14s %8s\n' shape "hand-written" checkpointed ratio
+    for shape in "${shapes[@]}"; do
+        for kind in hand_written checkpoint; do
+            lines[$kind]=$(cd "$work" && CARGO_TARGET_DIR="$target" cargo llvm-lines --quiet \
+                -p "${kind}_$shape" 2>/dev/null | awk '/\(TOTAL\)/ { print $1 }')
+        done
+        printf '%-14s %14s %14s %8.3f\n' "$shape" "${lines[hand_written]}" \
+            "${lines[checkpoint]}" "$(awk -v a="${lines[checkpoint]}" -v b="${lines[hand_written]}" 'BEGIN { print a / b }')"
+    done
+fi
+[ "$runs" -eq 0 ] && exit 0
+printf '%-14s %26s %26s %8s %8s\n' shape "hand-written wall / CPU" "checkpointed wall / CPU" wall CPU
+for shape in "${shapes[@]}"; do
+    hw=$(median <<<"${wall[hand_written_$shape]}")
+    hc=$(median <<<"${cpu[hand_written_$shape]}")
+    cw=$(median <<<"${wall[checkpoint_$shape]}")
+    cc=$(median <<<"${cpu[checkpoint_$shape]}")
+    printf '%-14s %12ss / %9ss %12ss / %9ss %8.3f %8.3f\n' "$shape" "$hw" "$hc" "$cw" "$cc" \
+        "$(awk -v a="$cw" -v b="$hw" 'BEGIN { print a / b }')" \
+        "$(awk -v a="$cc" -v b="$hc" 'BEGIN { print a / b }')"
+done
+echo "every build (wall seconds | CPU seconds):"
+for shape in "${shapes[@]}"; do
+    for kind in hand_written checkpoint; do
+        echo "  ${kind}_$shape:${wall[${kind}_$shape]} |${cpu[${kind}_$shape]}"
+    done
 done

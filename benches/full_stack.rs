@@ -3,7 +3,8 @@
 //! actix-web-grants' `#[protect]`, for a bool value, a list of strings and a stack of three; and
 //! the same bool check as middleware around the app (`.wrap(CHECKPOINT)`), against a
 //! hand-written `from_fn` middleware; and `#[include_csrf]` on a small multipart form, against
-//! the same handler unchecked.
+//! the same handler unchecked; and handlers with arguments (`Path`, `Json`, `Data` and `Session`,
+//! `CurrentUser`), unchecked, checked by hand and checkpointed (`shapes`).
 //!
 //! Every variant is its own app with one route, behind the same `SessionMiddleware`, called with
 //! the same session cookie (all checks pass), so the variants differ only in the check.
@@ -513,7 +514,7 @@ macro_rules! scenario {
                 });
         }
 
-        pub(super) fn $count(
+        pub(crate) fn $count(
             system: &SystemRunner,
             cookie: &Cookie<'static>,
             request: MakeRequest,
@@ -917,6 +918,10 @@ mod csrf_form {
     );
 }
 
+// Handlers with arguments.
+#[path = "full_stack/shapes.rs"]
+mod shapes;
+
 type Variant = (
     &'static str,
     fn(&SystemRunner, &Cookie<'static>, MakeRequest) -> Runner,
@@ -1043,5 +1048,59 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, Seed)] = &[
         ],
         form_request,
         Seed::Session,
+    ),
+    (
+        "shape_path",
+        &[
+            ("a_no_check", shapes::path::no_check_count),
+            ("b_hand_written", shapes::path::hand_written_count),
+            ("c_checkpoint", shapes::path::checkpoint_count),
+        ],
+        shapes::item_request,
+        Seed::Session,
+    ),
+    (
+        "shape_path_json",
+        &[
+            ("a_no_check", shapes::path_json::no_check_count),
+            ("b_hand_written", shapes::path_json::hand_written_count),
+            ("c_checkpoint", shapes::path_json::checkpoint_count),
+        ],
+        shapes::note_request,
+        Seed::Session,
+    ),
+    (
+        "shape_data_session",
+        &[
+            ("a_no_check", shapes::data_session::no_check_count),
+            ("b_hand_written", shapes::data_session::hand_written_count),
+            ("c_checkpoint", shapes::data_session::checkpoint_count),
+        ],
+        request,
+        Seed::Session,
+    ),
+    (
+        "shape_stacked_path",
+        &[
+            ("a_no_check", shapes::stacked_path::no_check_count),
+            ("b_hand_written", shapes::stacked_path::hand_written_count),
+            ("c_checkpoint", shapes::stacked_path::checkpoint_count),
+        ],
+        shapes::item_request,
+        Seed::Session,
+    ),
+    (
+        "shape_login_path",
+        &[
+            ("a_no_check", shapes::login_path::no_check_count),
+            ("b_hand_written", shapes::login_path::hand_written_count),
+            ("c_login_required", shapes::login_path::login_required_count),
+            (
+                "d_login_required_unprotected",
+                shapes::login_path::unprotected_count,
+            ),
+        ],
+        shapes::item_request,
+        Seed::Login,
     ),
 ];

@@ -119,25 +119,32 @@ async fn log_in(session: Session) -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
-/// Allocations made while one request, carrying `cookie`, goes through `app` (the request is
-/// built before counting starts, and the response dropped before it ends), after two warm-up
-/// requests: the first request to a checkpointed handler probes for the session middleware.
+/// Allocations made while one `GET /` request, carrying `cookie`, goes through `app` (see
+/// [`allocations_per`]).
 async fn allocations_per_request<S, B>(app: &S, cookie: &Cookie<'static>) -> usize
 where
     S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    let request = || {
-        test::TestRequest::get()
-            .uri("/")
-            .cookie(cookie.clone())
-            .to_request()
-    };
+    allocations_per(app, || {
+        test::TestRequest::get().uri("/").cookie(cookie.clone())
+    })
+    .await
+}
+
+/// Allocations made while one request built by `request` goes through `app` (the request is
+/// built before counting starts, and the response dropped before it ends), after two warm-up
+/// requests: the first request to a checkpointed handler probes for the session middleware.
+async fn allocations_per<S, B>(app: &S, request: impl Fn() -> test::TestRequest) -> usize
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
     for _ in 0..2 {
-        let response = test::call_service(app, request()).await;
+        let response = test::call_service(app, request().to_request()).await;
         assert!(response.status().is_success(), "{}", response.status());
     }
-    let request = request();
+    let request = request().to_request();
     let before = allocations();
     let response = test::call_service(app, request).await;
     let status = response.status();
@@ -309,5 +316,184 @@ async fn the_login_layer_allocates_what_the_check_written_by_hand_does() {
         remembering,
         ours + 1,
         "RememberMe allocates more than its one"
+    );
+}
+
+// Handlers with arguments: each checkpointed handler against the same handler unchecked.
+
+fn item_page(id: u32) -> HttpResponse {
+    HttpResponse::Ok().body(id.to_string())
+}
+
+async fn path_unchecked(id: web::Path<u32>) -> HttpResponse {
+    item_page(id.into_inner())
+}
+
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn path_checkpoint(id: web::Path<u32>) -> HttpResponse {
+    item_page(id.into_inner())
+}
+
+#[derive(serde::Deserialize)]
+struct Note {
+    title: String,
+}
+
+async fn json_unchecked(id: web::Path<u32>, note: web::Json<Note>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{id} {}", note.title))
+}
+
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn json_checkpoint(id: web::Path<u32>, note: web::Json<Note>) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{id} {}", note.title))
+}
+
+struct Catalogue {
+    title: &'static str,
+}
+
+async fn data_unchecked(catalogue: web::Data<Catalogue>, session: Session) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{} {}", catalogue.title, session.entries().len()))
+}
+
+#[checkpoint(session_key = "user_type", values = ["admin", "editor"])]
+async fn data_checkpoint(catalogue: web::Data<Catalogue>, session: Session) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{} {}", catalogue.title, session.entries().len()))
+}
+
+#[checkpoint(session_key = "logged_in", values = true)]
+#[checkpoint(session_key = "user_type", values = ["admin", "editor"])]
+#[checkpoint(session_key = "roles", values = ["reviewer", "author"])]
+async fn stacked_checkpoint(id: web::Path<u32>) -> HttpResponse {
+    item_page(id.into_inner())
+}
+
+/// An API key (a checkpoint that runs as a future) before a `Path`.
+#[checkpoint(api_key = "k3y")]
+async fn api_key_path_checkpoint(id: web::Path<u32>) -> HttpResponse {
+    item_page(id.into_inner())
+}
+
+async fn user_path_hand_written(
+    identity: Option<actix_identity::Identity>,
+    id: web::Path<u32>,
+) -> HttpResponse {
+    let Some(user_id) = identity.and_then(|identity| identity.id().ok()) else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    match find_user(user_id).await {
+        Some(user) => HttpResponse::Ok().body(format!("{} {id}", user.name)),
+        None => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+#[checkpoint_runtime::login_required]
+async fn user_path_login_required(
+    user: checkpoint_runtime::CurrentUser<User>,
+    id: web::Path<u32>,
+) -> HttpResponse {
+    HttpResponse::Ok().body(format!("{} {id}", user.name))
+}
+
+/// Allocations of one request built by `$request` to an app with `$handler` at `/item/{id}`
+/// (and `/login`, `/log-in-ada` to log in), behind cookie sessions and identities.
+macro_rules! count_shape {
+    ($request:expr, $method:ident, $handler:expr) => {{
+        let app = test::init_service(
+            App::new()
+                .app_data(web::Data::new(Catalogue { title: "Catalogue" }))
+                .app_data(checkpoint_runtime::LoginManager::new().user_loader(find_user))
+                .wrap(checkpoint_runtime::IdentityMiddleware::default())
+                .wrap(SessionMiddleware::new(
+                    CookieSessionStore::default(),
+                    Key::from(&[3; 64]),
+                ))
+                .route("/item/{id}", web::$method().to($handler)),
+        )
+        .await;
+        allocations_per(&app, $request).await
+    }};
+}
+
+#[actix_web::test]
+async fn handlers_with_arguments_allocate_what_they_do_unchecked() {
+    let app = test::init_service(
+        App::new()
+            .wrap(checkpoint_runtime::IdentityMiddleware::default())
+            .wrap(SessionMiddleware::new(
+                CookieSessionStore::default(),
+                Key::from(&[3; 64]),
+            ))
+            .route("/login", web::post().to(log_in))
+            .route("/log-in-ada", web::post().to(log_in_ada)),
+    )
+    .await;
+    let response =
+        test::call_service(&app, test::TestRequest::post().uri("/login").to_request()).await;
+    let session = response.response().cookies().next().unwrap().into_owned();
+    let response = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/log-in-ada")
+            .cookie(session.clone())
+            .to_request(),
+    )
+    .await;
+    let login = response.response().cookies().next().unwrap().into_owned();
+
+    let get = |cookie: &Cookie<'static>| {
+        let cookie = cookie.clone();
+        move || {
+            test::TestRequest::get()
+                .uri("/item/7")
+                .cookie(cookie.clone())
+                .insert_header(("x-api-key", "k3y"))
+        }
+    };
+    let post = || {
+        test::TestRequest::post()
+            .uri("/item/7")
+            .cookie(session.clone())
+            .set_json(serde_json::json!({ "title": "Hello" }))
+    };
+
+    let path = count_shape!(get(&session), get, path_unchecked);
+    let path_checked = count_shape!(get(&session), get, path_checkpoint);
+    let json = count_shape!(post, post, json_unchecked);
+    let json_checked = count_shape!(post, post, json_checkpoint);
+    let data = count_shape!(get(&session), get, data_unchecked);
+    let data_checked = count_shape!(get(&session), get, data_checkpoint);
+    let stacked = count_shape!(get(&session), get, stacked_checkpoint);
+    let api_key = count_shape!(get(&session), get, api_key_path_checkpoint);
+    let hand_login = count_shape!(get(&login), get, user_path_hand_written);
+    let login_required = count_shape!(get(&login), get, user_path_login_required);
+    eprintln!(
+        "allocations per request, unchecked / checkpointed: Path {path} / {path_checked}, \
+         Path + Json {json} / {json_checked}, Data + Session {data} / {data_checked}, Path \
+         under three checkpoints {path} / {stacked}, Path under an API key {path} / {api_key}; \
+         hand-written login and load + Path {hand_login}, #[login_required] + CurrentUser + \
+         Path {login_required}"
+    );
+
+    assert!(path > 0, "the counting allocator counts");
+    assert_eq!(path_checked, path, "a checkpoint before a Path allocates");
+    assert_eq!(
+        json_checked, json,
+        "a checkpoint before a Json body allocates"
+    );
+    assert_eq!(
+        data_checked, data,
+        "a checkpoint before Data + Session allocates"
+    );
+    assert_eq!(stacked, path, "three checkpoints before a Path allocate");
+    assert_eq!(
+        api_key, path,
+        "an API key checkpoint before a Path allocates"
+    );
+    // The login layer's four, as without arguments (see the test above).
+    assert_eq!(
+        login_required,
+        hand_login + 4,
+        "the login layer before a Path allocates more than its four"
     );
 }

@@ -13,11 +13,14 @@ use crate::model::{
 /// request (and the unread payload, when something may read it), that enforces `stack` top to
 /// bottom and then calls the handler, kept intact as an inner function.
 ///
-/// Two shapes. When every checkpoint is a session checkpoint (they never wait) and the handler
-/// takes no arguments, the wrapper is a plain `fn`: it runs the checkpoints when called and
-/// returns a `Guarded` future, the refusal or the handler's own future, so the request costs no
-/// future beyond the handler's. Otherwise it is an `async fn` that awaits the checkpoints that
-/// may wait, then extracts the handler's arguments and calls it.
+/// Four shapes ([`Shape`]). When every checkpoint is a session checkpoint (they never wait), the
+/// wrapper is a plain `fn`: it runs the checkpoints when called and returns a future of the
+/// runtime's, the refusal or the handler's own future (`Guarded`), or the extraction of the
+/// handler's arguments and then its future (`GuardedCall`), so the request costs no future of the
+/// wrapper's own. `#[login_required]` alone is a plain `fn` too, returning the runtime's future
+/// that enforces it and then calls the handler (`enforce_then_call`). Otherwise the wrapper is an
+/// `async fn` that awaits the checkpoints that may wait, then extracts the handler's arguments
+/// and calls it.
 ///
 /// Every path into the runtime starts with `runtime` (`::checkpoint_runtime` unless the stack
 /// says `crate = ...`), and the session probe, a `static`, is emitted only for a stack that may
@@ -70,57 +73,112 @@ pub(crate) fn wrapper(
         syn::ReturnType::Default => quote!(()),
         syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
-    let immediate = inner_sig.inputs.is_empty() && stack.iter().all(never_waits);
-    let mut outer_sig = sig;
-    let refuse = if immediate {
-        // Neither the checks nor the handler read the body: the request is all it takes.
-        outer_sig.inputs = syn::parse_quote!(__checkpoint_request: #private::HttpRequest);
-        outer_sig.asyncness = None;
-        outer_sig.output = syn::parse_quote!(
-            -> #private::Guarded<impl ::core::future::Future<Output = #output>>
-        );
-        quote!(#private::Guarded::refused)
+    let shape = if let [CheckpointSpec::Login { fresh, span }] = stack {
+        Shape::LoginAlone {
+            fresh: *fresh,
+            span: *span,
+        }
+    } else if !stack.iter().all(never_waits) {
+        Shape::Awaiting
+    } else if inner_sig.inputs.is_empty() {
+        Shape::Immediate
     } else {
-        outer_sig.inputs = syn::parse_quote!(
-            __checkpoint_request: #private::HttpRequest,
-            __checkpoint_payload: #private::Payload
-        );
-        outer_sig.output = syn::parse_quote!(-> #private::Either<#private::HttpResponse, #output>);
-        quote!(#private::Either::Left)
+        Shape::ImmediateWithArguments
+    };
+    let mut outer_sig = sig;
+    let refuse = match shape {
+        Shape::Immediate => {
+            // Neither the checks nor the handler read the body: the request is all it takes.
+            outer_sig.inputs = syn::parse_quote!(__checkpoint_request: #private::HttpRequest);
+            outer_sig.asyncness = None;
+            outer_sig.output = syn::parse_quote!(
+                -> #private::Guarded<impl ::core::future::Future<Output = #output>>
+            );
+            quote!(#private::Guarded::refused)
+        }
+        Shape::ImmediateWithArguments | Shape::LoginAlone { .. } => {
+            outer_sig.inputs = syn::parse_quote!(
+                __checkpoint_request: #private::HttpRequest,
+                __checkpoint_payload: #private::Payload
+            );
+            outer_sig.asyncness = None;
+            // Spanned on the handler's name: an argument that is not an extractor makes this
+            // type ill-formed too, and is reported there, beside the call that extracts it.
+            let span = inner_name.span();
+            outer_sig.output = syn::parse_quote_spanned!(span=>
+                -> impl ::core::future::Future<
+                    Output = #private::Either<#private::HttpResponse, #output>
+                >
+            );
+            quote!(#private::GuardedCall::refused)
+        }
+        Shape::Awaiting => {
+            outer_sig.inputs = syn::parse_quote!(
+                __checkpoint_request: #private::HttpRequest,
+                __checkpoint_payload: #private::Payload
+            );
+            outer_sig.output =
+                syn::parse_quote!(-> #private::Either<#private::HttpResponse, #output>);
+            quote!(#private::Either::Left)
+        }
     };
 
-    let checks = expansion.enforcements(stack).into_iter().map(|enforce| {
-        quote! {
-            if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
-                return #refuse(__checkpoint_response);
+    // `#[login_required]` alone is enforced by the future the wrapper returns.
+    let enforced_here = if matches!(shape, Shape::LoginAlone { .. }) {
+        &[][..]
+    } else {
+        stack
+    };
+    let checks = expansion
+        .enforcements(enforced_here)
+        .into_iter()
+        .map(|enforce| {
+            quote! {
+                if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
+                    return #refuse(__checkpoint_response);
+                }
+            }
+        });
+
+    // A call that extracts the handler's arguments is spanned on the handler's name, so that an
+    // argument that is not an extractor is reported there rather than on the whole attribute;
+    // the wrapper's own locals keep its hygiene.
+    let extracting_call = |function: TokenStream, before: TokenStream| {
+        let mut arguments = Group::new(
+            Delimiter::Parenthesis,
+            quote!(#before #inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
+        );
+        arguments.set_span(inner_name.span());
+        let rt = runtime.at(inner_name.span());
+        quote_spanned!(inner_name.span()=> #rt::__private::#function #arguments)
+    };
+    let call = match shape {
+        Shape::Immediate => quote!(#private::Guarded::running(#inner_name #turbofish())),
+        Shape::ImmediateWithArguments => {
+            extracting_call(quote_spanned!(inner_name.span()=> guarded_call), quote!())
+        }
+        Shape::LoginAlone { fresh, span } => {
+            let check = expansion.login_check(fresh, span);
+            let probe = &expansion.probe;
+            extracting_call(
+                quote_spanned!(inner_name.span()=> enforce_then_call),
+                quote!(#check, #probe,),
+            )
+        }
+        Shape::Awaiting => {
+            let dot_await = quote_spanned!(inner_name.span()=> .await);
+            if inner_sig.inputs.is_empty() {
+                // Nothing to extract: the handler is called directly rather than through the
+                // generic extraction path (cheaper to compile and to run).
+                quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
+            } else {
+                let call_handler =
+                    extracting_call(quote_spanned!(inner_name.span()=> call_handler), quote!());
+                quote!(#call_handler #dot_await)
             }
         }
-    });
-
-    let call = if immediate {
-        quote!(#private::Guarded::running(#inner_name #turbofish()))
-    } else {
-        // Spanned on the handler's name, so that an argument that is not an extractor is
-        // reported there rather than on the whole attribute; the wrapper's own locals keep its
-        // hygiene.
-        let dot_await = quote_spanned!(inner_name.span()=> .await);
-        if inner_sig.inputs.is_empty() {
-            // Nothing to extract: the handler is called directly rather than through the
-            // generic extraction path (cheaper to compile and to run).
-            quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
-        } else {
-            let mut arguments = Group::new(
-                Delimiter::Parenthesis,
-                quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
-            );
-            arguments.set_span(inner_name.span());
-            let call_handler = runtime.at(inner_name.span());
-            let call_handler =
-                quote_spanned!(inner_name.span()=> #call_handler::__private::call_handler);
-            quote!(#call_handler #arguments #dot_await)
-        }
     };
-    let payload = (!immediate)
+    let payload = matches!(shape, Shape::Awaiting)
         .then(|| quote!(let mut __checkpoint_payload = __checkpoint_payload.into_inner();));
 
     // The attributes below the topmost were taken in here, never expanded: naming them marks
@@ -142,6 +200,22 @@ pub(crate) fn wrapper(
             #call
         }
     }
+}
+
+/// The wrapper's shape (see [`wrapper`]).
+#[derive(Clone, Copy)]
+enum Shape {
+    /// Checkpoints that never wait, a handler without arguments: a plain `fn` of the request
+    /// returning a `Guarded`.
+    Immediate,
+    /// Checkpoints that never wait, a handler with arguments: a plain `fn` of the request and
+    /// payload returning a `GuardedCall`, which extracts the arguments.
+    ImmediateWithArguments,
+    /// `#[login_required]` (or `#[fresh_login_required]`) alone, written at `span`: a plain `fn`
+    /// of the request and payload returning the runtime's `enforce_then_call` future.
+    LoginAlone { fresh: bool, span: Span },
+    /// A checkpoint that may wait: an `async fn` that awaits it.
+    Awaiting,
 }
 
 /// The check and action of an inline `session_key = ..., values = ...` checkpoint, which never
@@ -302,6 +376,13 @@ impl Expansion<'_> {
     /// at `span`. The check is named through a runtime macro, which is a compile error (at `span`)
     /// when the runtime's `login` feature is off.
     fn login_enforcement(&self, fresh: bool, span: Span) -> TokenStream {
+        self.enforce_call(self.login_check(fresh, span), Span::call_site())
+    }
+
+    /// A `'static` reference to the check of `#[login_required]` (or, when `fresh`,
+    /// `#[fresh_login_required]`) written at `span`, named through a runtime macro, which is a
+    /// compile error (at `span`) when the runtime's `login` feature is off.
+    fn login_check(&self, fresh: bool, span: Span) -> TokenStream {
         let which = if fresh {
             quote!(FRESH)
         } else {
@@ -309,7 +390,7 @@ impl Expansion<'_> {
         };
         let rt = self.rt.at(span);
         let check = quote_spanned!(span=> #rt::__private::login_required!(#which));
-        self.enforce_call(quote!(&#check), Span::call_site())
+        quote!(&#check)
     }
 
     /// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by

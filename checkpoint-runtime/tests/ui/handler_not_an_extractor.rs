@@ -1,4 +1,5 @@
-// The handler's own arguments must still be extractors, as without the checkpoint.
+// The handler's own arguments must still be extractors, as without the checkpoint (reported at
+// the handler's name, and again at the attribute for the wrapper's future).
 use actix_web::{web, App};
 use checkpoint_runtime::checkpoint;
 
