@@ -100,4 +100,13 @@ mod tests {
         let twice = with("Bearer t0ken").append_header(("authorization", "Bearer t0ken"));
         assert_eq!(outcome(twice).await, Outcome::Fail);
     }
+
+    #[test]
+    fn the_check_names_its_kind_for_the_refusal_event() {
+        let check = BearerCheck::new("t0ken");
+        assert_eq!(
+            (check.reads_session(), check.kind(), check.subject()),
+            (false, "bearer", None)
+        );
+    }
 }

@@ -315,6 +315,56 @@ mod tests {
         assert_ne!(a, b);
     }
 
+    #[actix_web::test]
+    async fn only_a_non_empty_string_under_the_session_key_is_a_token() {
+        let session = actix_web::test::TestRequest::default()
+            .to_http_request()
+            .get_session();
+        let check = CsrfCheck::new().session_key("token");
+        assert_eq!(check.session_token(&session), None);
+        session.insert("csrf", "elsewhere").unwrap();
+        assert_eq!(check.session_token(&session), None);
+        session.insert("token", "").unwrap();
+        assert_eq!(check.session_token(&session), None);
+        session.insert("token", 42).unwrap();
+        assert_eq!(check.session_token(&session), None);
+        session.insert("token", "t0k3n").unwrap();
+        assert_eq!(check.session_token(&session).as_deref(), Some("t0k3n"));
+    }
+
+    #[actix_web::test]
+    async fn only_multipart_form_data_is_read_as_a_form() {
+        let body =
+            b"--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\nt0k3n\r\n--b--\r\n";
+        let sent = |content_type: &'static str| async move {
+            let (req, mut payload) = actix_web::test::TestRequest::post()
+                .insert_header(("content-type", content_type))
+                .set_payload(&body[..])
+                .to_http_parts();
+            CsrfCheck::new().sent_token(&req, &mut payload).await
+        };
+        assert_eq!(
+            sent("multipart/form-data; boundary=b").await,
+            Ok(Bytes::from_static(b"t0k3n"))
+        );
+        for other in ["multipart/mixed; boundary=b", "text/form-data; boundary=b"] {
+            let not_a_form = CsrfFailure::NotSent {
+                form_key: "csrf",
+                body: "not a form",
+            };
+            assert_eq!(sent(other).await, Err(not_a_form), "{other}");
+        }
+    }
+
+    #[test]
+    fn the_check_names_its_session_key_for_the_refusal_event() {
+        let check = CsrfCheck::new().session_key("token");
+        assert_eq!(
+            (check.reads_session(), check.kind(), check.subject()),
+            (true, "csrf", Some("token"))
+        );
+    }
+
     #[test]
     fn form_fields_are_decoded_and_must_be_unique() {
         assert_eq!(

@@ -277,3 +277,56 @@ impl<T: Enforce + ?Sized> Enforce for &T {
         T::enforce_with(*self, req, payload, probe)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A check that says nothing of itself.
+    struct Plain;
+
+    impl Check for Plain {
+        async fn check(
+            &self,
+            _: &HttpRequest,
+            _: &mut Payload,
+        ) -> Result<Outcome, CheckpointError> {
+            Ok(Outcome::Pass)
+        }
+    }
+
+    const ADMIN: SessionCheck = SessionCheck::new("role", &[AllowedValue::Str("admin")]);
+    const KEY: ApiKeyCheck<&str> = ApiKeyCheck::header("x-api-key", "k3y");
+
+    /// What a check says of itself, for the refusal's event and the session probe.
+    fn described(check: impl Check) -> (bool, &'static str, Option<String>) {
+        let subject = check.subject().map(str::to_owned);
+        (check.reads_session(), check.kind(), subject)
+    }
+
+    /// The same through a reference, as a combination holds a named checkpoint's check.
+    fn described_by_reference<C: Check>(check: &C) -> (bool, &'static str, Option<String>) {
+        described(check)
+    }
+
+    #[test]
+    fn a_check_is_named_by_its_type_and_looks_at_nothing_unless_told() {
+        assert_eq!(
+            described(Plain),
+            (false, std::any::type_name::<Plain>(), None)
+        );
+    }
+
+    #[test]
+    fn a_reference_to_a_check_describes_itself_as_the_check() {
+        assert_eq!(
+            described_by_reference(&ADMIN),
+            (true, "session", Some("role".to_owned()))
+        );
+        assert_eq!(
+            described_by_reference(&KEY),
+            (false, "api_key", Some("x-api-key".to_owned()))
+        );
+        assert_eq!(described_by_reference(&Plain), described(Plain));
+    }
+}

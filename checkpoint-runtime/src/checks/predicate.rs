@@ -102,3 +102,27 @@ where
         Ok(if passed { Outcome::Pass } else { Outcome::Fail })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn always() -> bool {
+        true
+    }
+
+    #[test]
+    fn the_check_is_named_after_its_predicate() {
+        let check = PredicateCheck::new(always);
+        let name = std::any::type_name_of_val(&always);
+        assert!(name.ends_with("always"), "{name}");
+        assert_eq!(
+            (check.reads_session(), check.kind(), check.subject()),
+            (false, "check", Some(name))
+        );
+        assert_eq!(
+            format!("{check:?}"),
+            format!("PredicateCheck {{ predicate: {name:?} }}")
+        );
+    }
+}

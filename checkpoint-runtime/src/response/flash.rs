@@ -237,4 +237,32 @@ mod tests {
         assert!(FlashMessages::take(&session).is_empty());
         assert!(!session.contains_key(FLASHES_KEY));
     }
+
+    #[test]
+    fn messages_convert_to_and_from_pairs_and_iterate_oldest_first() {
+        let pair = (String::from("warning"), String::from("careful"));
+        let first = FlashMessage::from(pair.clone());
+        assert_eq!((first.category(), first.message()), ("warning", "careful"));
+        assert_eq!(<(String, String)>::from(first.clone()), pair);
+
+        let second = FlashMessage::new("message", "next");
+        let flashes = FlashMessages(vec![first.clone(), second.clone()]);
+        assert_eq!(flashes.len(), 2);
+        assert!(!flashes.is_empty());
+        let messages: Vec<&str> = (&flashes).into_iter().map(FlashMessage::message).collect();
+        assert_eq!(messages, ["careful", "next"]);
+        assert_eq!(flashes.clone().into_vec(), [first.clone(), second.clone()]);
+        assert_eq!(flashes.into_iter().collect::<Vec<_>>(), [first, second]);
+    }
+
+    #[test]
+    fn a_purged_session_refuses_a_flash() {
+        let session = TestRequest::default().to_http_request().get_session();
+        session.purge();
+        assert!(matches!(
+            flash(&session, "lost", "message"),
+            Err(CheckpointError::SessionPurged)
+        ));
+        assert!(!session.contains_key(FLASHES_KEY));
+    }
 }

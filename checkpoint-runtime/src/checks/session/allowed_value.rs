@@ -236,4 +236,13 @@ mod tests {
             assert!(!AllowedValues::new(&[Str("admin"), Str(special)]).plain_strings);
         }
     }
+
+    #[test]
+    fn the_values_show_in_debug_output_as_given() {
+        let values = [Str("admin"), Int(1), Bool(true)];
+        assert_eq!(
+            format!("{:?}", AllowedValues::new(&values)),
+            format!("{values:?}")
+        );
+    }
 }

@@ -246,4 +246,13 @@ mod tests {
             assert_eq!(body, "Pass Fail", "{keys} other keys");
         }
     }
+
+    #[actix_web::test]
+    async fn the_check_names_its_key_for_the_refusal_event() {
+        assert_eq!(ADMIN.session_key(), "role");
+        assert_eq!(
+            (ADMIN.reads_session(), ADMIN.kind(), ADMIN.subject()),
+            (true, "session", Some("role"))
+        );
+    }
 }

@@ -346,6 +346,14 @@ mod tests {
     }
 
     #[test]
+    fn an_escape_is_never_compared_as_the_characters_it_is_written_with() {
+        // Between the quotes of the newline's JSON lie the two characters of the allowed `\n`.
+        let allowed = [Str(r"\n"), Str("admin")];
+        assert_eq!(check(&allowed, r#""\n""#), Match::NotAllowed);
+        assert_eq!(check(&allowed, r#""\\n""#), Match::Allowed);
+    }
+
+    #[test]
     fn a_list_matches_when_any_element_is_allowed() {
         let allowed = [Str("admin"), Str("editor")];
         assert_eq!(check(&allowed, r#"["guest","editor"]"#), Match::Allowed);
