@@ -237,3 +237,86 @@ async fn session_checkpoints_around_one_that_waits_keep_their_order() {
         (StatusCode::OK, "split")
     );
 }
+
+/// A body that returns early (`?`, `return`) with a nameable return type: it runs as an `async`
+/// block of its own inside the wrapper.
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn parse_number(text: web::Path<String>) -> Result<HttpResponse, error::Error> {
+    let number: u32 = text.parse().map_err(error::ErrorBadRequest)?;
+    if number == 0 {
+        return Ok(HttpResponse::NoContent().finish());
+    }
+    Ok(HttpResponse::Ok().body((number * 2).to_string()))
+}
+
+/// The same with an `impl Trait` return type, which cannot be named: the handler is called as
+/// an inner function.
+#[checkpoint(session_key = "logged_in", values = true)]
+async fn parse_number_opaque(text: web::Path<String>) -> impl Responder {
+    let Ok(number) = text.parse::<u32>() else {
+        return HttpResponse::BadRequest().finish();
+    };
+    HttpResponse::Ok().body((number * 2).to_string())
+}
+
+/// `#[login_required]` alone before a body that returns early with an `impl Trait` type.
+#[checkpoint_runtime::login_required]
+async fn parse_number_logged_in(text: web::Path<String>) -> impl Responder {
+    if text.is_empty() {
+        return HttpResponse::BadRequest().finish();
+    }
+    HttpResponse::Ok().body(text.into_inner())
+}
+
+#[actix_web::test]
+async fn bodies_that_return_early_keep_their_returns_and_errors() {
+    async fn log_in(req: HttpRequest) -> Result<HttpResponse, checkpoint_runtime::CheckpointError> {
+        checkpoint_runtime::login_user(&req, "ann", true)?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+    let mut browser = common::Browser::new(
+        test::init_service(
+            actix_web::App::new()
+                .wrap(checkpoint_runtime::IdentityMiddleware::default())
+                .wrap(common::sessions().await)
+                .configure(common::session_tools)
+                .route("/log-in", web::post().to(log_in))
+                .route("/double/{text}", web::get().to(parse_number))
+                .route("/opaque/{text}", web::get().to(parse_number_opaque))
+                .route("/logged-in/{text}", web::get().to(parse_number_logged_in)),
+        )
+        .await,
+    );
+    for uri in ["/double/21", "/opaque/21"] {
+        assert_eq!(
+            browser.get(uri).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
+    assert_eq!(
+        browser.get("/logged-in/ann").await.status,
+        StatusCode::UNAUTHORIZED,
+        "no login"
+    );
+    let logged_in = browser.send(test::TestRequest::post().uri("/log-in")).await;
+    assert_eq!(logged_in.status, StatusCode::NO_CONTENT);
+    assert_eq!(browser.get("/logged-in/ann").await.body, "ann");
+    browser.set_session(json!({ "logged_in": true })).await;
+    for (uri, status, body) in [
+        ("/double/21", StatusCode::OK, "42"),
+        ("/double/0", StatusCode::NO_CONTENT, ""),
+        ("/opaque/21", StatusCode::OK, "42"),
+        ("/opaque/x", StatusCode::BAD_REQUEST, ""),
+    ] {
+        let reply = browser.get(uri).await;
+        assert_eq!((reply.status, reply.body.as_str()), (status, body), "{uri}");
+    }
+    let reply = browser.get("/double/x").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "the `?` error passes through"
+    );
+    assert!(reply.body.contains("invalid digit"), "{}", reply.body);
+}

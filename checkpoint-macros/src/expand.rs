@@ -13,14 +13,17 @@ use crate::model::{
 /// request (and the unread payload, when something may read it), that enforces `stack` top to
 /// bottom and then calls the handler, kept intact as an inner function.
 ///
-/// Four shapes ([`Shape`]). When every checkpoint is a session checkpoint (they never wait), the
-/// wrapper is a plain `fn`: it runs the checkpoints when called and returns a future of the
-/// runtime's, the refusal or the handler's own future (`Guarded`), or the extraction of the
-/// handler's arguments and then its future (`GuardedCall`), so the request costs no future of the
-/// wrapper's own. `#[login_required]` alone is a plain `fn` too, returning the runtime's future
-/// that enforces it and then calls the handler (`enforce_then_call`). Otherwise the wrapper is an
-/// `async fn` that awaits the checkpoints that may wait, then extracts the handler's arguments
-/// and calls it.
+/// Its shapes ([`Shape`]). A handler without arguments behind checkpoints that never wait
+/// (session checkpoints) gets a plain `fn`: it runs the checkpoints when called and returns a
+/// `Guarded`, the refusal or the handler's own future. Any other `async` handler gets an
+/// `async fn` that runs (or awaits) the checkpoints, extracts the arguments (`extract`, generic
+/// over the arguments alone) and runs the handler's body in place, one state machine as a
+/// hand-written handler has; a body that may `return` or `?` early runs as an `async` block
+/// told the handler's return type. Where that type cannot be named (an `impl Trait` in a body
+/// that returns early) or the handler is not `async`, the wrapper calls the handler kept as an
+/// inner function: a plain `fn` returning `GuardedCall` behind checkpoints that never wait, one
+/// returning `enforce_then_call` behind `#[login_required]` alone, otherwise an `async fn` that
+/// awaits the checkpoints and then `call_handler`.
 ///
 /// Every path into the runtime starts with `runtime` (`::checkpoint_runtime` unless the stack
 /// says `crate = ...`), and the session probe, a `static`, is emitted only for a stack that may
@@ -73,17 +76,25 @@ pub(crate) fn wrapper(
         syn::ReturnType::Default => quote!(()),
         syn::ReturnType::Type(_, ty) => ty.to_token_stream(),
     };
-    let shape = if let [CheckpointSpec::Login { fresh, span }] = stack {
+    let waits = !stack.iter().all(never_waits);
+    let returns_early = may_return_early(&block.to_token_stream());
+    // The body can run in the wrapper when it is an `async fn`'s, and its return type can be
+    // named for it if it may return early (an `impl Trait` cannot be).
+    let body_runs_inline =
+        inner_sig.asyncness.is_some() && !(returns_early && mentions_impl(&output));
+    let shape = if !waits && inner_sig.inputs.is_empty() {
+        Shape::Immediate
+    } else if body_runs_inline {
+        Shape::Extracting
+    } else if !waits {
+        Shape::ImmediateWithArguments
+    } else if let [CheckpointSpec::Login { fresh, span }] = stack {
         Shape::LoginAlone {
             fresh: *fresh,
             span: *span,
         }
-    } else if !stack.iter().all(never_waits) {
-        Shape::Awaiting
-    } else if inner_sig.inputs.is_empty() {
-        Shape::Immediate
     } else {
-        Shape::ImmediateWithArguments
+        Shape::Awaiting
     };
     let mut outer_sig = sig;
     let refuse = match shape {
@@ -112,7 +123,7 @@ pub(crate) fn wrapper(
             );
             quote!(#private::GuardedCall::refused)
         }
-        Shape::Awaiting => {
+        Shape::Extracting | Shape::Awaiting => {
             outer_sig.inputs = syn::parse_quote!(
                 __checkpoint_request: #private::HttpRequest,
                 __checkpoint_payload: #private::Payload
@@ -157,6 +168,50 @@ pub(crate) fn wrapper(
         Shape::ImmediateWithArguments => {
             extracting_call(quote_spanned!(inner_name.span()=> guarded_call), quote!())
         }
+        Shape::Extracting => {
+            let body = if returns_early {
+                // A `return` or `?` in the body returns from it: an `async` block of its own,
+                // told the handler's return type.
+                quote!(#private::Either::Right(
+                    #private::output_of::<#output, _>(async move #block).await
+                ))
+            } else {
+                // The body runs in the wrapper, as in a handler written by hand: its statements
+                // in braces of the expansion's (the handler's own would be linted as unneeded).
+                let statements = &block.stmts;
+                quote!(#private::Either::Right({ #(#statements)* }))
+            };
+            if inner_sig.inputs.is_empty() {
+                body
+            } else {
+                let (patterns, types): (Vec<_>, Vec<_>) = inner_sig
+                    .inputs
+                    .iter()
+                    .filter_map(|input| match input {
+                        syn::FnArg::Typed(typed) => Some((&typed.pat, &typed.ty)),
+                        syn::FnArg::Receiver(_) => None,
+                    })
+                    .unzip();
+                let span = inner_name.span();
+                let rt = runtime.at(span);
+                let extract = quote_spanned!(span=> #rt::__private::extract::<(#(#types,)*)>);
+                let mut arguments = Group::new(
+                    Delimiter::Parenthesis,
+                    quote!(&__checkpoint_request, &mut __checkpoint_payload),
+                );
+                arguments.set_span(span);
+                let dot_await = quote_spanned!(span=> .await);
+                quote! {
+                    let (#(#patterns,)*) = match #extract #arguments #dot_await {
+                        ::core::result::Result::Ok(__checkpoint_arguments) => __checkpoint_arguments,
+                        ::core::result::Result::Err(__checkpoint_response) => {
+                            return #private::Either::Left(__checkpoint_response);
+                        }
+                    };
+                    #body
+                }
+            }
+        }
         Shape::LoginAlone { fresh, span } => {
             let check = expansion.login_check(fresh, span);
             let probe = &expansion.probe;
@@ -178,7 +233,8 @@ pub(crate) fn wrapper(
             }
         }
     };
-    let payload = matches!(shape, Shape::Awaiting)
+    let inner = (!matches!(shape, Shape::Extracting)).then(|| quote!(#inner_sig #block));
+    let payload = matches!(shape, Shape::Awaiting | Shape::Extracting)
         .then(|| quote!(let mut __checkpoint_payload = __checkpoint_payload.into_inner();));
 
     // The attributes below the topmost were taken in here, never expanded: naming them marks
@@ -193,7 +249,7 @@ pub(crate) fn wrapper(
         #(#attrs)*
         #vis #outer_sig {
             #(#stacked_uses)*
-            #inner_sig #block
+            #inner
             #probe
             #payload
             #(#checks)*
@@ -208,14 +264,41 @@ enum Shape {
     /// Checkpoints that never wait, a handler without arguments: a plain `fn` of the request
     /// returning a `Guarded`.
     Immediate,
-    /// Checkpoints that never wait, a handler with arguments: a plain `fn` of the request and
-    /// payload returning a `GuardedCall`, which extracts the arguments.
+    /// Checkpoints that never wait, a handler with arguments whose body cannot run in the
+    /// wrapper: a plain `fn` of the request and payload returning a `GuardedCall`, which
+    /// extracts the arguments and calls the handler.
     ImmediateWithArguments,
-    /// `#[login_required]` (or `#[fresh_login_required]`) alone, written at `span`: a plain `fn`
-    /// of the request and payload returning the runtime's `enforce_then_call` future.
+    /// An `async` handler whose body can run in the wrapper (see [`wrapper`]): an `async fn` of
+    /// the request and payload that runs the checkpoints, extracts the arguments and runs the
+    /// handler's body, one state machine as a hand-written handler has.
+    Extracting,
+    /// `#[login_required]` (or `#[fresh_login_required]`) alone, written at `span`, before a
+    /// body that cannot run in the wrapper: a plain `fn` of the request and payload returning the
+    /// runtime's `enforce_then_call` future.
     LoginAlone { fresh: bool, span: Span },
-    /// A checkpoint that may wait: an `async fn` that awaits it.
+    /// A checkpoint that may wait, before a body that cannot run in the wrapper: an `async fn`
+    /// that awaits it, then calls the handler.
     Awaiting,
+}
+
+/// Whether `tokens` (a handler's body) may leave it early: a `return` or a `?` anywhere, nested
+/// closures and items included (which only makes the answer cautious).
+fn may_return_early(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "return",
+        proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '?',
+        proc_macro2::TokenTree::Group(group) => may_return_early(&group.stream()),
+        proc_macro2::TokenTree::Literal(_) => false,
+    })
+}
+
+/// Whether `tokens` (a type) mention `impl`: an `impl Trait` cannot be named as a type argument.
+fn mentions_impl(tokens: &TokenStream) -> bool {
+    tokens.clone().into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+        proc_macro2::TokenTree::Group(group) => mentions_impl(&group.stream()),
+        _ => false,
+    })
 }
 
 /// The check and action of an inline `session_key = ..., values = ...` checkpoint, which never

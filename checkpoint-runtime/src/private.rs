@@ -228,6 +228,25 @@ where
     }
 }
 
+/// Extracts `Args`, a handler's arguments, from the request as actix-web would have: the
+/// error response actix-web gives when an extractor fails. Generic over the arguments alone, so
+/// handlers that take the same arguments share it.
+pub async fn extract<Args: FromRequest>(
+    req: &HttpRequest,
+    payload: &mut dev::Payload,
+) -> Result<Args, HttpResponse> {
+    Args::from_request(req, payload)
+        .await
+        .map_err(|error| HttpResponse::from_error(error.into()))
+}
+
+/// `future`, whose output is declared `T`: the handler's body, as an `async` block, told the
+/// handler's return type (so that `?` in it converts errors as in the handler).
+#[inline]
+pub fn output_of<T, F: Future<Output = T>>(future: F) -> F {
+    future
+}
+
 /// Enforces `checkpoint`, then extracts `handler`'s arguments from the request and calls it, as
 /// actix-web would have: the future the `#[checkpoint]` wrapper of a handler behind
 /// `#[login_required]` (or `#[fresh_login_required]`) alone returns.

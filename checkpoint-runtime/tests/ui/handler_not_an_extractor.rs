@@ -1,5 +1,4 @@
-// The handler's own arguments must still be extractors, as without the checkpoint (reported at
-// the handler's name, and again at the attribute for the wrapper's future).
+// The handler's own arguments must still be extractors, as without the checkpoint.
 use actix_web::{web, App};
 use checkpoint_runtime::checkpoint;
 
