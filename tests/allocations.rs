@@ -57,6 +57,11 @@ fn allocations() -> usize {
     ALLOCATIONS.with(Cell::get)
 }
 
+/// The cookie sessions every app of this file runs behind.
+fn cookie_sessions() -> SessionMiddleware<CookieSessionStore> {
+    SessionMiddleware::new(CookieSessionStore::default(), Key::from(&[3; 64]))
+}
+
 fn page() -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
@@ -158,10 +163,7 @@ macro_rules! count {
     ($cookie:expr, $handler:expr) => {{
         let app = test::init_service(
             App::new()
-                .wrap(SessionMiddleware::new(
-                    CookieSessionStore::default(),
-                    Key::from(&[3; 64]),
-                ))
+                .wrap(cookie_sessions())
                 .route("/login", web::post().to(log_in))
                 .route("/", web::get().to($handler)),
         )
@@ -174,10 +176,7 @@ macro_rules! count {
 async fn a_passing_checkpoint_allocates_nothing_beyond_the_bare_handler() {
     let app = test::init_service(
         App::new()
-            .wrap(SessionMiddleware::new(
-                CookieSessionStore::default(),
-                Key::from(&[3; 64]),
-            ))
+            .wrap(cookie_sessions())
             .route("/login", web::post().to(log_in)),
     )
     .await;
@@ -254,10 +253,7 @@ macro_rules! count_login {
                     checkpoint_runtime::RememberMe::new(Key::from(&[4; 64])),
                 ))
                 .wrap(checkpoint_runtime::IdentityMiddleware::default())
-                .wrap(SessionMiddleware::new(
-                    CookieSessionStore::default(),
-                    Key::from(&[3; 64]),
-                ))
+                .wrap(cookie_sessions())
                 .route("/", web::get().to($handler)),
         )
         .await;
@@ -272,10 +268,7 @@ async fn the_login_layer_allocates_what_the_check_written_by_hand_does() {
     let app = test::init_service(
         App::new()
             .wrap(checkpoint_runtime::IdentityMiddleware::default())
-            .wrap(SessionMiddleware::new(
-                CookieSessionStore::default(),
-                Key::from(&[3; 64]),
-            ))
+            .wrap(cookie_sessions())
             .route("/login", web::post().to(log_in_ada)),
     )
     .await;
@@ -404,10 +397,7 @@ macro_rules! count_shape {
                 .app_data(web::Data::new(Catalogue { title: "Catalogue" }))
                 .app_data(checkpoint_runtime::LoginManager::new().user_loader(find_user))
                 .wrap(checkpoint_runtime::IdentityMiddleware::default())
-                .wrap(SessionMiddleware::new(
-                    CookieSessionStore::default(),
-                    Key::from(&[3; 64]),
-                ))
+                .wrap(cookie_sessions())
                 .route("/item/{id}", web::$method().to($handler)),
         )
         .await;
@@ -420,10 +410,7 @@ async fn handlers_with_arguments_allocate_what_they_do_unchecked() {
     let app = test::init_service(
         App::new()
             .wrap(checkpoint_runtime::IdentityMiddleware::default())
-            .wrap(SessionMiddleware::new(
-                CookieSessionStore::default(),
-                Key::from(&[3; 64]),
-            ))
+            .wrap(cookie_sessions())
             .route("/login", web::post().to(log_in))
             .route("/log-in-ada", web::post().to(log_in_ada)),
     )

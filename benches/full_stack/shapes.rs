@@ -119,15 +119,7 @@ async fn data_checkpoint(catalogue: web::Data<Catalogue>, session: Session) -> H
 // Three stacked checkpoints and a `Path`.
 
 async fn stacked_hand_written(id: web::Path<u32>, session: Session) -> HttpResponse {
-    if !logged_in(&session) {
-        return forbidden();
-    }
-    if !is_editor_or_admin(&session) {
-        return forbidden();
-    }
-    if !matches!(session.get::<String>("plan"),
-                 Ok(Some(plan)) if ["pro", "team"].contains(&plan.as_str()))
-    {
+    if !stack_holds(&session) {
         return forbidden();
     }
     item_page(id.into_inner())
