@@ -143,4 +143,74 @@ mod tests {
         // Visible groups stay.
         assert_eq!(ungrouped(quote!((1))).to_string(), "(1)");
     }
+
+    /// An invisible group prints as what it holds, so the test above cannot tell whether it was
+    /// taken off: this one looks at the trees.
+    #[test]
+    fn no_invisible_group_is_left_around_a_value_or_a_bare_entry() {
+        let invisible = |tokens: TokenStream| {
+            TokenStream::from(TokenTree::Group(Group::new(Delimiter::None, tokens)))
+        };
+        let value = invisible(invisible(quote!("admin")));
+        let path = invisible(quote!(ADMIN));
+        let entries = entries(quote!(values = #value, #path)).unwrap();
+        let Entry::Option { value, .. } = &entries.options[0] else {
+            panic!("values = ...");
+        };
+        let trees: Vec<TokenTree> = value.clone().into_iter().collect();
+        assert!(
+            matches!(&trees[..], [TokenTree::Literal(_)]),
+            "the value is the literal itself: {trees:?}"
+        );
+        let Entry::Bare(path) = &entries.options[1] else {
+            panic!("a bare path");
+        };
+        let trees: Vec<TokenTree> = path.clone().into_iter().collect();
+        assert!(
+            matches!(&trees[..], [TokenTree::Ident(_)]),
+            "the entry is the name itself: {trees:?}"
+        );
+    }
+
+    /// Each entry, `name = value` or `bare tokens`, as text.
+    fn split(args: TokenStream) -> Vec<String> {
+        let entries = entries(args).expect("the arguments split");
+        let mut split: Vec<String> = entries
+            .runtime
+            .iter()
+            .map(|(_, value)| format!("crate = {value}"))
+            .collect();
+        split.extend(entries.options.iter().map(|entry| match entry {
+            Entry::Option { name, value } => format!("{name} = {value}"),
+            Entry::Bare(tokens) => format!("bare {tokens}"),
+        }));
+        split
+    }
+
+    #[test]
+    fn entries_split_at_the_commas_outside_a_value() {
+        assert_eq!(
+            split(quote!(
+                api_key = keys::get::<A, B>(),
+                header = "h",
+                ADMIN,
+                crate = rt,
+            )),
+            [
+                "crate = rt",
+                "api_key = keys :: get :: < A , B > ()",
+                "header = \"h\"",
+                "bare ADMIN"
+            ]
+        );
+        // A value that is no single expression runs to the next comma.
+        assert_eq!(split(quote!(values = 1 2, x)), ["values = 1 2", "bare x"]);
+        // `==` is no option.
+        assert_eq!(split(quote!(a == b)), ["bare a == b"]);
+        assert_eq!(
+            comma_separated(quote!(A, (B, C),)).unwrap().len(),
+            2,
+            "a trailing comma adds no operand"
+        );
+    }
 }

@@ -457,3 +457,218 @@ pub(crate) fn runtime_path(keyword: &syn::Token![crate], tokens: TokenStream) ->
         other => Err(Error::new_spanned(other, EXPECTED)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each value reader on its own, on the tokens of an option's value.
+
+    use quote::quote;
+
+    use super::*;
+
+    fn ident(name: &str) -> Ident {
+        Ident::new(name, Span::call_site())
+    }
+
+    fn message<T>(result: Result<T>) -> String {
+        match result {
+            Ok(_) => panic!("the value was accepted"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    /// The allowed values of `values = tokens`, written as `b:true`, `i:-1`, `s:x`.
+    fn allowed(tokens: TokenStream) -> Result<Vec<String>> {
+        allowed_values(&ident("values"), tokens).map(|values| {
+            values
+                .into_iter()
+                .map(|value| match value {
+                    AllowedLit::Bool(value) => format!("b:{value}"),
+                    AllowedLit::Int(value) => format!("i:{value}"),
+                    AllowedLit::Str(value) => format!("s:{value}"),
+                })
+                .collect()
+        })
+    }
+
+    fn target_of(tokens: TokenStream) -> Result<String> {
+        target(&ident("fail_url"), tokens).map(|target| match target {
+            TargetSpec::Path(path) => format!("path {}", path.value()),
+            TargetSpec::Route { name, args } => format!("route {} {args:?}", name.value()),
+        })
+    }
+
+    #[test]
+    fn an_expected_key_or_token_is_an_expression() {
+        assert!(expected_key(&ident("api_key"), quote!(KEY)).is_ok());
+        assert_eq!(
+            message(expected_key(&ident("bearer"), TokenStream::new())),
+            "`bearer =` needs the expected token: an expression yielding a string, such as \
+             `bearer = API_TOKEN` (a `const`) or `bearer = config::api_token()`"
+        );
+        assert_eq!(
+            message(expected_key(&ident("api_key"), TokenStream::new())),
+            "`api_key =` needs the expected key: an expression yielding a string, such as \
+             `api_key = API_KEY` (a `const`) or `api_key = config::api_key()`"
+        );
+    }
+
+    #[test]
+    fn a_header_name_is_made_of_token_characters_and_lowercased() {
+        let header = |tokens| header_name(&ident("header"), tokens).map(|name| name.value());
+        assert_eq!(header(quote!("X-Api-Key")).unwrap(), "x-api-key");
+        assert_eq!(
+            header(quote!("a!#$%&'*+-.^_`|~9")).unwrap(),
+            "a!#$%&'*+-.^_`|~9"
+        );
+        let error = message(header(quote!("x key")));
+        assert!(
+            error.starts_with("`x key` is not an HTTP header name: ' ' cannot appear in one"),
+            "{error}"
+        );
+        assert!(message(header(quote!("é"))).starts_with("`é` is not an HTTP header name"));
+        assert!(message(header(quote!(""))).starts_with("`header` must not be empty"));
+        let query = |tokens| query_name(&ident("query"), tokens).map(|name| name.value());
+        assert_eq!(query(quote!("key")).unwrap(), "key");
+        assert!(message(query(quote!(""))).starts_with("`query` must not be empty"));
+    }
+
+    #[test]
+    fn a_predicate_is_a_path() {
+        let check = |tokens| predicate(&ident("check"), tokens).map(|path| path_text(&path));
+        assert_eq!(check(quote!(auth::is_admin)).unwrap(), "auth::is_admin");
+        let error = message(check(quote!(is_admin())));
+        assert!(
+            error.contains("not a call: write `check = is_admin`"),
+            "{error}"
+        );
+        let error = message(check(quote!("is_admin")));
+        assert!(error.ends_with("not a string: write the path unquoted, `check = is_admin`"));
+        let error = message(check(quote!(|x| true)));
+        assert!(error.contains("not a closure"), "{error}");
+    }
+
+    #[test]
+    fn a_csrf_key_names_what_it_is_for() {
+        assert_eq!(
+            csrf_key(&ident("form_key"), quote!("csrf"))
+                .unwrap()
+                .value(),
+            "csrf"
+        );
+        assert!(
+            message(csrf_key(&ident("session_key"), quote!(""))).starts_with(
+                "`session_key` must not be empty: write the session key holding the CSRF token"
+            )
+        );
+        assert!(
+            message(csrf_key(&ident("form_key"), quote!(""))).starts_with(
+                "`form_key` must not be empty: write the form field carrying the CSRF token"
+            )
+        );
+        assert!(message(session_key(&ident("session_key"), quote!("")))
+            .starts_with("`session_key` must not be empty"));
+    }
+
+    #[test]
+    fn allowed_values_are_literals_or_an_array_of_them() {
+        assert_eq!(allowed(quote!(7)).unwrap(), ["i:7"]);
+        assert_eq!(allowed(quote!(-5)).unwrap(), ["i:-5"]);
+        assert_eq!(
+            allowed(quote!([
+                true,
+                "admin",
+                -9223372036854775808,
+                9223372036854775807
+            ]))
+            .unwrap(),
+            [
+                "b:true",
+                "s:admin",
+                "i:-9223372036854775808",
+                "i:9223372036854775807"
+            ]
+        );
+        assert_eq!(
+            message(allowed(quote!([]))),
+            "`values` must not be empty: no session value could ever pass"
+        );
+        assert!(message(allowed(quote!([[1]]))).starts_with("nested arrays are not supported"));
+        assert!(message(allowed(quote!(1.5))).starts_with("floats are not supported"));
+        assert!(message(allowed(quote!(-true))).starts_with("unsupported value"));
+        assert_eq!(
+            message(allowed(quote!(7u8))),
+            "write integers without a type suffix: `7`, not `7u8`"
+        );
+        assert!(message(allowed(quote!(9223372036854775808))).starts_with("integer out of range"));
+        for missing in ["null", "None"] {
+            let name = ident(missing);
+            assert!(
+                message(allowed(quote!(#name))).starts_with(&format!(
+                    "`{missing}` cannot be an allowed value: a missing session key always fails"
+                )),
+                "{missing}"
+            );
+        }
+        assert!(message(allowed(quote!(roles::ADMIN)))
+            .starts_with("`values` must be written out as literals, and `roles::ADMIN` is a name"));
+    }
+
+    #[test]
+    fn a_target_is_a_path_or_url_for_with_literal_arguments() {
+        assert_eq!(target_of(quote!("/login")).unwrap(), "path /login");
+        assert_eq!(
+            target_of(quote!(url_for("user", "ann", 42))).unwrap(),
+            r#"route user ["ann", "42"]"#
+        );
+        assert!(message(target_of(quote!(url_for("user", 42u8))))
+            .starts_with("`url_for` arguments are string or integer literals"));
+        assert_eq!(
+            message(target_of(quote!(route_for("user")))),
+            "`fail_url` takes a string literal or `url_for(\"route_name\", \"arg\", ...)`"
+        );
+        assert!(message(target_of(quote!(""))).starts_with("`fail_url` must not be empty"));
+        assert!(message(target_of(quote!("/a\nb")))
+            .starts_with("`fail_url` must not contain control characters"));
+        assert!(message(target_of(quote!(url_for()))).starts_with("`url_for` needs a route name"));
+        assert!(message(target_of(quote!(url_for(user))))
+            .starts_with("`url_for` takes the route name as a string literal"));
+    }
+
+    #[test]
+    fn a_status_is_an_error_status_without_a_suffix() {
+        let status = |tokens| fail_status(&ident("fail_status"), tokens);
+        assert_eq!(status(quote!(400)).unwrap(), 400);
+        assert_eq!(status(quote!(599)).unwrap(), 599);
+        assert_eq!(
+            message(status(quote!(401u16))),
+            "write the status without a type suffix: `fail_status = 401`"
+        );
+        for outside in [quote!(399), quote!(600), quote!(70000)] {
+            assert!(message(status(outside)).contains("is not an HTTP error status"));
+        }
+        assert!(message(status(quote!("401")))
+            .starts_with("`fail_status` takes an integer, not a string"));
+    }
+
+    #[test]
+    fn a_flag_is_bare_or_a_bool() {
+        let name = ident("disable_default_fail");
+        assert!(flag(&name, None).unwrap());
+        assert!(flag(&name, Some(quote!(true))).unwrap());
+        assert!(!flag(&name, Some(quote!(false))).unwrap());
+        assert!(message(flag(&name, Some(quote!(1)))).contains("takes `true` or `false`"));
+    }
+
+    #[test]
+    fn paths_read_as_written() {
+        assert_eq!(path_text(&syn::parse_quote!(roles::ADMIN)), "roles::ADMIN");
+        let keyword = <syn::Token![crate]>::default();
+        let runtime = |tokens| runtime_path(&keyword, tokens).map(|path| path_text(&path));
+        assert_eq!(runtime(quote!(checkpoint)).unwrap(), "checkpoint");
+        assert_eq!(runtime(quote!("::a::b")).unwrap(), "::a::b");
+        assert!(message(runtime(quote!(1))).starts_with("`crate` takes the path"));
+        let response = fail_response(&ident("fail_response"), quote!(responses::denied));
+        assert_eq!(path_text(&response.unwrap().0), "responses::denied");
+    }
+}

@@ -278,3 +278,183 @@ fn parenthesized(group: &Group) -> Result<Operand> {
     };
     Ok(Operand::Check(inline_checkpoint(options, &site)?.check))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Combinations, run as the macros run them (`parse::entries`, then
+    //! [`attribute`](super::super::attribute)) on token streams.
+
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::super::tests::{one_error, refusal, validate};
+    use super::*;
+    use crate::{model::KeyLocation, values::path_text};
+
+    /// What `#[checkpoint(args)]` combines, written out: `any(A, (session k))`.
+    fn combined(args: TokenStream) -> String {
+        match validate(AttrKind::Checkpoint, args.clone()) {
+            Ok(CheckpointSpec::Inline(inline)) => match inline.check {
+                CheckSpec::Combined(combination) => describe(&combination),
+                _ => panic!("#[checkpoint({args})] is no combination"),
+            },
+            Ok(_) => panic!("#[checkpoint({args})] is no inline checkpoint"),
+            Err(error) => panic!("#[checkpoint({args})] was refused: {error}"),
+        }
+    }
+
+    fn describe(combination: &Combination) -> String {
+        let list = |operands: &[Operand]| {
+            operands
+                .iter()
+                .map(describe_operand)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match combination {
+            Combination::Any(operands) => format!("any({})", list(operands)),
+            Combination::All(operands) => format!("all({})", list(operands)),
+            Combination::Not(operand) => format!("not({})", describe_operand(operand)),
+        }
+    }
+
+    fn describe_operand(operand: &Operand) -> String {
+        match operand {
+            Operand::Named(path) => path_text(path),
+            Operand::Combined(combination) => describe(combination),
+            Operand::Check(CheckSpec::Session(session)) => {
+                format!("(session {})", session.session_key.value())
+            }
+            Operand::Check(CheckSpec::ApiKey { location, .. }) => match location {
+                KeyLocation::Header(header) => format!("(api_key header {})", header.value()),
+                KeyLocation::Query(query) => format!("(api_key query {})", query.value()),
+            },
+            Operand::Check(CheckSpec::Bearer { .. }) => "(bearer)".to_owned(),
+            Operand::Check(CheckSpec::Predicate { path }) => format!("(check {})", path_text(path)),
+            Operand::Check(_) => "(other)".to_owned(),
+        }
+    }
+
+    fn error(args: TokenStream) -> String {
+        one_error(AttrKind::Checkpoint, args)
+    }
+
+    #[test]
+    fn combinations_hold_names_checks_and_combinations() {
+        assert_eq!(combined(quote!(any(A, B))), "any(A, B)");
+        assert_eq!(combined(quote!(all(A, roles::B))), "all(A, roles::B)");
+        assert_eq!(combined(quote!(not(A))), "not(A)");
+        assert_eq!(
+            combined(quote!(any(
+                (session_key = "role", values = "admin"),
+                (api_key = KEY, query = "key"),
+                (bearer = TOKEN),
+                (check = is_admin)
+            ))),
+            "any((session role), (api_key query key), (bearer), (check is_admin))"
+        );
+        assert_eq!(
+            combined(quote!(all(not(A), any(B, (C)), (D)))),
+            "all(not(A), any(B, C), D)"
+        );
+        // The attribute's other entries are the combination's action.
+        match validate(
+            AttrKind::Checkpoint,
+            quote!(any(A, B), fail_url = "/login", disable_default_fail = false),
+        ) {
+            Ok(CheckpointSpec::Inline(inline)) => assert!(inline.action.fail_url.is_some()),
+            _ => panic!("a combination with an action"),
+        }
+    }
+
+    #[test]
+    fn only_a_known_combinator_in_parentheses_combines() {
+        assert_eq!(
+            error(quote!(anu(A, B))),
+            "`anu(...)` is not a combinator: did you mean `any(...)`?"
+        );
+        assert_eq!(
+            error(quote!(either(A, B))),
+            "`either(...)` is not a combinator: checks combine with `any(...)`, `all(...)` or \
+             `not(...)`"
+        );
+        // Brackets are no call: not a checkpoint at all.
+        assert!(error(quote!(any[A, B])).starts_with("expected a checkpoint:"));
+        assert!(error(quote!(any { A })).starts_with("expected a checkpoint:"));
+    }
+
+    #[test]
+    fn a_combinator_takes_its_count_of_operands() {
+        assert_eq!(
+            error(quote!(any())),
+            "`any()` has no operands: give it the checks to combine, such as \
+             `any(ADMIN, (api_key = API_KEY))`"
+        );
+        assert!(error(quote!(all())).starts_with("`all()` has no operands"));
+        for args in [quote!(not()), quote!(not(A, B))] {
+            assert!(error(args)
+                .starts_with("`not(...)` takes exactly one operand, the check that must fail"),);
+        }
+    }
+
+    #[test]
+    fn one_combination_per_attribute_and_every_name_inside_it() {
+        assert_eq!(
+            error(quote!(any(A), all(B))),
+            "one combination per attribute, and `any(...)` is given above: combine both in one \
+             `all(...)`, or stack two `#[checkpoint]` attributes"
+        );
+        assert_eq!(
+            error(quote!(any(A), B)),
+            "`B` stands outside the combination: make it an operand, such as `any(..., B)`"
+        );
+        let error = error(quote!(any(A), session_key = "k"));
+        assert!(
+            error.starts_with(
+                "`session_key` belongs to a session check, and this checkpoint's check is the \
+                 combination"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_check_inside_a_combination_is_in_parentheses_without_an_action() {
+        assert_eq!(
+            error(quote!(any(session_key = "k", values = 1))),
+            "a check inside a combination is written in parentheses, one check to an operand: \
+             `any((session_key = \"k\", values = 1), ...)`"
+        );
+        assert_eq!(
+            error(quote!(any(
+                A,
+                (session_key = "k", values = 1, fail_url = "/")
+            ))),
+            "`fail_url` is an action, and an operand has none: the combination's actions answer \
+             for all of it, so write `fail_url` after the combination, \
+             `#[checkpoint(any(...), fail_url = ...)]`"
+        );
+        assert_eq!(
+            error(quote!(any(A, ()))),
+            "an empty operand: write a check in the parentheses, such as `(session_key = \"role\", \
+             values = \"admin\")`, or a checkpoint's name without them"
+        );
+        // A bare option in parentheses is a check missing its value, not an operand's name.
+        assert_eq!(
+            refusal(AttrKind::Checkpoint, quote!(any(A, (values)))),
+            [
+                "`values` needs a value: `values = ...`",
+                "missing `session_key = \"...\"`: the session key this checkpoint reads",
+            ]
+        );
+        let error = error(quote!(any(A, (crate = x))));
+        assert!(
+            error.starts_with("`crate = ...` names the runtime crate for the whole attribute"),
+            "{error}"
+        );
+        assert!(
+            super::super::tests::one_error(AttrKind::Checkpoint, quote!(any(A, "x")))
+                .starts_with("expected an operand: a checkpoint's name")
+        );
+    }
+}

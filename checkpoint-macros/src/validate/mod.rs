@@ -533,3 +533,486 @@ fn entry_tokens(entry: &Entry) -> TokenStream {
         Entry::Bare(tokens) => tokens.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The rules of one attribute, run as the macros run them (`parse::entries`, then
+    //! [`attribute`]) on token streams: what is accepted, and each refusal's messages.
+
+    use proc_macro2::{Span, TokenStream};
+    use quote::quote;
+
+    use super::*;
+    use crate::{
+        model::{ActionSpec, TargetSpec},
+        parse,
+    };
+
+    /// The attribute `kind` written with `args`, validated.
+    pub(in crate::validate) fn validate(
+        kind: AttrKind,
+        args: TokenStream,
+    ) -> Result<CheckpointSpec> {
+        let entries = parse::entries(args.clone()).expect("the arguments split into entries");
+        attribute(
+            entries.options,
+            &AttrSite {
+                kind,
+                args,
+                span: Span::call_site(),
+            },
+        )
+    }
+
+    /// Every message of the refusal of `kind` written with `args`, in order.
+    pub(in crate::validate) fn refusal(kind: AttrKind, args: TokenStream) -> Vec<String> {
+        match validate(kind, args.clone()) {
+            Ok(_) => panic!("#[{}({args})] was accepted", kind.name()),
+            Err(error) => error.into_iter().map(|error| error.to_string()).collect(),
+        }
+    }
+
+    /// The one message of the refusal of `kind` written with `args`.
+    pub(in crate::validate) fn one_error(kind: AttrKind, args: TokenStream) -> String {
+        let mut messages = refusal(kind, args.clone());
+        assert_eq!(
+            messages.len(),
+            1,
+            "#[{}({args})] should be refused once: {messages:#?}",
+            kind.name()
+        );
+        messages.remove(0)
+    }
+
+    /// The inline checkpoint `#[checkpoint(args)]` is.
+    fn inline(args: TokenStream) -> InlineSpec {
+        match validate(AttrKind::Checkpoint, args.clone()) {
+            Ok(CheckpointSpec::Inline(inline)) => *inline,
+            Ok(_) => panic!("#[checkpoint({args})] is not an inline checkpoint"),
+            Err(error) => panic!("#[checkpoint({args})] was refused: {error}"),
+        }
+    }
+
+    fn checkpoint_errors(args: TokenStream) -> Vec<String> {
+        refusal(AttrKind::Checkpoint, args)
+    }
+
+    fn checkpoint_error(args: TokenStream) -> String {
+        one_error(AttrKind::Checkpoint, args)
+    }
+
+    fn csrf_error(args: TokenStream) -> String {
+        one_error(AttrKind::IncludeCsrf, args)
+    }
+
+    fn target_text(target: &Option<TargetSpec>) -> Option<String> {
+        target.as_ref().map(|target| match target {
+            TargetSpec::Path(path) => path.value(),
+            TargetSpec::Route { name, .. } => name.value(),
+        })
+    }
+
+    #[test]
+    fn the_login_attributes_take_no_options() {
+        for (kind, expected) in [
+            (AttrKind::LoginRequired, false),
+            (AttrKind::FreshLoginRequired, true),
+        ] {
+            match validate(kind, TokenStream::new()) {
+                Ok(CheckpointSpec::Login { fresh, .. }) => assert_eq!(fresh, expected),
+                _ => panic!("#[{}] is a login check", kind.name()),
+            }
+            let error = one_error(kind, quote!(x = 1));
+            assert!(
+                error.starts_with(&format!("`#[{}]` takes no options: configure", kind.name())),
+                "{error}"
+            );
+        }
+        assert!(matches!(
+            validate(AttrKind::LoginNotRequired, TokenStream::new()),
+            Ok(CheckpointSpec::Public { .. })
+        ));
+        let error = one_error(AttrKind::LoginNotRequired, quote!(name = "x"));
+        assert!(
+            error.starts_with("`#[login_not_required]` takes no options: it reads the route"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_session_check_needs_both_its_key_and_its_values() {
+        let InlineSpec { check, action } = inline(quote!(session_key = "role", values = ["a", 1]));
+        let CheckSpec::Session(session) = check else {
+            panic!("a session check");
+        };
+        assert_eq!(session.session_key.value(), "role");
+        assert_eq!(session.values.len(), 2);
+        assert!(action.fail_url.is_none() && !action.disable_default_fail);
+
+        assert_eq!(
+            checkpoint_error(quote!(session_key = "role")),
+            "missing `values = ...`: the value (or array of values) the session key must hold"
+        );
+        assert_eq!(
+            checkpoint_error(quote!(values = true)),
+            "missing `session_key = \"...\"`: the session key this checkpoint reads"
+        );
+        // A bare `values` is meant as the option: its missing value, then the missing key.
+        assert_eq!(
+            checkpoint_errors(quote!(values)),
+            [
+                "`values` needs a value: `values = ...`",
+                "missing `session_key = \"...\"`: the session key this checkpoint reads",
+            ]
+        );
+        // A faulty key still counts as written: only its own error.
+        let error = checkpoint_error(quote!(session_key = "", values = 1));
+        assert!(
+            error.starts_with("`session_key` must not be empty"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn an_attribute_without_a_check_says_which_it_may_make() {
+        let error = checkpoint_error(quote!(fail_url = "/"));
+        assert!(
+            error.starts_with("missing the check this checkpoint makes: `session_key"),
+            "{error}"
+        );
+        // Not a checkpoint at all: what one looks like, and nothing about a missing check.
+        assert_eq!(checkpoint_error(quote!("x")), EXPECTED_CHECKPOINT);
+        assert_eq!(
+            one_error(AttrKind::Checkpoint, TokenStream::new()),
+            EXPECTED_CHECKPOINT
+        );
+        // A misplaced `form_key` says where it belongs, and that is all.
+        let error = checkpoint_error(quote!(form_key = "f"));
+        assert!(
+            error.starts_with(
+                "`form_key` is an option of `#[include_csrf]`, not of `#[checkpoint]`: for a CSRF \
+                 check write `#[include_csrf(form_key = \"...\")]`"
+            ),
+            "{error}"
+        );
+        // So does a bare one, which is no checkpoint's name.
+        let error = checkpoint_error(quote!(form_key));
+        assert!(
+            error.starts_with("`form_key` is an option of `#[include_csrf]`"),
+            "{error}"
+        );
+        // An API key's location means an API-key check: no "missing check" on top.
+        let error = checkpoint_error(quote!(header = "x-key"));
+        assert!(
+            error.starts_with("`header` says where an API key is read, so it needs `api_key`"),
+            "{error}"
+        );
+        // A bare option beside a check: only its missing value.
+        assert_eq!(
+            checkpoint_error(quote!(api_key = KEY, values)),
+            "`values` needs a value: `values = ...`"
+        );
+    }
+
+    #[test]
+    fn one_attribute_makes_one_check() {
+        let error = checkpoint_error(quote!(api_key = KEY, session_key = "k", values = 1));
+        assert!(
+            error.starts_with(
+                "`session_key` and `api_key` choose two different checks, a session check and an \
+                 API-key check"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_api_key_is_read_from_one_header_or_query_parameter() {
+        let location = |args: TokenStream| match inline(args).check {
+            CheckSpec::ApiKey { location, .. } => match location {
+                KeyLocation::Header(header) => format!("header {}", header.value()),
+                KeyLocation::Query(query) => format!("query {}", query.value()),
+            },
+            _ => panic!("an API-key check"),
+        };
+        assert_eq!(location(quote!(api_key = KEY)), "header x-api-key");
+        assert_eq!(
+            location(quote!(api_key = KEY, header = "X-Key")),
+            "header x-key"
+        );
+        assert_eq!(location(quote!(api_key = KEY, query = "key")), "query key");
+        assert_eq!(location(quote!(query = "key", api_key = KEY)), "query key");
+        assert!(matches!(
+            inline(quote!(bearer = TOKEN)).check,
+            CheckSpec::Bearer { .. }
+        ));
+        assert!(matches!(
+            inline(quote!(check = is_admin)).check,
+            CheckSpec::Predicate { .. }
+        ));
+
+        let error = checkpoint_error(quote!(query = "key"));
+        assert!(
+            error.starts_with("`query` says where an API key is read, so it needs `api_key`"),
+            "{error}"
+        );
+        let error = checkpoint_error(quote!(api_key = KEY, header = "h", query = "q"));
+        assert!(
+            error.starts_with("`query` and `header` both say where the API key is read"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn include_csrf_takes_its_keys_and_the_actions() {
+        match validate(AttrKind::IncludeCsrf, TokenStream::new()) {
+            Ok(CheckpointSpec::Inline(inline)) => match inline.check {
+                CheckSpec::Csrf {
+                    session_key,
+                    form_key,
+                    ..
+                } => assert!(session_key.is_none() && form_key.is_none()),
+                _ => panic!("a CSRF check"),
+            },
+            _ => panic!("#[include_csrf] is accepted"),
+        }
+        match validate(
+            AttrKind::IncludeCsrf,
+            quote!(session_key = "s", form_key = "f", disable_default_fail),
+        ) {
+            Ok(CheckpointSpec::Inline(inline)) => {
+                let CheckSpec::Csrf {
+                    session_key,
+                    form_key,
+                    ..
+                } = inline.check
+                else {
+                    panic!("a CSRF check");
+                };
+                assert_eq!(session_key.unwrap().value(), "s");
+                assert_eq!(form_key.unwrap().value(), "f");
+                assert!(inline.action.disable_default_fail);
+            }
+            _ => panic!("#[include_csrf(...)] is accepted"),
+        }
+        let error = csrf_error(quote!(form_key = ""));
+        assert!(error.starts_with("`form_key` must not be empty"), "{error}");
+    }
+
+    #[test]
+    fn an_api_key_in_include_csrf_is_one_mistake() {
+        for args in [
+            quote!(api_key = KEY, header = "h"),
+            quote!(api_key = KEY, query = "q"),
+        ] {
+            let error = csrf_error(args);
+            assert!(
+                error.starts_with(
+                    "`api_key` is not an option of `#[include_csrf]`, which checks a CSRF token"
+                ),
+                "{error}"
+            );
+            assert!(
+                error.ends_with(
+                    "for an API-key check as well, stack `#[checkpoint(api_key = ...)]`"
+                ),
+                "{error}"
+            );
+        }
+        // Without `api_key`, the location is the mistake.
+        for name in ["header", "query"] {
+            let ident = Ident::new(name, Span::call_site());
+            let error = csrf_error(quote!(#ident = "h"));
+            assert!(
+                error.starts_with(&format!("`{name}` is not an option of `#[include_csrf]`")),
+                "{error}"
+            );
+        }
+        let error = csrf_error(quote!(api_key));
+        assert!(
+            error.starts_with("`api_key` is not an option of `#[include_csrf]`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_bare_word_is_a_flag_an_option_missing_its_value_a_misspelling_or_a_name() {
+        // A flag.
+        assert!(
+            inline(quote!(session_key = "k", values = 1, disable_default_fail))
+                .action
+                .disable_default_fail
+        );
+        // A misspelt option.
+        for kind in [AttrKind::Checkpoint, AttrKind::IncludeCsrf] {
+            let error = one_error(kind, quote!(disable_default_fial));
+            assert_eq!(
+                error,
+                "unknown option `disable_default_fial`: did you mean `disable_default_fail`?"
+            );
+        }
+        let error = checkpoint_error(quote!(session_key = "k", values = 1, disable_default_fial));
+        assert_eq!(
+            error,
+            "unknown option `disable_default_fial`: did you mean `disable_default_fail`?"
+        );
+        // A name, which stands alone.
+        let error = checkpoint_error(quote!(session_key = "k", values = 1, ADMIN));
+        assert!(
+            error.starts_with(
+                "`ADMIN` is not an option; a named checkpoint stands alone: write \
+                 `#[checkpoint(NAME)]`"
+            ),
+            "{error}"
+        );
+        let error = csrf_error(quote!(roles::ADMIN));
+        assert!(
+            error.starts_with(
+                "`roles::ADMIN` is not an option of `#[include_csrf]`, which takes `session_key"
+            ),
+            "{error}"
+        );
+        assert!(
+            error
+                .ends_with("a named checkpoint goes in a `#[checkpoint(roles::ADMIN)]` of its own"),
+            "{error}"
+        );
+        // Nothing readable.
+        let error = csrf_error(quote!("x"));
+        assert!(
+            error.starts_with("expected options of `#[include_csrf]`"),
+            "{error}"
+        );
+        let error = checkpoint_error(quote!(session_key = "k", values = 1, "x"));
+        assert_eq!(error, EXPECTED_CHECKPOINT);
+    }
+
+    #[test]
+    fn an_option_is_given_once() {
+        let error = checkpoint_error(quote!(
+            session_key = "k",
+            values = 1,
+            fail_url = "/a",
+            fail_url = "/b"
+        ));
+        assert!(
+            error.starts_with("duplicate option `fail_url`: it is already set earlier"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_action_options_that_can_take_effect_together_are_accepted() {
+        let action = |args: TokenStream| -> ActionSpec {
+            let mut all = quote!(session_key = "k", values = 1,);
+            all.extend(args);
+            inline(all).action
+        };
+        let with_fail_url = action(quote!(
+            fail_url = "/login",
+            message = "m",
+            message_category = "c"
+        ));
+        assert_eq!(
+            target_text(&with_fail_url.fail_url).as_deref(),
+            Some("/login")
+        );
+        assert_eq!(with_fail_url.message.unwrap().value(), "m");
+        assert_eq!(with_fail_url.message_category.unwrap().value(), "c");
+        let with_pass_url = action(quote!(pass_url = "/home", message = "m"));
+        assert_eq!(
+            target_text(&with_pass_url.pass_url).as_deref(),
+            Some("/home")
+        );
+        let json = action(quote!(fail_json = { "error": "no" }, fail_status = 403));
+        assert_eq!(json.fail_json.unwrap().text, r#"{"error":"no"}"#);
+        assert_eq!(json.fail_status, Some(403));
+        assert_eq!(action(quote!(fail_status = 401)).fail_status, Some(401));
+        assert!(action(quote!(fail_response = deny)).fail_response.is_some());
+        // `disable_default_fail = false` is as good as not given.
+        let off = action(quote!(fail_url = "/", disable_default_fail = false));
+        assert!(!off.disable_default_fail && off.fail_url.is_some());
+    }
+
+    #[test]
+    fn an_action_option_that_could_never_take_effect_is_refused() {
+        let errors = |args: TokenStream| {
+            let mut all = quote!(session_key = "k", values = 1,);
+            all.extend(args);
+            checkpoint_errors(all)
+        };
+        assert_eq!(
+            errors(quote!(fail_json = { "a": 1 }, fail_url = "/")),
+            ["`fail_url` would never take effect: `fail_json` answers every failure before it; remove it"]
+        );
+        assert_eq!(
+            errors(quote!(fail_url = "/", disable_default_fail)),
+            ["`disable_default_fail` would never take effect: `fail_url` answers every failure, so \
+              the handler never runs on one; remove it"]
+        );
+        assert_eq!(
+            errors(quote!(fail_response = deny, fail_status = 401)),
+            ["`fail_status` would never take effect: it is the status of `fail_json` and of the \
+              default failure, and `fail_response` answers every failure instead; remove it"]
+        );
+        assert_eq!(
+            errors(quote!(message_category = "c")),
+            ["`message_category` would never take effect: it is the category of `message`, which \
+              is not given; remove it"]
+        );
+        assert_eq!(
+            errors(quote!(message = "m")),
+            [
+                "`message` would never take effect: a message is flashed on a redirect, and this \
+              checkpoint has neither `fail_url` nor `pass_url`; remove it"
+            ]
+        );
+        let with_json = errors(quote!(fail_json = { "a": 1 }, fail_url = "/", message = "m"));
+        assert_eq!(with_json.len(), 2, "{with_json:#?}");
+        assert!(with_json[0].starts_with("`fail_url` would never take effect"));
+        assert_eq!(
+            with_json[1],
+            "`message` would never take effect: a message is flashed on a redirect, and with \
+             `fail_json` this checkpoint never redirects; remove it"
+        );
+        let with_pass_url = errors(quote!(fail_json = { "a": 1 }, pass_url = "/", message = "m"));
+        assert_eq!(with_pass_url.len(), 2, "{with_pass_url:#?}");
+        assert!(
+            with_pass_url[0].starts_with(
+                "`pass_url` would never take effect: with `fail_json` the checkpoint guards an API"
+            ),
+            "{with_pass_url:#?}"
+        );
+        assert!(with_pass_url[1].starts_with("`message` would never take effect"));
+    }
+
+    #[test]
+    fn a_named_checkpoint_stands_alone() {
+        match validate(AttrKind::Checkpoint, quote!(roles::ADMIN)) {
+            Ok(CheckpointSpec::Named(path)) => assert_eq!(values::path_text(&path), "roles::ADMIN"),
+            _ => panic!("a named checkpoint"),
+        }
+        assert_eq!(
+            checkpoint_error(quote!(ADMIN, EDITOR)),
+            "one checkpoint per attribute: stack them as `#[checkpoint(ADMIN)]` \
+             `#[checkpoint(EDITOR)]`"
+        );
+        let error = checkpoint_error(quote!(ADMIN, fail_url = "/"));
+        assert!(
+            error.starts_with("`ADMIN` is a named checkpoint, which takes no options here"),
+            "{error}"
+        );
+        let error = checkpoint_error(quote!(ADMIN, values));
+        assert!(
+            error.starts_with("`ADMIN` is a named checkpoint, which takes no options here"),
+            "{error}"
+        );
+        // An option's name or a near miss of one is no checkpoint's name.
+        assert_eq!(
+            checkpoint_errors(quote!(values))
+                .first()
+                .map(String::as_str),
+            Some("`values` needs a value: `values = ...`")
+        );
+    }
+}

@@ -146,3 +146,129 @@ fn route(
         methods,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The public route, read as the macros read it from the handler's remaining attributes.
+
+    use proc_macro2::Span;
+    use syn::parse_quote;
+
+    use super::*;
+
+    fn public() -> CheckpointSpec {
+        CheckpointSpec::Public {
+            span: Span::call_site(),
+        }
+    }
+
+    fn handler() -> Ident {
+        Ident::new("handler", Span::call_site())
+    }
+
+    /// The public route of `stack` over `attrs`: its name, path and methods.
+    fn route_of(
+        stack: &[CheckpointSpec],
+        attrs: &[Attribute],
+    ) -> Result<Option<(String, String, Vec<String>)>> {
+        public_route(stack, attrs, &handler())
+            .map(|spec| spec.map(|spec| (spec.name, spec.path.value(), spec.methods)))
+    }
+
+    fn refusal(stack: &[CheckpointSpec], attrs: &[Attribute]) -> String {
+        match route_of(stack, attrs) {
+            Ok(route) => panic!("accepted: {route:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    fn owned(name: &str, path: &str, methods: &[&str]) -> Option<(String, String, Vec<String>)> {
+        Some((
+            name.to_owned(),
+            path.to_owned(),
+            methods.iter().map(|method| (*method).to_owned()).collect(),
+        ))
+    }
+
+    #[test]
+    fn a_stack_without_login_not_required_has_no_public_route() {
+        let attrs: Vec<Attribute> = vec![parse_quote!(#[get("/x")])];
+        let login = CheckpointSpec::Login {
+            fresh: false,
+            span: Span::call_site(),
+        };
+        assert_eq!(route_of(&[login], &attrs).unwrap(), None);
+    }
+
+    #[test]
+    fn the_route_attribute_gives_the_name_path_and_methods() {
+        let get: Attribute = parse_quote!(#[get("/x")]);
+        let doc: Attribute = parse_quote!(#[doc = "a handler"]);
+        assert_eq!(
+            route_of(&[public()], &[doc.clone(), get]).unwrap(),
+            owned("handler", "/x", &["GET"])
+        );
+        let post: Attribute = parse_quote!(#[actix_web::post("/login", name = "login")]);
+        assert_eq!(
+            route_of(&[public()], &[post]).unwrap(),
+            owned("login", "/login", &["POST"])
+        );
+        // A method attribute serves its method alone.
+        let patch: Attribute = parse_quote!(#[patch("/x", method = "POST")]);
+        assert_eq!(
+            route_of(&[public()], &[patch]).unwrap(),
+            owned("handler", "/x", &["PATCH"])
+        );
+        let route: Attribute =
+            parse_quote!(#[route("/x", method = "GET", method = "post", name = "r")]);
+        assert_eq!(
+            route_of(&[public()], &[route]).unwrap(),
+            owned("r", "/x", &["GET", "POST"])
+        );
+        // Every method attribute of actix-web.
+        for (attribute, method) in METHOD_ATTRIBUTES {
+            let ident = Ident::new(attribute, Span::call_site());
+            let attr: Attribute = parse_quote!(#[#ident("/x")]);
+            assert_eq!(
+                route_of(&[public()], &[attr]).unwrap(),
+                owned("handler", "/x", &[method])
+            );
+        }
+    }
+
+    #[test]
+    fn a_public_route_is_one_unguarded_route_needing_no_login() {
+        let get: Attribute = parse_quote!(#[get("/x")]);
+        for (fresh, other) in [(false, "login_required"), (true, "fresh_login_required")] {
+            let login = CheckpointSpec::Login {
+                fresh,
+                span: Span::call_site(),
+            };
+            assert_eq!(
+                refusal(&[public(), login], std::slice::from_ref(&get)),
+                format!(
+                    "`#[login_not_required]` and `#[{other}]` contradict each other: keep \
+                     `#[{other}]` for a route that needs a login, `#[login_not_required]` for a \
+                     public one"
+                )
+            );
+        }
+        assert_eq!(
+            refusal(&[public(), public()], std::slice::from_ref(&get)),
+            "`#[login_not_required]` is given twice: keep one"
+        );
+        let doc: Attribute = parse_quote!(#[doc = "a handler"]);
+        assert_eq!(refusal(&[public()], &[doc]), ROUTE_NEEDED);
+        let route: Attribute = parse_quote!(#[route("/x", name = "r")]);
+        assert_eq!(refusal(&[public()], &[route]), ROUTE_NEEDED);
+        let post: Attribute = parse_quote!(#[post("/x")]);
+        assert_eq!(
+            refusal(&[public()], &[get.clone(), post]),
+            "`#[login_not_required]` found two route attributes below it: a handler has one"
+        );
+        let guarded: Attribute = parse_quote!(#[get("/x", guard = "is_json")]);
+        assert!(refusal(&[public()], &[guarded]).starts_with(
+            "a route with a `guard` cannot be made public with `#[login_not_required]`"
+        ));
+    }
+}
