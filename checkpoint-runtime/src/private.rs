@@ -3,10 +3,13 @@
 //!
 //! The expansion runs a run of session checkpoints with [`enforce_sessions`] and every other
 //! checkpoint with [`Enforce::enforce_with`] (the one way in, shared with the middleware), each
-//! handler's [`SessionProbe`] in a `static`; then it calls the handler with [`call_handler`]. A
-//! wrapper that need not wait is a plain `fn` returning a future of this module instead: behind
-//! session checkpoints only, a [`Guarded`] (a handler without arguments) or a [`GuardedCall`]
-//! ([`guarded_call`]); behind `#[login_required]` alone, [`enforce_then_call`].
+//! handler's [`SessionProbe`] in a `static`. Then, in the wrapper of an `async` handler, it
+//! extracts the arguments with [`extract`] and runs the handler's body in place (a body that
+//! returns early as an `async` block typed by [`output_of`]). A handler without arguments behind
+//! session checkpoints only gets a plain `fn` wrapper returning a [`Guarded`]. A handler kept as
+//! an inner function (its return type cannot be named, or it is not `async`) is called through
+//! [`guarded_call`] behind session checkpoints only, [`enforce_then_call`] behind
+//! `#[login_required]` alone, [`call_handler`] otherwise.
 
 use std::{
     future::Future,
@@ -208,7 +211,8 @@ macro_rules! __checkpoint_include_csrf {
 
 pub use crate::__checkpoint_include_csrf as include_csrf;
 
-/// Extracts `handler`'s arguments from the request and calls it, as actix-web would have.
+/// Extracts `handler`'s arguments from the request and calls it, as actix-web would have: how
+/// an `async fn` wrapper calls a handler it keeps as an inner function.
 ///
 /// The `#[checkpoint]` wrapper takes only the request and the not-yet-read payload, so no
 /// extractor of the handler runs (and no body is read) before every checkpoint has passed. An
@@ -251,10 +255,10 @@ pub fn output_of<T, F: Future<Output = T>>(future: F) -> F {
 /// actix-web would have: the future the `#[checkpoint]` wrapper of a handler behind
 /// `#[login_required]` (or `#[fresh_login_required]`) alone returns.
 ///
-/// That wrapper is a plain `fn` returning this future, generic over the checkpoint, the handler
-/// and its arguments, rather than an `async fn` awaiting the checkpoint and then
-/// [`call_handler`]: one state machine shared by every such handler instead of two of each
-/// wrapper's own (cheaper to compile, and to run).
+/// For a handler kept as an inner function (one whose body cannot run in the wrapper): that
+/// wrapper is a plain `fn` returning this future, generic over the checkpoint, the handler and
+/// its arguments, rather than an `async fn` awaiting the checkpoint and then [`call_handler`]:
+/// one state machine instead of two of the wrapper's own (cheaper to compile, and to run).
 pub async fn enforce_then_call<C, F, Args>(
     checkpoint: &'static C,
     probe: &'static SessionProbe,
@@ -331,13 +335,13 @@ impl<F: Future> Future for Guarded<F> {
 }
 
 pin_project! {
-    /// What the `#[checkpoint]` wrapper of a handler with arguments, guarded only by session
-    /// checkpoints, returns: the response of a checkpoint that refused the request, or the
-    /// extraction of the handler's arguments and then the handler's own future.
+    /// What the `#[checkpoint]` wrapper of a handler with arguments kept as an inner function
+    /// (its body cannot run in the wrapper), guarded only by session checkpoints, returns: the
+    /// response of a checkpoint that refused the request, or the extraction of the handler's
+    /// arguments and then the handler's own future.
     ///
-    /// That wrapper is a plain `fn` too: the checkpoints run when it is called, and this one
-    /// future, shared by every such handler, does what [`call_handler`] does without an `async`
-    /// state machine of each wrapper's own (cheaper to compile, and to run).
+    /// That wrapper is a plain `fn`: the checkpoints run when it is called, and this future
+    /// does what [`call_handler`] does without an `async` state machine of the wrapper's own.
     //
     // Generic over the extraction's future `E` and the handler's `C` rather than naming them
     // from `Args` and `F`, so that the type has no bounds of its own: a handler argument that is
