@@ -20,10 +20,8 @@ use crate::model::{
 /// over the arguments alone) and runs the handler's body in place, one state machine as a
 /// hand-written handler has; a body that may `return` or `?` early runs as an `async` block
 /// told the handler's return type. Where that type cannot be named (an `impl Trait` in a body
-/// that returns early) or the handler is not `async`, the wrapper calls the handler kept as an
-/// inner function: a plain `fn` returning `GuardedCall` behind checkpoints that never wait, one
-/// returning `enforce_then_call` behind `#[login_required]` alone, otherwise an `async fn` that
-/// awaits the checkpoints and then `call_handler`.
+/// that returns early) or the handler is not `async`, the wrapper is an `async fn` that runs
+/// the checkpoints and calls the handler, kept as an inner function, through `call_handler`.
 ///
 /// Every path into the runtime starts with `runtime` (`::checkpoint_runtime` unless the stack
 /// says `crate = ...`), and the session probe, a `static`, is emitted only for a stack that may
@@ -86,13 +84,6 @@ pub(crate) fn wrapper(
         Shape::Immediate
     } else if body_runs_inline {
         Shape::Extracting
-    } else if !waits {
-        Shape::ImmediateWithArguments
-    } else if let [CheckpointSpec::Login { fresh, span }] = stack {
-        Shape::LoginAlone {
-            fresh: *fresh,
-            span: *span,
-        }
     } else {
         Shape::Awaiting
     };
@@ -107,22 +98,6 @@ pub(crate) fn wrapper(
             );
             quote!(#private::Guarded::refused)
         }
-        Shape::ImmediateWithArguments | Shape::LoginAlone { .. } => {
-            outer_sig.inputs = syn::parse_quote!(
-                __checkpoint_request: #private::HttpRequest,
-                __checkpoint_payload: #private::Payload
-            );
-            outer_sig.asyncness = None;
-            // Spanned on the handler's name: an argument that is not an extractor makes this
-            // type ill-formed too, and is reported there, beside the call that extracts it.
-            let span = inner_name.span();
-            outer_sig.output = syn::parse_quote_spanned!(span=>
-                -> impl ::core::future::Future<
-                    Output = #private::Either<#private::HttpResponse, #output>
-                >
-            );
-            quote!(#private::GuardedCall::refused)
-        }
         Shape::Extracting | Shape::Awaiting => {
             outer_sig.inputs = syn::parse_quote!(
                 __checkpoint_request: #private::HttpRequest,
@@ -134,40 +109,21 @@ pub(crate) fn wrapper(
         }
     };
 
-    // `#[login_required]` alone is enforced by the future the wrapper returns.
-    let enforced_here = if matches!(shape, Shape::LoginAlone { .. }) {
-        &[][..]
-    } else {
-        stack
-    };
-    let checks = expansion
-        .enforcements(enforced_here)
-        .into_iter()
-        .map(|enforce| {
-            quote! {
-                if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
-                    return #refuse(__checkpoint_response);
-                }
+    let checks = expansion.enforcements(stack).into_iter().map(|enforce| {
+        quote! {
+            if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
+                return #refuse(__checkpoint_response);
             }
-        });
+        }
+    });
 
     // A call that extracts the handler's arguments is spanned on the handler's name, so that an
     // argument that is not an extractor is reported there rather than on the whole attribute;
     // the wrapper's own locals keep its hygiene.
-    let extracting_call = |function: TokenStream, before: TokenStream| {
-        let mut arguments = Group::new(
-            Delimiter::Parenthesis,
-            quote!(#before #inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
-        );
-        arguments.set_span(inner_name.span());
-        let rt = runtime.at(inner_name.span());
-        quote_spanned!(inner_name.span()=> #rt::__private::#function #arguments)
-    };
+    let span = inner_name.span();
+    let dot_await = quote_spanned!(span=> .await);
     let call = match shape {
         Shape::Immediate => quote!(#private::Guarded::running(#inner_name #turbofish())),
-        Shape::ImmediateWithArguments => {
-            extracting_call(quote_spanned!(inner_name.span()=> guarded_call), quote!())
-        }
         Shape::Extracting => {
             let body = if returns_early {
                 // A `return` or `?` in the body returns from it: an `async` block of its own,
@@ -192,7 +148,6 @@ pub(crate) fn wrapper(
                         syn::FnArg::Receiver(_) => None,
                     })
                     .unzip();
-                let span = inner_name.span();
                 let rt = runtime.at(span);
                 let extract = quote_spanned!(span=> #rt::__private::extract::<(#(#types,)*)>);
                 let mut arguments = Group::new(
@@ -200,7 +155,6 @@ pub(crate) fn wrapper(
                     quote!(&__checkpoint_request, &mut __checkpoint_payload),
                 );
                 arguments.set_span(span);
-                let dot_await = quote_spanned!(span=> .await);
                 quote! {
                     let (#(#patterns,)*) = match #extract #arguments #dot_await {
                         ::core::result::Result::Ok(__checkpoint_arguments) => __checkpoint_arguments,
@@ -212,29 +166,24 @@ pub(crate) fn wrapper(
                 }
             }
         }
-        Shape::LoginAlone { fresh, span } => {
-            let check = expansion.login_check(fresh, span);
-            let probe = &expansion.probe;
-            extracting_call(
-                quote_spanned!(inner_name.span()=> enforce_then_call),
-                quote!(#check, #probe,),
-            )
-        }
         Shape::Awaiting => {
-            let dot_await = quote_spanned!(inner_name.span()=> .await);
             if inner_sig.inputs.is_empty() {
                 // Nothing to extract: the handler is called directly rather than through the
                 // generic extraction path (cheaper to compile and to run).
                 quote!(#private::Either::Right(#inner_name #turbofish() #dot_await))
             } else {
-                let call_handler =
-                    extracting_call(quote_spanned!(inner_name.span()=> call_handler), quote!());
-                quote!(#call_handler #dot_await)
+                let mut arguments = Group::new(
+                    Delimiter::Parenthesis,
+                    quote!(#inner_name #turbofish, __checkpoint_request, __checkpoint_payload),
+                );
+                arguments.set_span(span);
+                let rt = runtime.at(span);
+                quote_spanned!(span=> #rt::__private::call_handler #arguments #dot_await)
             }
         }
     };
-    let inner = (!matches!(shape, Shape::Extracting)).then(|| quote!(#inner_sig #block));
-    let payload = matches!(shape, Shape::Awaiting | Shape::Extracting)
+    let inner = (shape != Shape::Extracting).then(|| quote!(#inner_sig #block));
+    let payload = (shape != Shape::Immediate)
         .then(|| quote!(let mut __checkpoint_payload = __checkpoint_payload.into_inner();));
 
     // The attributes below the topmost were taken in here, never expanded: naming them marks
@@ -259,45 +208,45 @@ pub(crate) fn wrapper(
 }
 
 /// The wrapper's shape (see [`wrapper`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Shape {
     /// Checkpoints that never wait, a handler without arguments: a plain `fn` of the request
     /// returning a `Guarded`.
     Immediate,
-    /// Checkpoints that never wait, a handler with arguments whose body cannot run in the
-    /// wrapper: a plain `fn` of the request and payload returning a `GuardedCall`, which
-    /// extracts the arguments and calls the handler.
-    ImmediateWithArguments,
     /// An `async` handler whose body can run in the wrapper (see [`wrapper`]): an `async fn` of
     /// the request and payload that runs the checkpoints, extracts the arguments and runs the
     /// handler's body, one state machine as a hand-written handler has.
     Extracting,
-    /// `#[login_required]` (or `#[fresh_login_required]`) alone, written at `span`, before a
-    /// body that cannot run in the wrapper: a plain `fn` of the request and payload returning the
-    /// runtime's `enforce_then_call` future.
-    LoginAlone { fresh: bool, span: Span },
-    /// A checkpoint that may wait, before a body that cannot run in the wrapper: an `async fn`
-    /// that awaits it, then calls the handler.
+    /// A handler whose body cannot run in the wrapper (its return type cannot be named, or it is
+    /// not `async`), behind a checkpoint that waits or with arguments: an `async fn` that runs
+    /// (or awaits) the checkpoints, then calls the handler, kept as an inner function, through
+    /// `call_handler`.
     Awaiting,
 }
 
 /// Whether `tokens` (a handler's body) may leave it early: a `return` or a `?` anywhere, nested
 /// closures and items included (which only makes the answer cautious).
 fn may_return_early(tokens: &TokenStream) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
+    any_token(tokens, &|token| match token {
         proc_macro2::TokenTree::Ident(ident) => ident == "return",
         proc_macro2::TokenTree::Punct(punct) => punct.as_char() == '?',
-        proc_macro2::TokenTree::Group(group) => may_return_early(&group.stream()),
-        proc_macro2::TokenTree::Literal(_) => false,
+        _ => false,
     })
 }
 
 /// Whether `tokens` (a type) mention `impl`: an `impl Trait` cannot be named as a type argument.
 fn mentions_impl(tokens: &TokenStream) -> bool {
-    tokens.clone().into_iter().any(|token| match token {
-        proc_macro2::TokenTree::Ident(ident) => ident == "impl",
-        proc_macro2::TokenTree::Group(group) => mentions_impl(&group.stream()),
-        _ => false,
+    any_token(
+        tokens,
+        &|token| matches!(token, proc_macro2::TokenTree::Ident(ident) if ident == "impl"),
+    )
+}
+
+/// Whether any token of `tokens`, inside groups included, is one `wanted` picks.
+fn any_token(tokens: &TokenStream, wanted: &dyn Fn(&proc_macro2::TokenTree) -> bool) -> bool {
+    tokens.clone().into_iter().any(|token| match &token {
+        proc_macro2::TokenTree::Group(group) => any_token(&group.stream(), wanted),
+        _ => wanted(&token),
     })
 }
 
@@ -459,13 +408,6 @@ impl Expansion<'_> {
     /// at `span`. The check is named through a runtime macro, which is a compile error (at `span`)
     /// when the runtime's `login` feature is off.
     fn login_enforcement(&self, fresh: bool, span: Span) -> TokenStream {
-        self.enforce_call(self.login_check(fresh, span), Span::call_site())
-    }
-
-    /// A `'static` reference to the check of `#[login_required]` (or, when `fresh`,
-    /// `#[fresh_login_required]`) written at `span`, named through a runtime macro, which is a
-    /// compile error (at `span`) when the runtime's `login` feature is off.
-    fn login_check(&self, fresh: bool, span: Span) -> TokenStream {
         let which = if fresh {
             quote!(FRESH)
         } else {
@@ -473,7 +415,7 @@ impl Expansion<'_> {
         };
         let rt = self.rt.at(span);
         let check = quote_spanned!(span=> #rt::__private::login_required!(#which));
-        quote!(&#check)
+        self.enforce_call(quote!(&#check), Span::call_site())
     }
 
     /// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by

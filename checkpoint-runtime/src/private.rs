@@ -8,12 +8,10 @@
 //! returns early as an `async` block typed by [`output_of`]). A handler without arguments behind
 //! session checkpoints only gets a plain `fn` wrapper returning a [`Guarded`]. A handler kept as
 //! an inner function (its return type cannot be named, or it is not `async`) is called through
-//! [`guarded_call`] behind session checkpoints only, [`enforce_then_call`] behind
-//! `#[login_required]` alone, [`call_handler`] otherwise.
+//! [`call_handler`].
 
 use std::{
     future::Future,
-    marker::PhantomData,
     panic::{catch_unwind, AssertUnwindSafe},
     pin::Pin,
     task::{Context, Poll},
@@ -226,9 +224,9 @@ where
     F: Handler<Args>,
     Args: FromRequest,
 {
-    match Args::from_request(&req, &mut payload).await {
+    match extract::<Args>(&req, &mut payload).await {
         Ok(args) => Either::Right(handler.call(args).await),
-        Err(error) => Either::Left(HttpResponse::from_error(error.into())),
+        Err(response) => Either::Left(response),
     }
 }
 
@@ -249,36 +247,6 @@ pub async fn extract<Args: FromRequest>(
 #[inline]
 pub fn output_of<T, F: Future<Output = T>>(future: F) -> F {
     future
-}
-
-/// Enforces `checkpoint`, then extracts `handler`'s arguments from the request and calls it, as
-/// actix-web would have: the future the `#[checkpoint]` wrapper of a handler behind
-/// `#[login_required]` (or `#[fresh_login_required]`) alone returns.
-///
-/// For a handler kept as an inner function (one whose body cannot run in the wrapper): that
-/// wrapper is a plain `fn` returning this future, generic over the checkpoint, the handler and
-/// its arguments, rather than an `async fn` awaiting the checkpoint and then [`call_handler`]:
-/// one state machine instead of two of the wrapper's own (cheaper to compile, and to run).
-pub async fn enforce_then_call<C, F, Args>(
-    checkpoint: &'static C,
-    probe: &'static SessionProbe,
-    handler: F,
-    req: HttpRequest,
-    payload: Payload,
-) -> Either<HttpResponse, F::Output>
-where
-    C: Enforce,
-    F: Handler<Args>,
-    Args: FromRequest,
-{
-    let mut payload = payload.into_inner();
-    if let ControlFlow::Break(response) = checkpoint.enforce_with(&req, &mut payload, probe).await {
-        return Either::Left(response);
-    }
-    match Args::from_request(&req, &mut payload).await {
-        Ok(args) => Either::Right(handler.call(args).await),
-        Err(error) => Either::Left(HttpResponse::from_error(error.into())),
-    }
 }
 
 pin_project! {
@@ -329,112 +297,6 @@ impl<F: Future> Future for Guarded<F> {
             GuardedProjection::Running { future } => future.poll(cx).map(Either::Right),
             GuardedProjection::Refused { response } => {
                 Poll::Ready(Either::Left(response.take().unwrap_or_else(polled_again)))
-            }
-        }
-    }
-}
-
-pin_project! {
-    /// What the `#[checkpoint]` wrapper of a handler with arguments kept as an inner function
-    /// (its body cannot run in the wrapper), guarded only by session checkpoints, returns: the
-    /// response of a checkpoint that refused the request, or the extraction of the handler's
-    /// arguments and then the handler's own future.
-    ///
-    /// That wrapper is a plain `fn`: the checkpoints run when it is called, and this future
-    /// does what [`call_handler`] does without an `async` state machine of the wrapper's own.
-    //
-    // Generic over the extraction's future `E` and the handler's `C` rather than naming them
-    // from `Args` and `F`, so that the type has no bounds of its own: a handler argument that is
-    // not an extractor is reported once, as a bound of `guarded_call`.
-    // pin-project-lite takes no attributes on variant fields: `response` is the refusal, until
-    // the poll that takes it; `extraction` extracts the arguments of `handler`; `call` is the
-    // handler's future.
-    #[allow(missing_docs)]
-    #[project = GuardedCallProjection]
-    pub enum GuardedCall<F, Args, E, C> {
-        /// A checkpoint answered; taken on the first poll.
-        Refused { response: Option<HttpResponse> },
-        /// Every checkpoint passed: the arguments are being extracted.
-        Extracting {
-            #[pin]
-            extraction: E,
-            handler: F,
-            arguments: PhantomData<fn() -> Args>,
-        },
-        /// The handler runs.
-        Calling {
-            #[pin]
-            call: C,
-        },
-    }
-}
-
-impl<F, Args, E, C> GuardedCall<F, Args, E, C> {
-    /// A request answered with `response`.
-    #[inline]
-    pub fn refused(response: HttpResponse) -> Self {
-        Self::Refused {
-            response: Some(response),
-        }
-    }
-}
-
-/// A request that goes on to `handler`, its arguments extracted from `req` and `payload` as
-/// actix-web would have: the [`GuardedCall`] of a request every checkpoint passed.
-///
-/// A function rather than a constructor of `GuardedCall`, so that a handler argument that is not
-/// an extractor is reported as a bound of this function, as actix-web reports it for `to`.
-#[inline]
-pub fn guarded_call<F, Args>(
-    handler: F,
-    req: HttpRequest,
-    payload: Payload,
-) -> GuardedCall<F, Args, Args::Future, F::Future>
-where
-    F: Handler<Args>,
-    Args: FromRequest,
-{
-    let mut payload = payload.into_inner();
-    GuardedCall::Extracting {
-        extraction: Args::from_request(&req, &mut payload),
-        handler,
-        arguments: PhantomData,
-    }
-}
-
-impl<F, Args> Future for GuardedCall<F, Args, Args::Future, F::Future>
-where
-    F: Handler<Args>,
-    Args: FromRequest,
-{
-    type Output = Either<HttpResponse, F::Output>;
-
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        loop {
-            match self.as_mut().project() {
-                GuardedCallProjection::Calling { call } => return call.poll(cx).map(Either::Right),
-                GuardedCallProjection::Extracting {
-                    extraction,
-                    handler,
-                    ..
-                } => {
-                    let call = match extraction.poll(cx) {
-                        Poll::Pending => return Poll::Pending,
-                        Poll::Ready(Ok(args)) => handler.call(args),
-                        // The error response actix-web gives for a failed extractor.
-                        Poll::Ready(Err(error)) => {
-                            self.set(Self::Refused { response: None });
-                            return Poll::Ready(Either::Left(HttpResponse::from_error(
-                                error.into(),
-                            )));
-                        }
-                    };
-                    self.set(Self::Calling { call });
-                }
-                GuardedCallProjection::Refused { response } => {
-                    return Poll::Ready(Either::Left(response.take().unwrap_or_else(polled_again)))
-                }
             }
         }
     }
