@@ -196,7 +196,11 @@ pub fn fail_json(input: TokenStream) -> TokenStream {
         .by_ref()
         .take_while(|token| !matches!(token, proc_macro2::TokenTree::Punct(comma) if comma.as_char() == ','))
         .collect();
-    match json::object_from_tokens(input.collect(), Span::call_site(), json::Written::Macro) {
+    let object: TokenStream2 = input.collect();
+    if let Err(error) = parse::within_nesting_limit(&object) {
+        return error.into_compile_error().into();
+    }
+    match json::object_from_tokens(object, Span::call_site(), json::Written::Macro) {
         Ok(json) => expand::fail_json(&json, &runtime).into(),
         Err(error) => error.into_compile_error().into(),
     }

@@ -28,7 +28,7 @@ use proptest::{
     test_runner::{contextualize_config, Config, TestCaseError, TestRunner},
 };
 
-use crate::{grammar, guard, model::AttrKind};
+use crate::{grammar, guard, model::AttrKind, parse::MAX_NESTING};
 
 /// `text`, lexed; every text in this module lexes.
 fn lex(text: &str) -> TokenStream {
@@ -1327,15 +1327,19 @@ fn huge_arguments() -> Vec<TokenStream> {
     arguments
 }
 
-/// How deep the deep arguments nest.
+/// How deep the deep valid arguments nest: within [`MAX_NESTING`] for each of their levels'
+/// two tokens (`not(`).
+const VALID_DEPTH: usize = MAX_NESTING / 2 - 4;
+
+/// How deep the deep arguments nest where the limit is not the point.
 const DEPTH: usize = 200;
 
-/// Valid arguments nested [`DEPTH`] deep: in a value, and in combinations.
+/// Valid arguments nested [`VALID_DEPTH`] deep: in a value, and in combinations.
 fn deep_valid_arguments() -> Vec<TokenStream> {
     [
-        format!("api_key = {}", nested("(", "KEY", ")", DEPTH)),
-        nested("not(", "A", ")", DEPTH),
-        nested("any(A, ", "B", ")", DEPTH),
+        format!("api_key = {}", nested("(", "KEY", ")", VALID_DEPTH)),
+        nested("not(", "A", ")", VALID_DEPTH),
+        nested("any(A, ", "B", ")", VALID_DEPTH),
     ]
     .iter()
     .map(|text| lex(text))
@@ -1367,13 +1371,88 @@ fn deep_arguments() -> Vec<TokenStream> {
     arguments
 }
 
+/// Arguments `depth` levels deep in each way syn's parser recurses: groups, combinations,
+/// prefix operators, references, closures, generics, `else if` chains, JSON.
+fn nesting_patterns(depth: usize) -> Vec<String> {
+    vec![
+        format!("api_key = {}", nested("(", "KEY", ")", depth)),
+        format!("values = {}", nested("[", "1", "]", depth)),
+        format!("api_key = {}", nested("{ ", "KEY", " }", depth)),
+        nested("not(", "A", ")", depth),
+        nested("any(A, ", "B", ")", depth),
+        format!("api_key = {}KEY", "! ".repeat(depth)),
+        format!("values = {}1", "- ".repeat(depth)),
+        format!("api_key = {}KEY", "* ".repeat(depth)),
+        format!("api_key = {}KEY", "&mut ".repeat(depth)),
+        format!("check = {}a", "|a, b| ".repeat(depth)),
+        format!(
+            "api_key = f::<{}C{}>()",
+            "A<B, ".repeat(depth),
+            ">".repeat(depth)
+        ),
+        format!(
+            "api_key = KEY as {}C{}",
+            "A<B, ".repeat(depth),
+            ">".repeat(depth)
+        ),
+        format!("api_key = {}{{ KEY }}", "if c { KEY } else ".repeat(depth)),
+        format!("api_key = {}KEY", "return ".repeat(depth)),
+        format!("fail_json = {}", nested(r#"{ "a": "#, "1", "}", depth)),
+    ]
+}
+
+/// Far deeper than rustc's stack allows to parse, in every way: refused, with the error that
+/// says so, not a stack overflow that aborts the compiler.
+#[test]
+fn nesting_past_the_limit_is_an_error_not_an_overflow() {
+    on_rustc_stack(|| {
+        let handler = lex(ROUTED_HANDLER);
+        for args in nesting_patterns(50_000) {
+            let args = lex(&args);
+            assert!(
+                run(AttrKind::Checkpoint, &args, &handler) == Ok(Outcome::Refused),
+                "#[checkpoint({:.80}...)] was not refused",
+                args.to_string()
+            );
+            let error = crate::parse::entries(args).err().expect("refused");
+            assert!(error.to_string().contains("nest deeper"), "{error}");
+        }
+    });
+}
+
+/// The deepest arguments the limit lets through, of each way to nest, go through the whole
+/// pipeline on rustc's stack: the limit is low enough. (Too high, this test aborts on a stack
+/// overflow.)
+#[test]
+fn the_deepest_arguments_allowed_parse_within_rustcs_stack() {
+    on_rustc_stack(|| {
+        let handler = lex(ROUTED_HANDLER);
+        let patterns = nesting_patterns(0).len();
+        for pattern in 0..patterns {
+            let at = |depth: usize| lex(&nesting_patterns(depth)[pattern]);
+            let deepest = (1..=MAX_NESTING)
+                .take_while(|&depth| crate::parse::within_nesting_limit(&at(depth)).is_ok())
+                .last()
+                .expect("one level is within the limit");
+            assert!(
+                deepest >= MAX_NESTING / 8,
+                "pattern {pattern}: only {deepest} levels allowed"
+            );
+            for kind in AttrKind::ALL {
+                run(kind, &at(deepest), &handler).expect("no panic");
+            }
+        }
+    });
+}
+
 /// The stack rustc runs macros on: its compilation thread's, 8 MiB unless `RUST_MIN_STACK` says
 /// otherwise (`rustc_interface::util::DEFAULT_STACK_SIZE`). A test thread's 2 MiB is too little
 /// for syn to parse an expression nested 200 deep when unoptimised, as macros are built.
 ///
 /// Much deeper, syn's recursive parser overflows even that, which aborts the compiler: about 700
-/// parentheses around a value, or a few thousand `!` before it. The handler's body goes through
-/// the same parser before this crate's code runs, so no check of the arguments could prevent it.
+/// parentheses around a value, or a few thousand `!` before it. The arguments are refused
+/// before that ([`MAX_NESTING`]); the handler itself goes through the same parser, in every
+/// attribute macro built on syn (actix-web's `#[get]` above ours first).
 const RUSTC_STACK: usize = 8 * 1024 * 1024;
 
 /// Runs `test` on a thread with rustc's stack, its panic the caller's.

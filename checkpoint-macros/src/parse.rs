@@ -1,10 +1,10 @@
 //! Splitting the arguments of one of the attributes into entries, before any meaning is given to
 //! them (that is `validate.rs`, by the table in `grammar.rs`).
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::{
     parse::{ParseStream, Parser},
-    Expr, Ident, Result, Token,
+    Error, Expr, Ident, Result, Token,
 };
 
 /// One comma-separated entry of the attribute.
@@ -27,7 +27,91 @@ pub(crate) struct Entries {
 
 /// Splits `args` at top-level commas.
 pub(crate) fn entries(args: TokenStream) -> Result<Entries> {
+    within_nesting_limit(&args)?;
     Parser::parse2(parse_entries, args)
+}
+
+/// How deep arguments may nest, as [`within_nesting_limit`] counts: far more than any
+/// checkpoint needs, and far less than what overflows the compiler's stack.
+pub(crate) const MAX_NESTING: usize = 256;
+
+/// Refuses `tokens` when parsing them might overflow the compiler's stack, which aborts the
+/// compiler with no word of where (syn's parser recurses, and rustc runs macros on an 8 MiB
+/// stack). syn recurses at most once per token of an expression before its operand (a group,
+/// or a prefix: `!`, `-`, `&`, `mut`, a closure's `|..|`, a generic's `<`), so the count along
+/// each path into the groups is the tokens since the last separator of each level: a bound on
+/// that recursion, found without recursing. A `,` separates only outside a closure's `|..|` and
+/// a generic's `<..>` (`A<B, A<B, ...>>` nests); a `;` always. The error is on the token past
+/// the limit.
+pub(crate) fn within_nesting_limit(tokens: &TokenStream) -> Result<()> {
+    /// One level entered: a group's trees, and what its tokens so far count.
+    struct Level {
+        trees: proc_macro2::token_stream::IntoIter,
+        /// The count at the group that opened this level.
+        at_group: usize,
+        /// Tokens since the level's last separator.
+        since_separator: usize,
+        /// `<` not yet closed by a `>` (a `->` or `=>` closes none).
+        open_angles: usize,
+        /// Inside a closure's parameters: an odd number of `|` since the last separator.
+        in_pipes: bool,
+        /// The last token was a `-` or `=` joined to the next.
+        arrow_next: bool,
+    }
+    let level = |tokens: TokenStream, at_group| Level {
+        trees: tokens.into_iter(),
+        at_group,
+        since_separator: 0,
+        open_angles: 0,
+        in_pipes: false,
+        arrow_next: false,
+    };
+    let mut levels = vec![level(tokens.clone(), 0)];
+    while let Some(current) = levels.last_mut() {
+        let Some(tree) = current.trees.next() else {
+            levels.pop();
+            continue;
+        };
+        let arrow = std::mem::take(&mut current.arrow_next);
+        if let TokenTree::Punct(punct) = &tree {
+            match punct.as_char() {
+                ';' => {
+                    (current.since_separator, current.open_angles) = (0, 0);
+                    current.in_pipes = false;
+                    continue;
+                }
+                ',' if current.open_angles == 0 && !current.in_pipes => {
+                    current.since_separator = 0;
+                    continue;
+                }
+                '<' => current.open_angles += 1,
+                '>' if !arrow => current.open_angles = current.open_angles.saturating_sub(1),
+                '|' => current.in_pipes = !current.in_pipes,
+                '-' | '=' => current.arrow_next = punct.spacing() == Spacing::Joint,
+                _ => {}
+            }
+        }
+        current.since_separator += 1;
+        let count = current.at_group + current.since_separator;
+        let span = match &tree {
+            TokenTree::Group(group) => group.span_open(),
+            tree => tree.span(),
+        };
+        if count > MAX_NESTING {
+            return Err(Error::new(
+                span,
+                format!(
+                    "these arguments nest deeper than this attribute reads (more than \
+                     {MAX_NESTING} groups and operators in a row): write the value as a \
+                     constant or a function, and name it here"
+                ),
+            ));
+        }
+        if let TokenTree::Group(group) = tree {
+            levels.push(level(group.stream(), count));
+        }
+    }
+    Ok(())
 }
 
 fn parse_entries(input: ParseStream<'_>) -> Result<Entries> {
@@ -170,6 +254,39 @@ mod tests {
             matches!(&trees[..], [TokenTree::Ident(_)]),
             "the entry is the name itself: {trees:?}"
         );
+    }
+
+    #[test]
+    fn nesting_counts_groups_and_the_tokens_since_a_separator() {
+        let lexed = |text: String| text.parse::<TokenStream>().unwrap();
+        let parentheses =
+            |depth: usize| lexed(format!("{}1{}", "(".repeat(depth), ")".repeat(depth)));
+        // Each group counts one, and the `1` inside one more.
+        assert!(within_nesting_limit(&parentheses(MAX_NESTING - 1)).is_ok());
+        let error = within_nesting_limit(&parentheses(MAX_NESTING)).unwrap_err();
+        assert!(error.to_string().contains("nest deeper"), "{error}");
+        assert!(within_nesting_limit(&lexed("! ".repeat(MAX_NESTING))).is_ok());
+        assert!(within_nesting_limit(&lexed("! ".repeat(MAX_NESTING + 1))).is_err());
+        // A `,` or `;` starts the count again: long lists are not deep.
+        let list = vec!["-1"; 10 * MAX_NESTING].join(", ");
+        assert!(within_nesting_limit(&lexed(format!("values = [{list}]"))).is_ok());
+        let statements = "let a = 1; ".repeat(10 * MAX_NESTING);
+        assert!(within_nesting_limit(&lexed(format!("check = {{ {statements} }}"))).is_ok());
+        // But not a `,` inside a generic's `<..>` or a closure's `|..|`, which nest on.
+        let generic = format!(
+            "f::<{}C{}>()",
+            "A<B, ".repeat(MAX_NESTING),
+            ">".repeat(MAX_NESTING)
+        );
+        assert!(within_nesting_limit(&lexed(generic)).is_err());
+        let closures = format!("{}a", "|a, b| ".repeat(MAX_NESTING));
+        assert!(within_nesting_limit(&lexed(closures)).is_err());
+        // A `->` or `=>` closes no `<`.
+        let arrows = format!("A<{}B>", "Fn() -> C, ".repeat(MAX_NESTING));
+        assert!(within_nesting_limit(&lexed(arrows)).is_err());
+        // A `>` closes one: a comma after a closed generic separates.
+        let closed = vec!["f::<A>()"; 10 * MAX_NESTING].join(", ");
+        assert!(within_nesting_limit(&lexed(closed)).is_ok());
     }
 
     /// Each entry, `name = value` or `bare tokens`, as text.
