@@ -20,7 +20,9 @@
 # medians of RUNS and their ratios. CPU time is far less disturbed by other load than wall time.
 # With LLVM_LINES=1, also the lines of LLVM IR each crate generates (`cargo llvm-lines`, from
 # crates.io; installed when missing): a count that no other load on the machine disturbs. RUNS
-# may be 0 for that alone. With CLEAN=1, first a clean build of the `none` pair with all dependencies, each from an
+# may be 0 for that alone. With INSTRUCTIONS=1, also the instructions rustc executes to build
+# each crate (its macros included), counted under valgrind's cachegrind: as exact, and closer to
+# the CPU time a user waits for (about 3 minutes a crate). With CLEAN=1, first a clean build of the `none` pair with all dependencies, each from an
 # empty target directory (what the crates add to a fresh build).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -271,6 +273,41 @@ if [ "${LLVM_LINES:-0}" = 1 ]; then
         done
         printf '%-14s %14s %14s %8.3f\n' "$shape" "${lines[hand_written]}" \
             "${lines[checkpoint]}" "$(awk -v a="${lines[checkpoint]}" -v b="${lines[hand_written]}" 'BEGIN { print a / b }')"
+    done
+fi
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+    # rustc's own instructions for each crate under cachegrind: a count that no other load on
+    # the machine disturbs, the compiler's work whatever the machine's state, macros included.
+    command -v valgrind >/dev/null || { echo "INSTRUCTIONS=1 needs valgrind" >&2; exit 2; }
+    cat >"$work/cachegrind-rustc" <<'SH'
+#!/usr/bin/env bash
+# cargo's RUSTC_WRAPPER: rustc under cachegrind for the crate $MEASURED_CRATE, plain for the rest.
+rustc=$1
+shift
+case " $* " in
+*" --crate-name $MEASURED_CRATE "*)
+    exec valgrind --tool=cachegrind --cache-sim=no --log-file="$MEASURED_OUT/log.%p" \
+        --cachegrind-out-file="$MEASURED_OUT/cg.%p" "$rustc" "$@" ;;
+esac
+exec "$rustc" "$@"
+SH
+    chmod +x "$work/cachegrind-rustc"
+    declare -A instructions
+    printf '%-14s %16s %16s %8s\n' shape "hand-written Ir" "checkpointed Ir" ratio
+    for shape in "${shapes[@]}"; do
+        for kind in hand_written checkpoint; do
+            crate="${kind}_$shape"
+            out=$(mktemp -d)
+            (cd "$work" && CARGO_TARGET_DIR="$target" cargo clean --quiet -p "$crate")
+            (cd "$work" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$target" \
+                RUSTC_WRAPPER="$work/cachegrind-rustc" MEASURED_CRATE="$crate" MEASURED_OUT="$out" \
+                cargo build --quiet -p "$crate" >/dev/null)
+            instructions[$kind]=$(cat "$out"/cg.* | awk '/^summary:/ { total += $2 } END { print total }')
+            rm -rf "$out"
+        done
+        printf '%-14s %16s %16s %8.4f\n' "$shape" "${instructions[hand_written]}" \
+            "${instructions[checkpoint]}" \
+            "$(awk -v a="${instructions[checkpoint]}" -v b="${instructions[hand_written]}" 'BEGIN { print a / b }')"
     done
 fi
 [ "$runs" -eq 0 ] && exit 0
