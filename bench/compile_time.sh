@@ -302,7 +302,7 @@ SH
             (cd "$work" && CARGO_INCREMENTAL=0 CARGO_TARGET_DIR="$target" \
                 RUSTC_WRAPPER="$work/cachegrind-rustc" MEASURED_CRATE="$crate" MEASURED_OUT="$out" \
                 cargo build --quiet -p "$crate" >/dev/null)
-            instructions[$kind]=$(cat "$out"/cg.* | awk '/^summary:/ { total += $2 } END { print total }')
+            instructions[$kind]=$(cat "$out"/cg.* | awk '/^summary:/ { total += $2 } END { printf "%.0f", total }')
             rm -rf "$out"
         done
         printf '%-14s %16s %16s %8.4f\n' "$shape" "${instructions[hand_written]}" \

@@ -444,8 +444,17 @@ impl Expansion<'_> {
     }
 
     fn session_checkpoint(&self, spec: &SessionSpec, action: &ActionSpec) -> TokenStream {
+        self.checkpoint(self.session_check(spec), action)
+    }
+
+    /// The checkpoint of `check` and `action`, a constant expression. The default action is
+    /// left to `with_check`: every call less is less for the compiler to evaluate, once per
+    /// checkpointed handler.
+    fn checkpoint(&self, check: TokenStream, action: &ActionSpec) -> TokenStream {
         let rt = self.rt.path();
-        let check = self.session_check(spec);
+        if action.is_default() {
+            return quote!(#rt::Checkpoint::with_check(#check));
+        }
         let action = self.action(action, None);
         quote!(#rt::Checkpoint::with_check(#check).action(#action))
     }
@@ -539,13 +548,12 @@ impl Expansion<'_> {
                 let mut parts = CombinationParts::default();
                 let check = self.combination(index, combination, &mut parts);
                 let ty = self.combination_type(combination);
-                let action = self.action(action, None);
+                let checkpoint = self.checkpoint(check, action);
                 let prelude = parts.prelude;
                 let probe = &self.probe;
                 quote! {{
                     #(#prelude)*
-                    const #name: #rt::Checkpoint<#ty> =
-                        #rt::Checkpoint::with_check(#check).action(#action);
+                    const #name: #rt::Checkpoint<#ty> = #checkpoint;
                     #rt::__private::enforce_session_combination(&#name, &__checkpoint_request, #probe)
                 }}
             }
@@ -765,8 +773,14 @@ impl Expansion<'_> {
         let rt = self.rt.path();
         let action_name = format_ident!("__CHECKPOINT_ACTION_{}", index);
         let checkpoint_name = format_ident!("__checkpoint_{}", index, span = span);
-        let action = self.action(action, None);
         let enforce = self.enforce_call(quote_spanned!(span=> &#checkpoint_name), span);
+        if action.is_default() {
+            return quote! {{
+                let #checkpoint_name = #rt::Checkpoint::with_check(#check);
+                #enforce
+            }};
+        }
+        let action = self.action(action, None);
         quote! {{
             const #action_name: #rt::Action = #action;
             let #checkpoint_name = #rt::Checkpoint::with_check(#check).action(#action_name);

@@ -191,6 +191,30 @@ pub(crate) struct ActionSpec {
     pub(crate) disable_default_fail: bool,
 }
 
+impl ActionSpec {
+    /// Whether no option is given: the action `Checkpoint::with_check` sets already.
+    pub(crate) fn is_default(&self) -> bool {
+        let Self {
+            fail_url,
+            pass_url,
+            fail_json,
+            fail_response,
+            fail_status,
+            message,
+            message_category,
+            disable_default_fail,
+        } = self;
+        fail_url.is_none()
+            && pass_url.is_none()
+            && fail_json.is_none()
+            && fail_response.is_none()
+            && fail_status.is_none()
+            && message.is_none()
+            && message_category.is_none()
+            && !disable_default_fail
+    }
+}
+
 /// A redirect target: `"/path"` or `url_for("route", "arg", ...)`.
 pub(crate) enum TargetSpec {
     Path(LitStr),
@@ -229,5 +253,36 @@ impl Runtime {
                 token
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_action_is_default_until_an_option_is_given() {
+        assert!(ActionSpec::default().is_default());
+        let text = || LitStr::new("x", Span::call_site());
+        let options: [fn(&mut ActionSpec, LitStr); 8] = [
+            |action, text| action.fail_url = Some(TargetSpec::Path(text)),
+            |action, text| action.pass_url = Some(TargetSpec::Path(text)),
+            |action, text| {
+                action.fail_json = Some(JsonText {
+                    text: text.value(),
+                    span: text.span(),
+                })
+            },
+            |action, text| action.fail_response = Some((syn::parse_quote!(respond), text.span())),
+            |action, _| action.fail_status = Some(401),
+            |action, text| action.message = Some(text),
+            |action, text| action.message_category = Some(text),
+            |action, _| action.disable_default_fail = true,
+        ];
+        for (index, set) in options.into_iter().enumerate() {
+            let mut action = ActionSpec::default();
+            set(&mut action, text());
+            assert!(!action.is_default(), "option {index} is given");
+        }
     }
 }
