@@ -22,8 +22,9 @@
 # crates.io; installed when missing): a count that no other load on the machine disturbs. RUNS
 # may be 0 for that alone. With INSTRUCTIONS=1, also the instructions rustc executes to build
 # each crate (its macros included), counted under valgrind's cachegrind: as exact, and closer to
-# the CPU time a user waits for (about 3 minutes a crate). With CLEAN=1, first a clean build of the `none` pair with all dependencies, each from an
-# empty target directory (what the crates add to a fresh build).
+# the CPU time a user waits for (about 3 minutes a crate). With CLEAN=1, first a clean build of
+# the `none` pair with all dependencies, each from an empty target directory (what the crates
+# add to a fresh build).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 handlers="${1:-200}"

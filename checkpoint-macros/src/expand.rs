@@ -774,16 +774,19 @@ impl Expansion<'_> {
         let action_name = format_ident!("__CHECKPOINT_ACTION_{}", index);
         let checkpoint_name = format_ident!("__checkpoint_{}", index, span = span);
         let enforce = self.enforce_call(quote_spanned!(span=> &#checkpoint_name), span);
-        if action.is_default() {
-            return quote! {{
-                let #checkpoint_name = #rt::Checkpoint::with_check(#check);
-                #enforce
-            }};
-        }
-        let action = self.action(action, None);
+        // The default action is left to `with_check`, as in `checkpoint`.
+        let (action_const, set_action) = if action.is_default() {
+            (quote!(), quote!())
+        } else {
+            let action = self.action(action, None);
+            (
+                quote!(const #action_name: #rt::Action = #action;),
+                quote!(.action(#action_name)),
+            )
+        };
         quote! {{
-            const #action_name: #rt::Action = #action;
-            let #checkpoint_name = #rt::Checkpoint::with_check(#check).action(#action_name);
+            #action_const
+            let #checkpoint_name = #rt::Checkpoint::with_check(#check) #set_action;
             #enforce
         }}
     }

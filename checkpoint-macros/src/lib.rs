@@ -101,9 +101,11 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream2) -> TokenStream2
     });
     let sites = std::iter::once(first).chain(stacked.iter().map(stacked_site));
     for site in sites {
-        let Some((site, entries)) = errors.take(
-            site.and_then(|site| parse::entries(site.args.clone()).map(|entries| (site, entries))),
-        ) else {
+        // The nesting limit once, on the whole arguments, before anything parses them.
+        let Some((site, entries)) = errors.take(site.and_then(|site| {
+            parse::within_nesting_limit(&site.args)?;
+            parse::entries(site.args.clone()).map(|entries| (site, entries))
+        })) else {
             continue;
         };
         for (keyword, value) in entries.runtime {

@@ -1414,7 +1414,7 @@ fn nesting_past_the_limit_is_an_error_not_an_overflow() {
                 "#[checkpoint({:.80}...)] was not refused",
                 args.to_string()
             );
-            let error = crate::parse::entries(args).err().expect("refused");
+            let error = crate::parse::within_nesting_limit(&args).expect_err("refused");
             assert!(error.to_string().contains("nest deeper"), "{error}");
         }
     });

@@ -27,7 +27,6 @@ pub(crate) struct Entries {
 
 /// Splits `args` at top-level commas.
 pub(crate) fn entries(args: TokenStream) -> Result<Entries> {
-    within_nesting_limit(&args)?;
     Parser::parse2(parse_entries, args)
 }
 
@@ -37,12 +36,13 @@ pub(crate) const MAX_NESTING: usize = 256;
 
 /// Refuses `tokens` when parsing them might overflow the compiler's stack, which aborts the
 /// compiler with no word of where (syn's parser recurses, and rustc runs macros on an 8 MiB
-/// stack). syn recurses at most once per token of an expression before its operand (a group,
-/// or a prefix: `!`, `-`, `&`, `mut`, a closure's `|..|`, a generic's `<`), so the count along
-/// each path into the groups is the tokens since the last separator of each level: a bound on
-/// that recursion, found without recursing. A `,` separates only outside a closure's `|..|` and
-/// a generic's `<..>` (`A<B, A<B, ...>>` nests); a `;` always. The error is on the token past
-/// the limit.
+/// stack). Checked once on an attribute's whole arguments, and on `fail_json!`'s object, before
+/// anything parses them. syn recurses at most once per token of an expression before its
+/// operand (a group, or a prefix: `!`, `-`, `&`, `mut`, a closure's `|..|`, a generic's `<`), so
+/// the count along each path into the groups is the tokens since the last separator of each
+/// level: a bound on that recursion, found without recursing. A `,` separates only outside a
+/// closure's `|..|` and a generic's `<..>` (`A<B, A<B, ...>>` nests); a `;` always. The error
+/// is on the token past the limit.
 pub(crate) fn within_nesting_limit(tokens: &TokenStream) -> Result<()> {
     /// One level entered: a group's trees, and what its tokens so far count.
     struct Level {
