@@ -9,7 +9,10 @@
 use std::net::IpAddr;
 
 use actix_session::SessionExt;
-use actix_web::{http::header::USER_AGENT, HttpRequest};
+use actix_web::{
+    http::header::{HeaderValue, USER_AGENT},
+    HttpRequest,
+};
 use sha2::{Digest, Sha256};
 
 /// The session key holding the identifier of the client that logged in (Flask-Login's `_id`).
@@ -48,23 +51,31 @@ pub enum ClientAddress {
 /// request), in hex between quotes, as actix-session stores a JSON string, so that it
 /// compares with the stored value as it is. On the stack: no allocation on the request path.
 pub(crate) fn client_identifier(req: &HttpRequest, address: ClientAddress) -> [u8; 34] {
-    let mut hasher = Sha256::new();
+    let agent = req
+        .headers()
+        .get(USER_AGENT)
+        .map_or(&[][..], HeaderValue::as_bytes);
     match address {
         ClientAddress::Peer => match req.peer_addr().map(|peer| peer.ip()) {
-            Some(IpAddr::V4(ip)) => hasher.update(ip.octets()),
-            Some(IpAddr::V6(ip)) => hasher.update(ip.octets()),
-            None => {}
+            Some(IpAddr::V4(ip)) => memo::identifier(&ip.octets(), agent),
+            Some(IpAddr::V6(ip)) => memo::identifier(&ip.octets(), agent),
+            None => memo::identifier(&[], agent),
         },
         ClientAddress::Forwarded => {
-            if let Some(ip) = req.connection_info().realip_remote_addr() {
-                hasher.update(ip_of(ip));
-            }
+            let info = req.connection_info();
+            let ip = info.realip_remote_addr().map_or("", ip_of);
+            memo::identifier(ip.as_bytes(), agent)
         }
     }
+}
+
+/// The identifier of the client at `address` (its bytes) sending `agent`: see
+/// [`client_identifier`].
+fn hashed_identifier(address: &[u8], agent: &[u8]) -> [u8; 34] {
+    let mut hasher = Sha256::new();
+    hasher.update(address);
     hasher.update(b"|");
-    if let Some(agent) = req.headers().get(USER_AGENT) {
-        hasher.update(agent.as_bytes());
-    }
+    hasher.update(agent);
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut quoted = [b'"'; 34];
     for (i, byte) in hasher.finalize().into_iter().take(16).enumerate() {
@@ -72,6 +83,94 @@ pub(crate) fn client_identifier(req: &HttpRequest, address: ClientAddress) -> [u
         quoted[2 + 2 * i] = HEX[usize::from(byte & 0xf)];
     }
     quoted
+}
+
+/// The identifiers a worker thread computed last. A client sends many requests, and its
+/// identifier's SHA-256 is most of what session protection costs a request (three compressions
+/// for a browser's `User-Agent`, about 3,500 instructions without the CPU's SHA extensions);
+/// remembered, it costs a hash to find its slot and a comparison of the bytes. Written by hand
+/// because no crate is a fixed-size, allocation-free map: `BENCHMARKS.md` ("Remember me and
+/// session protection") has what it saves.
+///
+/// A slot answers only for exactly the bytes it was computed from (compared in full), so a
+/// remembered identifier is the one the hash would give; a client whose slot another took is
+/// hashed again. Inputs longer than [`memo::LONGEST`] are always hashed: the memory is bounded.
+mod memo {
+    use std::{cell::RefCell, hash::BuildHasher};
+
+    use foldhash::fast::FixedState;
+
+    use super::hashed_identifier;
+
+    /// The slots of a thread: a power of two.
+    const SLOTS: usize = 64;
+
+    /// The longest address and `User-Agent` (together) remembered.
+    pub(super) const LONGEST: usize = 512;
+
+    /// An identifier and the address and agent it is of, `address | agent` as hashed. Empty
+    /// until used: no input is empty (it holds the `|`).
+    struct Slot {
+        input: Vec<u8>,
+        identifier: [u8; 34],
+    }
+
+    impl Slot {
+        const EMPTY: Self = Self {
+            input: Vec::new(),
+            identifier: [0; 34],
+        };
+
+        /// Whether this slot holds the identifier of `address` and `agent`.
+        fn holds(&self, address: &[u8], agent: &[u8]) -> bool {
+            self.input
+                .strip_prefix(address)
+                .and_then(|rest| rest.strip_prefix(b"|"))
+                == Some(agent)
+        }
+    }
+
+    thread_local! {
+        static MEMO: RefCell<[Slot; SLOTS]> = const { RefCell::new([const { Slot::EMPTY }; SLOTS]) };
+    }
+
+    /// The slot of `address` and `agent`. Which slot is of no consequence to the answer: an
+    /// input that the seed makes share a slot is only hashed more often.
+    pub(super) fn slot_of(address: &[u8], agent: &[u8]) -> usize {
+        let hash = FixedState::with_seed(0x5e55_1011).hash_one((address, agent));
+        (hash >> (u64::BITS - SLOTS.trailing_zeros())) as usize
+    }
+
+    /// The identifier of `address` and `agent`, remembered or hashed (and then remembered).
+    pub(super) fn identifier(address: &[u8], agent: &[u8]) -> [u8; 34] {
+        if address.len() + 1 + agent.len() > LONGEST {
+            return hashed_identifier(address, agent);
+        }
+        let slot = slot_of(address, agent);
+        let remembered = MEMO.try_with(|memo| {
+            let mut memo = memo.try_borrow_mut().ok()?;
+            let slot = &mut memo[slot];
+            if !slot.holds(address, agent) {
+                slot.identifier = hashed_identifier(address, agent);
+                slot.input.clear();
+                slot.input.extend_from_slice(address);
+                slot.input.push(b'|');
+                slot.input.extend_from_slice(agent);
+            }
+            Some(slot.identifier)
+        });
+        // Only while the thread ends (its memory gone) is there nothing to ask.
+        remembered
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| hashed_identifier(address, agent))
+    }
+
+    /// Whether the identifier of `address` and `agent` is remembered on this thread.
+    #[cfg(test)]
+    pub(super) fn remembers(address: &[u8], agent: &[u8]) -> bool {
+        MEMO.with_borrow(|memo| memo[slot_of(address, agent)].holds(address, agent))
+    }
 }
 
 /// The address of `host` without its port (`realip_remote_addr` may keep one).
@@ -165,6 +264,96 @@ mod tests {
             .insert(CLIENT_KEY, "someone else")
             .unwrap();
         assert!(!same_client(&req, ClientAddress::Peer));
+    }
+
+    #[test]
+    fn the_identifier_is_the_sha256_of_address_and_agent() {
+        // Pinned: a login stores it, and a version that computed another would take the
+        // freshness of every login made before it.
+        let firefox = request("10.0.0.1:5000", "Firefox", None);
+        assert_eq!(
+            &client_identifier(&firefox, ClientAddress::Peer),
+            b"\"205fca466f80a9b99fa3875d9c42fb44\""
+        );
+        let forwarded = request("10.0.0.1:5000", "Firefox", Some("203.0.113.9:443"));
+        assert_eq!(
+            &client_identifier(&forwarded, ClientAddress::Forwarded),
+            b"\"77372a01324d471579133c6257fa3550\""
+        );
+    }
+
+    #[test]
+    fn remembered_identifiers_are_the_hashed_ones() {
+        let long = "M".repeat(memo::LONGEST - 5);
+        let addresses: [&[u8]; 4] = [b"", &[10, 0, 0, 1], &[0xfe; 16], b"2001:db8::1"];
+        let agents: [&[u8]; 5] = [b"", b"Firefox", b"Chrome", b"|", long.as_bytes()];
+        // A new thread: the first look-up meets empty slots.
+        for round in ["hashed", "remembered"] {
+            for address in addresses {
+                for agent in agents {
+                    assert_eq!(
+                        memo::identifier(address, agent),
+                        hashed_identifier(address, agent),
+                        "{round}: {address:?} {agent:?}"
+                    );
+                }
+            }
+        }
+        assert!(memo::remembers(&[10, 0, 0, 1], b"Firefox"));
+    }
+
+    /// Two inputs that differ, and share a slot.
+    fn sharing_a_slot(input: impl Fn(u32) -> (Vec<u8>, Vec<u8>)) -> [(Vec<u8>, Vec<u8>); 2] {
+        let mut seen = std::collections::HashMap::new();
+        for i in 0.. {
+            let (address, agent) = input(i);
+            let slot = memo::slot_of(&address, &agent);
+            if let Some(other) = seen.insert(slot, (address.clone(), agent.clone())) {
+                return [other, (address, agent)];
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn a_slot_answers_only_for_the_client_it_holds() {
+        let same_address = sharing_a_slot(|i| (vec![10, 0, 0, 1], format!("agent {i:04}").into()));
+        let same_agent = sharing_a_slot(|i| (i.to_be_bytes().to_vec(), b"Firefox".to_vec()));
+        // An agent that starts as the other ends: only the whole input is the same client.
+        let prefix = sharing_a_slot(|i| (vec![10, 0, 0, 1], "a".repeat(i as usize + 1).into()));
+        for [(address_a, agent_a), (address_b, agent_b)] in [same_address, same_agent, prefix] {
+            assert_ne!((&address_a, &agent_a), (&address_b, &agent_b));
+            memo::identifier(&address_a, &agent_a);
+            assert!(memo::remembers(&address_a, &agent_a));
+            assert!(!memo::remembers(&address_b, &agent_b));
+            assert_eq!(
+                memo::identifier(&address_b, &agent_b),
+                hashed_identifier(&address_b, &agent_b),
+                "not the identifier of the client the slot held"
+            );
+            assert!(
+                memo::remembers(&address_b, &agent_b) && !memo::remembers(&address_a, &agent_a)
+            );
+            assert_eq!(
+                memo::identifier(&address_a, &agent_a),
+                hashed_identifier(&address_a, &agent_a)
+            );
+        }
+    }
+
+    #[test]
+    fn only_inputs_up_to_the_bound_are_remembered() {
+        let address = [10, 0, 0, 1];
+        let longest = "M".repeat(memo::LONGEST - address.len() - 1);
+        let longer = "M".repeat(memo::LONGEST - address.len());
+        for agent in [&longest, &longer] {
+            assert_eq!(
+                memo::identifier(&address, agent.as_bytes()),
+                hashed_identifier(&address, agent.as_bytes())
+            );
+        }
+        assert!(memo::remembers(&address, longest.as_bytes()));
+        assert!(!memo::remembers(&address, longer.as_bytes()));
     }
 
     #[test]
