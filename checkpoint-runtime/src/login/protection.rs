@@ -103,7 +103,7 @@ mod memo {
     use super::hashed_identifier;
 
     /// The slots of a thread: a power of two.
-    const SLOTS: usize = 64;
+    pub(super) const SLOTS: usize = 64;
 
     /// The longest address and `User-Agent` (together) remembered.
     pub(super) const LONGEST: usize = 512;
@@ -302,17 +302,17 @@ mod tests {
         assert!(memo::remembers(&[10, 0, 0, 1], b"Firefox"));
     }
 
-    /// Two inputs that differ, and share a slot.
+    /// Two inputs that differ, and share a slot: among `SLOTS + 1` inputs, two do.
     fn sharing_a_slot(input: impl Fn(u32) -> (Vec<u8>, Vec<u8>)) -> [(Vec<u8>, Vec<u8>); 2] {
         let mut seen = std::collections::HashMap::new();
-        for i in 0.. {
+        for i in 0..=memo::SLOTS as u32 {
             let (address, agent) = input(i);
             let slot = memo::slot_of(&address, &agent);
             if let Some(other) = seen.insert(slot, (address.clone(), agent.clone())) {
                 return [other, (address, agent)];
             }
         }
-        unreachable!()
+        unreachable!("{} inputs in {} slots", memo::SLOTS + 1, memo::SLOTS)
     }
 
     #[test]
