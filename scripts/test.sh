@@ -49,7 +49,8 @@ for file in tests/*.rs; do
   case "$name" in allocations | redis_store) ;; *) suites+=(--test "$name") ;; esac
 done
 echo "== the integration suite again, Redis sessions on port $port"
-CHECKPOINT_SESSION_STORE=redis REDIS_URL="redis://127.0.0.1:$port" cargo test "${suites[@]}"
+# `--workspace`, as the first run: the same features, so nothing is built again.
+CHECKPOINT_SESSION_STORE=redis REDIS_URL="redis://127.0.0.1:$port" cargo test --workspace "${suites[@]}"
 keys=$(redis-cli -p "$port" dbsize)
 if [ "$keys" -eq 0 ]; then
   echo "the Redis suite stored no session in Redis: it did not run on Redis" >&2
@@ -58,7 +59,7 @@ fi
 echo "the Redis suite left $keys sessions in Redis"
 
 echo "== Redis faults: down, restarted, corrupted values"
-cargo test --test redis_store -- --include-ignored
+cargo test --workspace --test redis_store -- --include-ignored
 
 echo "== two demo instances sharing one Redis: logins, flashes, CSRF, logouts, remember me, load with Redis restarted and an instance killed (installs wrk when missing)"
 if ! command -v wrk >/dev/null; then

@@ -16,7 +16,10 @@ async fn even_id(path: web::Path<u32>) -> bool {
 mod predicates {
     use actix_web::{http::header::ContentType, web::Header, HttpRequest};
 
-    pub async fn local_with_content_type(req: HttpRequest, json: Option<Header<ContentType>>) -> bool {
+    pub async fn local_with_content_type(
+        req: HttpRequest,
+        json: Option<Header<ContentType>>,
+    ) -> bool {
         req.peer_addr().is_some_and(|peer| peer.ip().is_loopback()) && json.is_some()
     }
 

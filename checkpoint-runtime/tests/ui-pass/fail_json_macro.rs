@@ -2,7 +2,9 @@
 // The expansion must not warn: users build with `deny(warnings)`.
 #![deny(warnings)]
 use actix_web::{web, App, HttpResponse};
-use checkpoint_runtime::{checkpoint, fail_json, Action, AllowedValue, FailJson, SessionCheckpoint};
+use checkpoint_runtime::{
+    checkpoint, fail_json, Action, AllowedValue, FailJson, SessionCheckpoint,
+};
 
 const DENIED: FailJson = fail_json!({
     "error": "Unauthorized",

@@ -15,7 +15,12 @@ async fn empty_parentheses() -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
-#[include_csrf(session_key = "csrf_token", form_key = "_token", fail_url = "/form", message = "Expired form")]
+#[include_csrf(
+    session_key = "csrf_token",
+    form_key = "_token",
+    fail_url = "/form",
+    message = "Expired form"
+)]
 async fn with_options() -> HttpResponse {
     HttpResponse::Ok().finish()
 }

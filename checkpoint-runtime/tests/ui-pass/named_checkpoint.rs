@@ -4,8 +4,8 @@
 use actix_web::{web, App, HttpResponse};
 use checkpoint_runtime::{checkpoint, url_for, Action, AllowedValue, SessionCheckpoint};
 
-const LOGGED_IN: SessionCheckpoint = SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)])
-    .action(
+const LOGGED_IN: SessionCheckpoint =
+    SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]).action(
         Action::new()
             .fail_url(url_for("login_page"))
             .message("Login required")

@@ -31,7 +31,12 @@ async fn custom() -> HttpResponse {
 }
 
 #[checkpoint(session_key = "k", values = "v", disable_default_fail)]
-#[checkpoint(session_key = "j", values = 1, disable_default_fail = false, fail_status = 400)]
+#[checkpoint(
+    session_key = "j",
+    values = 1,
+    disable_default_fail = false,
+    fail_status = 400
+)]
 pub async fn soft() -> &'static str {
     "maybe logged in"
 }

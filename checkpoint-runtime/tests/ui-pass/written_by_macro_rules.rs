@@ -6,7 +6,8 @@ use actix_web::{web, App, HttpResponse};
 use checkpoint_runtime::{checkpoint, include_csrf, AllowedValue, SessionCheckpoint};
 
 const API_KEY: &str = "k3y";
-const LOGGED_IN: SessionCheckpoint = SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]);
+const LOGGED_IN: SessionCheckpoint =
+    SessionCheckpoint::new("logged_in", &[AllowedValue::Bool(true)]);
 
 async fn always() -> bool {
     true
@@ -27,10 +28,18 @@ guarded!(api_key, checkpoint, [api_key = API_KEY, query = "key"]);
 guarded!(bearer, checkpoint, [bearer = String::from(API_KEY)]);
 guarded!(predicate, checkpoint, [check = always, fail_status = 401]);
 guarded!(csrf, include_csrf, [form_key = "token"]);
-guarded!(combined, checkpoint, [
-    any(LOGGED_IN, not((api_key = API_KEY)), all((bearer = API_KEY), (check = always))),
-    fail_status = 401
-]);
+guarded!(
+    combined,
+    checkpoint,
+    [
+        any(
+            LOGGED_IN,
+            not((api_key = API_KEY)),
+            all((bearer = API_KEY), (check = always))
+        ),
+        fail_status = 401
+    ]
+);
 
 macro_rules! guarded_inside {
     ($name:ident) => {
