@@ -330,3 +330,131 @@ async fn a_public_route_another_scope_has_the_path_of_stays_guarded() {
     assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
     assert_ne!(reply.body, "dashboard");
 }
+
+mod pages {
+    use super::*;
+
+    /// Public: any page of the site.
+    #[login_not_required]
+    #[get("/pages/{slug}")]
+    pub async fn page(slug: web::Path<String>) -> impl Responder {
+        format!("page {slug}")
+    }
+
+    /// Another host's page at a path the public pattern matches too.
+    #[get("/pages/about")]
+    pub async fn admin_about() -> impl Responder {
+        "admin about"
+    }
+
+    /// Another host's pages, every one of which the public pattern might match.
+    #[get("/pages/{slug}/edit")]
+    pub async fn admin_edit() -> impl Responder {
+        "admin edit"
+    }
+}
+
+/// Two virtual hosts: the public `page` in one's scope, `admin_about` and `admin_edit` in the
+/// other's.
+fn virtual_hosts(cfg: &mut web::ServiceConfig) {
+    use actix_web::guard;
+    cfg.service(login_page)
+        .service(log_in)
+        .service(
+            web::scope("")
+                .guard(guard::Host("www.example.com"))
+                .service(pages::page),
+        )
+        .service(
+            web::scope("")
+                .guard(guard::Host("admin.example.com"))
+                .service(pages::admin_about)
+                .service(pages::admin_edit),
+        );
+}
+
+#[actix_web::test]
+async fn a_public_route_in_a_scope_stays_guarded_where_another_scope_matches_the_path() {
+    // Virtual hosts again, with overlapping rather than equal paths: `/pages/about` resolves to
+    // the public `page` in the resource map, but routing takes the admin host's `admin_about`.
+    let mut browser = app!(virtual_hosts);
+    for uri in ["/pages/about", "/pages/x/edit"] {
+        let reply = browser
+            .send(
+                TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("host", "admin.example.com")),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::FOUND, "{uri}: {}", reply.body);
+        assert!(!reply.body.starts_with("admin"), "{uri}: {}", reply.body);
+    }
+    // A path no other scope has stays public on the public route's host.
+    let reply = browser
+        .send(
+            TestRequest::get()
+                .uri("/pages/contact")
+                .insert_header(("host", "www.example.com")),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "page contact")
+    );
+}
+
+#[actix_web::test]
+async fn the_routes_of_a_second_scope_of_a_prefix_are_not_taken_for_urls_no_route_matches() {
+    // actix-web's resource map does not look into the second scope of a prefix: the middleware
+    // must not answer 404 for its routes.
+    let mut browser = app!(virtual_hosts);
+    let reply = browser.send(TestRequest::post().uri("/login")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    for (uri, body) in [
+        ("/pages/about", "admin about"),
+        ("/pages/x/edit", "admin edit"),
+    ] {
+        let reply = browser
+            .send(
+                TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("host", "admin.example.com")),
+            )
+            .await;
+        assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, body));
+    }
+    // A URL no route of either host matches is still a 404, unchecked.
+    let reply = browser
+        .send(
+            TestRequest::get()
+                .uri("/nowhere/at/all")
+                .insert_header(("host", "admin.example.com")),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn a_public_route_of_the_app_itself_is_public_whatever_the_scopes_after_it() {
+    use actix_web::guard;
+    // Outside every scope the public route has no guard to fail: routing takes it for every
+    // path it matches, as the resource map says.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page).service(pages::page).service(
+            web::scope("")
+                .guard(guard::Host("admin.example.com"))
+                .service(pages::admin_about),
+        );
+    });
+    let reply = browser
+        .send(
+            TestRequest::get()
+                .uri("/pages/about")
+                .insert_header(("host", "admin.example.com")),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "page about")
+    );
+}

@@ -334,6 +334,7 @@
 //! | `response` | [`Action`], redirects ([`RedirectTarget`], [`url_for`], [`is_safe_redirect`]), flash messages, [`FailJson`] |
 //! | `login` | the login layer, behind the `login` feature (on by default) |
 //! | `middleware` | [`Checkpoint`] and `LoginRequired` as `.wrap(...)` middleware |
+//! | `route_tree` | the routes of an app, read from its resource map |
 //! | `error` | [`CheckpointError`], the one cause of a `500` |
 //!
 //! # Cargo features
@@ -362,6 +363,7 @@ mod error;
 mod login;
 mod middleware;
 mod response;
+mod route_tree;
 mod session_probe;
 
 #[doc(hidden)]

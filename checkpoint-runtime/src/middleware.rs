@@ -4,6 +4,7 @@
 //! ([`Unmatched`]).
 
 use std::{
+    cell::OnceCell,
     future::{ready, Future, Ready},
     ops::ControlFlow,
     pin::Pin,
@@ -18,6 +19,7 @@ use actix_web::{
 
 use crate::{
     checks::{Check, Checkpoint, Enforce},
+    route_tree::AnyRoute,
     session_probe::SessionProbe,
 };
 
@@ -102,6 +104,8 @@ pub struct CheckpointMiddleware<S, G> {
     guard: Rc<G>,
     probe: Rc<SessionProbe>,
     unmatched: Unmatched,
+    /// Every route of the app, read on the first URL actix-web's resource map does not find.
+    routes: OnceCell<Option<AnyRoute>>,
     /// The `#[login_not_required]` routes let through unchecked: `LoginRequired`'s only.
     #[cfg(feature = "login")]
     public: Option<crate::login::PublicRoutes>,
@@ -114,9 +118,26 @@ impl<S, G> CheckpointMiddleware<S, G> {
             guard: Rc::new(guard),
             probe: Rc::new(SessionProbe::new()),
             unmatched,
+            routes: OnceCell::new(),
             #[cfg(feature = "login")]
             public: None,
         }
+    }
+
+    /// Whether no route of the app matches `req`'s path (as routing reads it). The resource
+    /// map answers first; where it finds nothing, every route is asked, since the map does not
+    /// look into a second scope of the same prefix (virtual hosts). Routes that cannot be read
+    /// count as a match: the request is checked rather than answered `404`.
+    fn no_route_matches(&self, req: &ServiceRequest) -> bool {
+        let path = req.match_info().as_str();
+        let rmap = req.resource_map();
+        if rmap.has_resource(path) {
+            return false;
+        }
+        self.routes
+            .get_or_init(|| AnyRoute::of(rmap))
+            .as_ref()
+            .is_some_and(|routes| !routes.matches(path))
     }
 
     /// The middleware, letting the routes of `#[login_not_required]` handlers through.
@@ -167,9 +188,7 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        if self.unmatched == Unmatched::NotFound
-            && !req.resource_map().has_resource(req.match_info().as_str())
-        {
+        if self.unmatched == Unmatched::NotFound && self.no_route_matches(&req) {
             tracing::debug!(
                 method = %req.method(),
                 path = req.path(),

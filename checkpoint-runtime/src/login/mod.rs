@@ -11,7 +11,6 @@
 //! | `events` | [`LoginEvent`]: Flask-Login's signals, as hooks and `tracing` events |
 //! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
 //! | `public` | `#[login_not_required]`: the routes `LoginRequired`'s middleware lets through |
-//! | `route_tree` | the routes of an app, read from its resource map |
 //! | `test_session` | `TestSession`, for an app's tests (the `test-util` feature) |
 
 mod current_user;
@@ -21,7 +20,6 @@ mod protection;
 mod public;
 mod remember;
 mod required;
-mod route_tree;
 mod state;
 #[cfg(feature = "test-util")]
 pub(crate) mod test_session;

@@ -10,16 +10,22 @@
 //! - a name that two routes of the app share (`index` in two scopes): neither is public;
 //! - a route whose name is a public handler's but whose path, as written, is another's;
 //! - a method the public route does not serve (a `POST` to the path of a public `GET`), which
-//!   actix-web would route to another handler of that path.
+//!   actix-web would route to another handler of that path;
+//! - for a public route inside a scope, a path that a route of another scope also matches
+//!   (`/about` for a public `/{slug}` in one host's scope and an `/about` in another's): the
+//!   scope may be behind a guard the map does not show, and routing would go on to the other.
 //!
 //! Each app checks its public routes once, on its first request, and says in a `warn` event
 //! which exemptions it cannot honour and why.
 
 use std::{cell::OnceCell, collections::HashMap};
 
-use actix_web::{dev::ResourceMap, http::Method};
+use actix_web::{
+    dev::{ResourceDef, ResourceMap},
+    http::Method,
+};
 
-use super::route_tree::{self, Route};
+use crate::route_tree::{self, Route, APP_ROOT};
 
 /// A route that `#[login_not_required]` makes public: registered at link time by the
 /// attribute's expansion, read by `LoginRequired`'s middleware. Not public API.
@@ -52,6 +58,64 @@ struct AppRoutes {
     public: HashMap<String, usize>,
     /// Every route in registration order (routing's), with its methods when public.
     routes: Vec<(Route, Option<Vec<Method>>)>,
+    /// For each public route inside a scope (by index in `routes`), what routes of other scopes
+    /// match of its paths.
+    elsewhere: HashMap<usize, Elsewhere>,
+}
+
+/// The paths of a public route in a scope that routes of other scopes match too, which a guard
+/// on its scope (a host, a header) could send to them: those stay guarded.
+#[derive(Debug, Default)]
+struct Elsewhere {
+    /// Other scopes' paths without parameters that the public route matches.
+    paths: Vec<String>,
+    /// Other scopes' patterns with parameters that may match some of the public route's paths.
+    patterns: Vec<ResourceDef>,
+}
+
+impl Elsewhere {
+    /// What of `public`'s paths routes of other scopes of `routes` match; `None` when a pattern
+    /// cannot be read back (then no path of it is public).
+    fn of(public: &Route, routes: &[(Route, Option<Vec<Method>>)]) -> Option<Self> {
+        let own = route_tree::definition(&public.full_patterns)?;
+        let own_static = (!own.is_prefix() && own.pattern_iter().all(is_static))
+            .then(|| public.full_patterns.clone());
+        let mut elsewhere = Self::default();
+        for (other, _) in routes
+            .iter()
+            .filter(|(other, _)| other.scope != public.scope)
+        {
+            for pattern in &other.full_patterns {
+                if is_static(pattern) {
+                    if own.is_match(pattern) {
+                        elsewhere.paths.push(pattern.clone());
+                    }
+                    continue;
+                }
+                let def = route_tree::definition(std::slice::from_ref(pattern))?;
+                // A public path without parameters is decided here, once.
+                let may_overlap = match &own_static {
+                    Some(paths) => paths.iter().any(|path| def.is_match(path)),
+                    None => true,
+                };
+                if may_overlap {
+                    elsewhere.patterns.push(def);
+                }
+            }
+        }
+        Some(elsewhere)
+    }
+
+    /// Whether a route of another scope matches `path`.
+    fn matches(&self, path: &str) -> bool {
+        self.paths.iter().any(|other| other == path)
+            || self.patterns.iter().any(|other| other.is_match(path))
+    }
+}
+
+/// Whether `pattern` has no parameter, tail or regex: it matches itself alone.
+fn is_static(pattern: &str) -> bool {
+    !pattern.contains(['{', '}', '*'])
 }
 
 impl PublicRoutes {
@@ -73,12 +137,12 @@ impl PublicRoutes {
             return false;
         };
         let (resolved, _) = &app.routes[first];
-        for (route, public) in &app.routes[first..] {
+        for (index, (route, public)) in app.routes.iter().enumerate().skip(first) {
             if route.scope != resolved.scope || route.full_patterns != resolved.full_patterns {
                 return false;
             }
             match public {
-                Some(methods) if methods.contains(method) => return true,
+                Some(methods) if methods.contains(method) => return !app.elsewhere(index, path),
                 Some(_) => {}
                 None => return false,
             }
@@ -118,7 +182,46 @@ impl AppRoutes {
             .filter(|(_, (_, methods))| methods.is_some())
             .filter_map(|(index, (route, _))| Some((route.name.clone()?, index)))
             .collect();
-        Self { public, routes }
+        let elsewhere = routes
+            .iter()
+            .enumerate()
+            .filter(|(_, (route, methods))| methods.is_some() && route.scope != APP_ROOT)
+            .map(|(index, (route, _))| {
+                let elsewhere = Elsewhere::of(route, &routes);
+                let shared = elsewhere.as_ref().is_none_or(|elsewhere| {
+                    !elsewhere.paths.is_empty() || !elsewhere.patterns.is_empty()
+                });
+                if shared {
+                    tracing::warn!(
+                        route = route.name.as_deref(),
+                        "#[login_not_required] on the route {:?} ({}) is not honoured for the \
+                         paths a route of another scope matches too: its scope may be behind a \
+                         guard (a host, a header) that routing would pass over, to the other \
+                         route; give the public route paths of its own",
+                        route.name,
+                        route.full_patterns.join(", ")
+                    );
+                }
+                // A pattern that cannot be read back: none of its paths is public.
+                let elsewhere = elsewhere.unwrap_or_else(|| Elsewhere {
+                    paths: Vec::new(),
+                    patterns: vec![ResourceDef::new("/{tail}*")],
+                });
+                (index, elsewhere)
+            })
+            .collect();
+        Self {
+            public,
+            routes,
+            elsewhere,
+        }
+    }
+
+    /// Whether the public route at `index` shares `path` with a route of another scope.
+    fn elsewhere(&self, index: usize, path: &str) -> bool {
+        self.elsewhere
+            .get(&index)
+            .is_some_and(|elsewhere| elsewhere.matches(path))
     }
 }
 

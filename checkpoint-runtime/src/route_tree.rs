@@ -1,26 +1,36 @@
 //! The routes of an app, as its resource map lists them: what `LoginRequired` needs to tell
 //! whether the route a request resolves to is the one a `#[login_not_required]` handler
-//! serves, or another one of the same name.
+//! serves, or another one of the same name, and what a middleware needs to tell a URL no route
+//! matches when actix-web's own look-up stops short ([`AnyRoute`]).
 //!
 //! actix-web's `ResourceMap` answers "which route's name matches this path" but lists nothing;
 //! its `Debug` output is the only public view of the whole tree. This module reads that output
 //! (Rust's derived `Debug` syntax: structs, tuple variants, lists, maps, quoted strings) into the
 //! app's routes. Should a future actix-web print it differently, reading fails, `LoginRequired`
-//! honours no exemption (every route requires a login) and says so in an `error` event; the
+//! honours no exemption (every route requires a login) and says so in an `error` event, and a
+//! middleware counts every URL as matched (checked, not answered `404`); the
 //! tests pin the format of the actix-web version this crate depends on.
 
-use actix_web::dev::ResourceMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use actix_web::dev::{ResourceDef, ResourceMap};
 
 /// One route of an app: its name, and its patterns as written on the route (`"/login"`), each
 /// also with the prefixes of the scopes around it (`"/admin/login"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Route {
-    /// Which scope (or the app's root) holds the route: routes of one scope share the number.
+    /// Which scope (or the app's root, [`APP_ROOT`]) holds the route: routes of one scope share
+    /// the number.
     pub(crate) scope: usize,
     pub(crate) name: Option<String>,
     pub(crate) patterns: Vec<String>,
     pub(crate) full_patterns: Vec<String>,
 }
+
+/// The [`Route::scope`] of the routes registered on the app itself, outside every scope: the
+/// root is the first node read.
+#[cfg(feature = "login")]
+pub(crate) const APP_ROOT: usize = 1;
 
 /// Every route (edge of the resource tree) of the app `rmap` belongs to, in registration order;
 /// `None` when its `Debug` output cannot be read.
@@ -93,6 +103,36 @@ fn collect(
         _ => return None,
     }
     Some(())
+}
+
+/// The resource definition of `patterns` (full patterns read back from the map); `None` where
+/// actix-web refuses one (it panics on a pattern it cannot parse).
+pub(crate) fn definition(patterns: &[String]) -> Option<ResourceDef> {
+    catch_unwind(AssertUnwindSafe(|| ResourceDef::new(patterns.to_vec()))).ok()
+}
+
+/// Whether a route of the app of `routes` matches `path`, in any scope. actix-web's
+/// [`ResourceMap::has_resource`] looks no further than the first scope whose prefix matches, so
+/// the routes of a second scope of the same prefix (virtual hosts: `web::scope("")` behind
+/// `guard::Host`, twice) are not found there.
+pub(crate) struct AnyRoute {
+    definitions: Vec<ResourceDef>,
+}
+
+impl AnyRoute {
+    /// The routes of the app of `rmap`; `None` when they cannot be read.
+    pub(crate) fn of(rmap: &ResourceMap) -> Option<Self> {
+        let definitions = routes(rmap)?
+            .iter()
+            .map(|route| definition(&route.full_patterns))
+            .collect::<Option<_>>()?;
+        Some(Self { definitions })
+    }
+
+    /// Whether a route matches `path` (as routing reads it).
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        self.definitions.iter().any(|route| route.is_match(path))
+    }
 }
 
 fn field<'v>(fields: &'v [(String, Value)], name: &str) -> Option<&'v Value> {
