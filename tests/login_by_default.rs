@@ -288,6 +288,16 @@ async fn an_encoded_path_is_decided_as_routing_reads_it() {
     assert_ne!(reply.body, "own profile");
 }
 
+/// A scope for the virtual host `host`.
+fn host_scope(host: &'static str) -> actix_web::Scope {
+    web::scope("").guard(actix_web::guard::Host(host))
+}
+
+/// A `GET` of `uri` on the virtual host `host`.
+fn on_host(uri: &str, host: &str) -> TestRequest {
+    TestRequest::get().uri(uri).insert_header(("host", host))
+}
+
 mod hosts {
     use super::*;
 
@@ -305,28 +315,13 @@ mod hosts {
 
 #[actix_web::test]
 async fn a_public_route_another_scope_has_the_path_of_stays_guarded() {
-    use actix_web::guard;
     // Virtual hosts: the resource map does not show the guards, and `/` resolves to `home`.
     let mut browser = app!(|cfg: &mut web::ServiceConfig| {
         cfg.service(login_page)
-            .service(
-                web::scope("")
-                    .guard(guard::Host("www.example.com"))
-                    .service(hosts::home),
-            )
-            .service(
-                web::scope("")
-                    .guard(guard::Host("admin.example.com"))
-                    .service(hosts::dashboard),
-            );
+            .service(host_scope("www.example.com").service(hosts::home))
+            .service(host_scope("admin.example.com").service(hosts::dashboard));
     });
-    let reply = browser
-        .send(
-            TestRequest::get()
-                .uri("/")
-                .insert_header(("host", "admin.example.com")),
-        )
-        .await;
+    let reply = browser.send(on_host("/", "admin.example.com")).await;
     assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
     assert_ne!(reply.body, "dashboard");
 }
@@ -357,17 +352,11 @@ mod pages {
 /// Two virtual hosts: the public `page` in one's scope, `admin_about` and `admin_edit` in the
 /// other's.
 fn virtual_hosts(cfg: &mut web::ServiceConfig) {
-    use actix_web::guard;
     cfg.service(login_page)
         .service(log_in)
+        .service(host_scope("www.example.com").service(pages::page))
         .service(
-            web::scope("")
-                .guard(guard::Host("www.example.com"))
-                .service(pages::page),
-        )
-        .service(
-            web::scope("")
-                .guard(guard::Host("admin.example.com"))
+            host_scope("admin.example.com")
                 .service(pages::admin_about)
                 .service(pages::admin_edit),
         );
@@ -379,23 +368,13 @@ async fn a_public_route_in_a_scope_stays_guarded_where_another_scope_matches_the
     // the public `page` in the resource map, but routing takes the admin host's `admin_about`.
     let mut browser = app!(virtual_hosts);
     for uri in ["/pages/about", "/pages/x/edit"] {
-        let reply = browser
-            .send(
-                TestRequest::get()
-                    .uri(uri)
-                    .insert_header(("host", "admin.example.com")),
-            )
-            .await;
+        let reply = browser.send(on_host(uri, "admin.example.com")).await;
         assert_eq!(reply.status, StatusCode::FOUND, "{uri}: {}", reply.body);
         assert!(!reply.body.starts_with("admin"), "{uri}: {}", reply.body);
     }
     // A path no other scope has stays public on the public route's host.
     let reply = browser
-        .send(
-            TestRequest::get()
-                .uri("/pages/contact")
-                .insert_header(("host", "www.example.com")),
-        )
+        .send(on_host("/pages/contact", "www.example.com"))
         .await;
     assert_eq!(
         (reply.status, reply.body.as_str()),
@@ -414,44 +393,27 @@ async fn the_routes_of_a_second_scope_of_a_prefix_are_not_taken_for_urls_no_rout
         ("/pages/about", "admin about"),
         ("/pages/x/edit", "admin edit"),
     ] {
-        let reply = browser
-            .send(
-                TestRequest::get()
-                    .uri(uri)
-                    .insert_header(("host", "admin.example.com")),
-            )
-            .await;
+        let reply = browser.send(on_host(uri, "admin.example.com")).await;
         assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, body));
     }
     // A URL no route of either host matches is still a 404, unchecked.
     let reply = browser
-        .send(
-            TestRequest::get()
-                .uri("/nowhere/at/all")
-                .insert_header(("host", "admin.example.com")),
-        )
+        .send(on_host("/nowhere/at/all", "admin.example.com"))
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
 async fn a_public_route_of_the_app_itself_is_public_whatever_the_scopes_after_it() {
-    use actix_web::guard;
     // Outside every scope the public route has no guard to fail: routing takes it for every
     // path it matches, as the resource map says.
     let mut browser = app!(|cfg: &mut web::ServiceConfig| {
-        cfg.service(login_page).service(pages::page).service(
-            web::scope("")
-                .guard(guard::Host("admin.example.com"))
-                .service(pages::admin_about),
-        );
+        cfg.service(login_page)
+            .service(pages::page)
+            .service(host_scope("admin.example.com").service(pages::admin_about));
     });
     let reply = browser
-        .send(
-            TestRequest::get()
-                .uri("/pages/about")
-                .insert_header(("host", "admin.example.com")),
-        )
+        .send(on_host("/pages/about", "admin.example.com"))
         .await;
     assert_eq!(
         (reply.status, reply.body.as_str()),
