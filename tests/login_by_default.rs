@@ -420,3 +420,179 @@ async fn a_public_route_of_the_app_itself_is_public_whatever_the_scopes_after_it
         (StatusCode::OK, "page about")
     );
 }
+
+mod status_public {
+    use super::*;
+
+    /// Public, mounted by another app of this binary (`status_private::status` is this one's).
+    #[login_not_required]
+    #[get("/status")]
+    pub async fn status() -> impl Responder {
+        "public status"
+    }
+}
+
+mod status_private {
+    use super::*;
+
+    /// The same name, path and method as `status_public::status`, and no exemption.
+    #[get("/status")]
+    pub async fn status() -> impl Responder {
+        "private status"
+    }
+}
+
+#[actix_web::test]
+async fn only_the_public_handlers_an_app_mounts_are_public_in_it() {
+    // The public twin, in an app of its own first: public there.
+    let mut public_app = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page).service(status_public::status);
+    });
+    let reply = public_app.send(TestRequest::get().uri("/status")).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "public status")
+    );
+    // This app mounts the handler of the same name, path and method without the attribute:
+    // guarded, whatever other apps of the binary make public.
+    let mut private_app = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page).service(status_private::status);
+    });
+    let reply = private_app.send(TestRequest::get().uri("/status")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_ne!(reply.body, "private status");
+}
+
+mod legal {
+    use super::*;
+
+    /// Public, at a path no route of another host matches.
+    #[login_not_required]
+    #[get("/welcome")]
+    pub async fn welcome_page() -> impl Responder {
+        "welcome"
+    }
+
+    /// Public, at a path a pattern of another host's matches.
+    #[login_not_required]
+    #[get("/terms")]
+    pub async fn terms_page() -> impl Responder {
+        "terms"
+    }
+
+    /// Another host's: a pattern with a parameter that matches no public path.
+    #[get("/members/{id}")]
+    pub async fn member() -> impl Responder {
+        "member"
+    }
+
+    /// Another host's: a pattern with a parameter that matches the public `/terms`.
+    #[get("/{doc:terms|privacy}")]
+    pub async fn admin_legal() -> impl Responder {
+        "admin legal"
+    }
+
+    /// Another host's pages with a number, which the public `/pages/{slug}` matches too.
+    #[get("/pages/{number:\\d+}")]
+    pub async fn admin_numbered() -> impl Responder {
+        "admin numbered"
+    }
+}
+
+#[actix_web::test]
+async fn only_a_public_route_whose_paths_another_scope_matches_is_reported() {
+    common::record_logs();
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(
+                host_scope("www.example.com")
+                    .service(legal::welcome_page)
+                    .service(legal::terms_page),
+            )
+            .service(
+                host_scope("admin.example.com")
+                    .service(legal::member)
+                    .service(legal::admin_legal),
+            );
+    });
+    let reply = browser.send(on_host("/welcome", "www.example.com")).await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "welcome")
+    );
+    let reply = browser.send(on_host("/terms", "admin.example.com")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reported = |route: &str| {
+        common::logged_lines().iter().any(|line| {
+            line.starts_with("WARN")
+                && line.contains("is not honoured for the paths a route of another scope matches")
+                && line.contains(&format!("{route:?}"))
+        })
+    };
+    assert!(reported("terms_page"), "another host matches /terms");
+    assert!(!reported("welcome_page"), "no other host matches /welcome");
+}
+
+#[actix_web::test]
+async fn a_public_route_in_a_scope_stays_guarded_where_a_pattern_of_another_scope_matches() {
+    // `/pages/{number:\d+}` does not match the text `/pages/{slug}`, but both match `/pages/42`.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(host_scope("www.example.com").service(pages::page))
+            .service(host_scope("admin.example.com").service(legal::admin_numbered));
+    });
+    let reply = browser
+        .send(on_host("/pages/42", "admin.example.com"))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_ne!(reply.body, "admin numbered");
+    let reply = browser
+        .send(on_host("/pages/contact", "www.example.com"))
+        .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "page contact")
+    );
+}
+
+mod drafts {
+    use super::*;
+
+    /// Public, for `GET` alone.
+    #[login_not_required]
+    #[get("/files")]
+    pub async fn list_files() -> impl Responder {
+        "files"
+    }
+
+    /// Public, for `PUT`, at another path.
+    #[login_not_required]
+    #[actix_web::put("/drafts")]
+    pub async fn put_draft() -> impl Responder {
+        "draft"
+    }
+
+    /// Guarded, for `PUT`, at the path of `list_files`.
+    #[actix_web::put("/files")]
+    pub async fn upload_file() -> impl Responder {
+        "uploaded"
+    }
+}
+
+#[actix_web::test]
+async fn a_method_goes_on_past_a_public_route_to_the_routes_of_its_pattern_only() {
+    // A `PUT /files` passes over `list_files` (GET) and `put_draft` (another path) to the
+    // guarded `upload_file`: `put_draft`'s `PUT` must not admit it.
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(drafts::list_files)
+            .service(drafts::put_draft)
+            .service(drafts::upload_file);
+    });
+    let reply = browser.send(TestRequest::put().uri("/files")).await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_ne!(reply.body, "uploaded");
+    assert_eq!(browser.get("/files").await.body, "files");
+    let reply = browser.send(TestRequest::put().uri("/drafts")).await;
+    assert_eq!(reply.body, "draft");
+}

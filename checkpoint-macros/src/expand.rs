@@ -1,8 +1,8 @@
 //! Code generation: one wrapper around the handler for the whole checkpoint stack.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use syn::{spanned::Spanned, Attribute, Expr, GenericParam, Ident, ItemFn, LitStr, Path};
+use syn::{spanned::Spanned, Attribute, Expr, GenericParam, Ident, ItemFn, LitStr, Meta, Path};
 
 use crate::model::{
     ActionSpec, AllowedLit, CheckSpec, CheckpointSpec, Combination, JsonText, KeyLocation, Operand,
@@ -856,27 +856,44 @@ impl Expansion<'_> {
     }
 }
 
-/// The link-time registration of the route `#[login_not_required]` makes public, beside the
-/// `handler` it is on: through a runtime macro, which is a compile error when the runtime's
-/// `login` feature is off.
-pub(crate) fn public_route(public: &PublicSpec, handler: &Ident, runtime: &Runtime) -> TokenStream {
+/// `#[login_not_required]`'s work: the handler's route attribute gains a `wrap = "..."`, a marker
+/// that records the route as mounted in the app being built (on each worker), for that app's
+/// `LoginRequired` to find; and beside the handler, a runtime macro that is a compile error when
+/// the runtime's `login` feature is off.
+pub(crate) fn public_route(
+    public: &PublicSpec,
+    handler: &Ident,
+    runtime: &Runtime,
+    attrs: &mut [Attribute],
+) -> TokenStream {
     let rt = runtime.path();
     let PublicSpec {
         name,
         path,
         methods,
+        attribute,
     } = public;
     let handler = handler.to_string();
-    quote! {
-        #rt::__private::login_not_required! {
-            #rt::__private::PublicRoute {
-                name: #name,
-                path: #path,
-                methods: &[#(#methods),*],
-                handler: ::core::concat!(::core::module_path!(), "::", #handler),
-            }
+    let marker = quote! {
+        #rt::__private::MountedPublicRoute(#rt::__private::PublicRoute {
+            name: #name,
+            path: #path,
+            methods: &[#(#methods),*],
+            handler: ::core::concat!(::core::module_path!(), "::", #handler),
+        })
+    };
+    let marker = LitStr::new(&marker.to_string(), Span::call_site());
+    if let Some(Meta::List(route)) = attrs.get_mut(*attribute).map(|attr| &mut attr.meta) {
+        let ends_with_comma = matches!(
+            route.tokens.clone().into_iter().last(),
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ','
+        );
+        if !ends_with_comma {
+            route.tokens.extend(quote!(,));
         }
+        route.tokens.extend(quote!(wrap = #marker));
     }
+    quote!(#rt::__private::login_not_required! {})
 }
 
 /// `fail_json!({ ... })`: the checked object as a `FailJson` constant expression, `runtime`

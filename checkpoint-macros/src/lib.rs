@@ -140,7 +140,9 @@ fn guard(kind: AttrKind, args: TokenStream2, item: TokenStream2) -> TokenStream2
     }
     let runtime = model::Runtime::new(runtime);
     let registration = public
-        .map(|public| expand::public_route(&public, &handler.sig.ident, &runtime))
+        .map(|public| {
+            expand::public_route(&public, &handler.sig.ident, &runtime, &mut handler.attrs)
+        })
         .unwrap_or_default();
     stack.retain(|spec| !matches!(spec, model::CheckpointSpec::Public { .. }));
     let stacked_paths: Vec<&syn::Path> = stacked.iter().map(Attribute::path).collect();

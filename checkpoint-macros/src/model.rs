@@ -109,6 +109,8 @@ pub(crate) struct PublicSpec {
     pub(crate) path: LitStr,
     /// The methods the route serves, upper-case.
     pub(crate) methods: Vec<String>,
+    /// Which of the handler's attributes is the route attribute.
+    pub(crate) attribute: usize,
 }
 
 /// An inline checkpoint: what it checks, and what it does about the verdict.

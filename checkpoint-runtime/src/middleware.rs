@@ -143,7 +143,7 @@ impl<S, G> CheckpointMiddleware<S, G> {
     /// The middleware, letting the routes of `#[login_not_required]` handlers through.
     #[cfg(feature = "login")]
     pub(crate) fn with_public_routes(mut self) -> Self {
-        self.public = Some(crate::login::PublicRoutes::default());
+        self.public = Some(crate::login::PublicRoutes::of_app_being_built());
         self
     }
 

@@ -152,14 +152,13 @@ macro_rules! __checkpoint_login_required {
 
 pub use crate::__checkpoint_login_required as login_required;
 
-/// The registration of the route `#[login_not_required]` makes public.
+/// Beside a `#[login_not_required]` handler: nothing with the `login` feature (the route's marker,
+/// [`MountedPublicRoute`], does the work).
 #[cfg(feature = "login")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __checkpoint_login_not_required {
-    ($route:expr) => {
-        $crate::__private::inventory::submit! { $route }
-    };
+    () => {};
 }
 
 /// Without the `login` feature, `#[login_not_required]` is a compile error that says how to fix
@@ -168,7 +167,7 @@ macro_rules! __checkpoint_login_not_required {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __checkpoint_login_not_required {
-    ($route:expr) => {
+    () => {
         ::core::compile_error!(
             "`#[login_not_required]` needs the `login` feature of checkpoint-runtime, which is \
              turned off: enable it (`checkpoint-runtime = { version = \"...\", features = \
@@ -178,10 +177,49 @@ macro_rules! __checkpoint_login_not_required {
 }
 
 pub use crate::__checkpoint_login_not_required as login_not_required;
-#[cfg(feature = "login")]
-pub use crate::login::PublicRoute;
-#[cfg(feature = "login")]
-pub use inventory;
+
+/// A route that `#[login_not_required]` makes public, as the attribute read it from the route
+/// attribute below it.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicRoute {
+    /// The route's name: the handler's, or the route attribute's `name = "..."`.
+    pub name: &'static str,
+    /// The route's path as written on its attribute (`"/login"`).
+    pub path: &'static str,
+    /// The methods the route serves (`"GET"`).
+    pub methods: &'static [&'static str],
+    /// Where the handler is, for the events: `module::path::handler`.
+    pub handler: &'static str,
+}
+
+/// What `#[login_not_required]` adds to its route attribute (`wrap = "..."`): when the app builds
+/// the route, on each worker, it records the route as mounted for the app's `LoginRequired`
+/// middleware, built next. The route's service is not wrapped: it is returned as it is, and
+/// costs nothing per request. Without the `login` feature it records nothing (the attribute is a
+/// compile error then).
+#[derive(Debug, Clone, Copy)]
+pub struct MountedPublicRoute(pub PublicRoute);
+
+impl<S, B> dev::Transform<S, dev::ServiceRequest> for MountedPublicRoute
+where
+    S: dev::Service<
+        dev::ServiceRequest,
+        Response = dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+{
+    type Response = dev::ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = S;
+    type InitError = ();
+    type Future = std::future::Ready<Result<S, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        #[cfg(feature = "login")]
+        crate::login::mounted(self.0);
+        std::future::ready(Ok(service))
+    }
+}
 
 /// The enforcement of `#[include_csrf]`, as the expansion wrote it.
 #[cfg(feature = "csrf")]

@@ -66,8 +66,11 @@ pub(crate) fn public_route(
             ),
         ));
     }
-    let mut routes = attrs.iter().filter_map(route_attribute);
-    let Some((attr, methods)) = routes.next() else {
+    let mut routes = attrs
+        .iter()
+        .enumerate()
+        .filter_map(|(index, attr)| Some((index, route_attribute(attr)?)));
+    let Some((index, (attr, methods))) = routes.next() else {
         return Err(Error::new(span, ROUTE_NEEDED));
     };
     if routes.next().is_some() {
@@ -76,7 +79,9 @@ pub(crate) fn public_route(
             "`#[login_not_required]` found two route attributes below it: a handler has one",
         ));
     }
-    route(attr, methods, handler, span).map(Some)
+    let mut public = route(attr, methods, handler, span)?;
+    public.attribute = index;
+    Ok(Some(public))
 }
 
 /// `attr` when it is one of actix-web's route attributes, with the method it serves (`None` for
@@ -144,6 +149,7 @@ fn route(
         name,
         path,
         methods,
+        attribute: 0,
     })
 }
 

@@ -29,9 +29,7 @@ pub(crate) mod test_session;
 /// added, or could differ.
 pub use actix_identity::IdentityMiddleware;
 
-#[doc(hidden)]
-pub use self::public::PublicRoute;
-pub(crate) use self::public::PublicRoutes;
+pub(crate) use self::public::{mounted, PublicRoutes};
 pub use self::{
     current_user::{CurrentUser, IntoUserLoader, UserLoader},
     events::LoginEvent,

@@ -2,10 +2,14 @@
 //! on the app guards every route, and `#[login_not_required]` on a handler makes its route public.
 //!
 //! The middleware runs before routing, so it cannot ask which handler will run. Each
-//! `#[login_not_required]` handler registers its route (name, path as written, methods) at link
-//! time; the middleware resolves a request's path to a route name through the app's resource
-//! map, as actix-web's routing would, and lets it through unchecked when that route is a public
-//! one and serves the request's method. What the resource map cannot vouch for stays guarded:
+//! `#[login_not_required]` handler's route carries a marker (`wrap = ...`, added to its route
+//! attribute) that records the route (name, path as written, methods) as mounted when the app
+//! builds it, on each worker; the app's `LoginRequired`, built right after the routes inside
+//! it, takes those records: only public handlers this app mounts count, not a same-named one of
+//! another app of the binary. The middleware resolves a request's path to a route name through
+//! the app's resource map, as actix-web's routing would, and lets it through unchecked when that
+//! route is a public one and serves the request's method. What the resource map cannot vouch for
+//! stays guarded:
 //!
 //! - a name that two routes of the app share (`index` in two scopes): neither is public;
 //! - a route whose name is a public handler's but whose path, as written, is another's;
@@ -18,36 +22,38 @@
 //! Each app checks its public routes once, on its first request, and says in a `warn` event
 //! which exemptions it cannot honour and why.
 
-use std::{cell::OnceCell, collections::HashMap};
+use std::{
+    cell::{OnceCell, RefCell},
+    collections::HashMap,
+};
 
 use actix_web::{
     dev::{ResourceDef, ResourceMap},
     http::Method,
 };
 
-use crate::route_tree::{self, Route, APP_ROOT};
+use crate::{
+    __private::PublicRoute,
+    route_tree::{self, Route, APP_ROOT},
+};
 
-/// A route that `#[login_not_required]` makes public: registered at link time by the
-/// attribute's expansion, read by `LoginRequired`'s middleware. Not public API.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct PublicRoute {
-    /// The route's name: the handler's, or the route attribute's `name = "..."`.
-    pub name: &'static str,
-    /// The route's path as written on its attribute (`"/login"`).
-    pub path: &'static str,
-    /// The methods the route serves (`"GET"`).
-    pub methods: &'static [&'static str],
-    /// Where the handler is, for the events: `module::path::handler`.
-    pub handler: &'static str,
+thread_local! {
+    /// The public routes built on this thread since a `LoginRequired` middleware last took them.
+    static MOUNTED: RefCell<Vec<PublicRoute>> = const { RefCell::new(Vec::new()) };
 }
 
-inventory::collect!(PublicRoute);
+/// Records `route` as mounted in the app being built on this thread (its marker's work).
+pub(crate) fn mounted(route: PublicRoute) {
+    MOUNTED.with_borrow_mut(|mounted| mounted.push(route));
+}
 
-/// The public routes of one app, worked out from the registry and the app's routes on the
-/// app's first request.
+/// The public routes of one app: the ones built inside its `LoginRequired` middleware, checked
+/// against the app's routes on its first request.
 #[derive(Debug, Default)]
 pub(crate) struct PublicRoutes {
+    /// The public routes built on this thread before the middleware: an app builds the routes
+    /// inside a middleware, then the middleware, in one go on each worker.
+    mounted: Vec<PublicRoute>,
     app: OnceCell<AppRoutes>,
 }
 
@@ -119,6 +125,15 @@ fn is_static(pattern: &str) -> bool {
 }
 
 impl PublicRoutes {
+    /// The public routes of the app whose middleware is being built on this thread: the routes
+    /// built before it, taken.
+    pub(crate) fn of_app_being_built() -> Self {
+        Self {
+            mounted: MOUNTED.take(),
+            app: OnceCell::new(),
+        }
+    }
+
     /// Whether a request for `path` (as routing reads it: percent-decoded) with `method` goes
     /// to a public route of the app of `rmap`.
     ///
@@ -129,7 +144,7 @@ impl PublicRoutes {
     /// serving the method admits the request if it is public; a route that is not public, or of
     /// another pattern, ends the search (its methods, or the paths it matches, are unknown here).
     pub(crate) fn admit(&self, rmap: &ResourceMap, path: &str, method: &Method) -> bool {
-        let app = self.app.get_or_init(|| AppRoutes::of(rmap));
+        let app = self.app.get_or_init(|| AppRoutes::of(rmap, &self.mounted));
         if app.public.is_empty() {
             return false;
         }
@@ -152,9 +167,9 @@ impl PublicRoutes {
 }
 
 impl AppRoutes {
-    /// The routes of the app of `rmap`, and which registered public routes are its own.
-    fn of(rmap: &ResourceMap) -> Self {
-        let registered: Vec<&PublicRoute> = inventory::iter::<PublicRoute>.into_iter().collect();
+    /// The routes of the app of `rmap`, and which of the `mounted` public routes are its own.
+    fn of(rmap: &ResourceMap, mounted: &[PublicRoute]) -> Self {
+        let registered: Vec<&PublicRoute> = mounted.iter().collect();
         if registered.is_empty() {
             return Self::default();
         }
@@ -323,17 +338,27 @@ mod tests {
 
     use super::*;
 
-    inventory::submit! {
-        PublicRoute { name: "unit_get", path: "/unit/items", methods: &["GET"], handler: "unit::get" }
-    }
-    inventory::submit! {
-        PublicRoute { name: "unit_put", path: "/unit/items", methods: &["PUT"], handler: "unit::put" }
+    /// The public routes the unit tests' apps mount (as the markers of `unit_get` and `unit_put`
+    /// would record them).
+    fn mount_public_items() {
+        mounted(PublicRoute {
+            name: "unit_get",
+            path: "/unit/items",
+            methods: &["GET"],
+            handler: "unit::get",
+        });
+        mounted(PublicRoute {
+            name: "unit_put",
+            path: "/unit/items",
+            methods: &["PUT"],
+            handler: "unit::put",
+        });
     }
 
     /// Answers, for each `METHOD /path` line of the body, whether it goes to a public route of
     /// this app.
     async fn verdicts(req: HttpRequest, body: String) -> HttpResponse {
-        let public = PublicRoutes::default();
+        let public = PublicRoutes::of_app_being_built();
         let verdicts: Vec<String> = body
             .lines()
             .map(|line| {
@@ -354,6 +379,7 @@ mod tests {
 
     /// The verdicts of an app with `routes` on `lines`.
     async fn admitted(routes: Vec<actix_web::Resource>, lines: &[&str]) -> Vec<String> {
+        mount_public_items();
         let mut app = App::new().route("/verdicts", web::post().to(verdicts));
         for route in routes {
             app = app.service(route);
@@ -499,5 +525,63 @@ mod tests {
         let mut elsewhere = route("dashboard", "/", "/");
         elsewhere.scope = 2;
         assert!(decide(&[&INDEX], &[route("index", "/", "/"), elsewhere]).is_empty());
+    }
+
+    /// An unnamed route of the scope `scope` at `full`, not public.
+    fn in_scope(scope: usize, full: &str) -> (Route, Option<Vec<Method>>) {
+        let route = Route {
+            scope,
+            name: None,
+            patterns: vec![full.to_owned()],
+            full_patterns: vec![full.to_owned()],
+        };
+        (route, None)
+    }
+
+    /// The patterns of `elsewhere`'s definitions.
+    fn patterns(elsewhere: &Elsewhere) -> Vec<&str> {
+        elsewhere
+            .patterns
+            .iter()
+            .map(|def| def.pattern().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn other_scopes_share_the_paths_their_routes_match_and_no_other() {
+        let routes = [
+            in_scope(2, "/pages/{slug}"),
+            in_scope(2, "/login"),
+            in_scope(2, "/about-us"),
+            in_scope(2, "/pages/{slug}/edit"),
+            in_scope(3, "/pages/about"),
+            in_scope(3, "/pages/{id:\\d+}"),
+            in_scope(3, "/users/{id}"),
+            in_scope(3, "/{page:login|logout}"),
+            in_scope(3, "/help"),
+        ];
+        // A public route with a parameter: the other scopes' paths it matches, and every pattern
+        // of theirs with a parameter (any may match some of its paths), its own scope's aside.
+        let page = Elsewhere::of(&routes[0].0, &routes).unwrap();
+        assert_eq!(page.paths, ["/pages/about"]);
+        assert_eq!(
+            patterns(&page),
+            ["/pages/{id:\\d+}", "/users/{id}", "/{page:login|logout}"]
+        );
+        assert!(page.matches("/pages/about"));
+        assert!(page.matches("/pages/42"));
+        assert!(!page.matches("/pages/contact"));
+
+        // A public path without parameters: only the patterns that match it.
+        let login = Elsewhere::of(&routes[1].0, &routes).unwrap();
+        assert!(login.paths.is_empty());
+        assert_eq!(patterns(&login), ["/{page:login|logout}"]);
+        assert!(login.matches("/login"));
+
+        // Nothing of another scope matches it: nothing shared (and nothing reported).
+        let about = Elsewhere::of(&routes[2].0, &routes).unwrap();
+        assert!(about.paths.is_empty());
+        assert!(patterns(&about).is_empty());
+        assert!(!about.matches("/about-us"));
     }
 }
