@@ -856,10 +856,12 @@ impl Expansion<'_> {
     }
 }
 
-/// `#[login_not_required]`'s work: the handler's route attribute gains a `wrap = "..."`, a marker
-/// that records the route as mounted in the app being built (on each worker), for that app's
-/// `LoginRequired` to find; and beside the handler, a runtime macro that is a compile error when
-/// the runtime's `login` feature is off.
+/// `#[login_not_required]`'s work: the handler's route attribute gains a `wrap = "..."` naming a
+/// marker, a constant beside the handler, that records the route as mounted in the app being
+/// built (on each worker), for that app's `LoginRequired` to find; and beside the handler, a
+/// runtime macro that is a compile error when the runtime's `login` feature is off. The marker is
+/// a constant, named in the string, rather than written into it: actix-web reads `wrap` as an
+/// expression in a string, where a runtime path such as `$crate::rt` would not parse.
 pub(crate) fn public_route(
     public: &PublicSpec,
     handler: &Ident,
@@ -873,16 +875,9 @@ pub(crate) fn public_route(
         methods,
         attribute,
     } = public;
+    let marker = format_ident!("__checkpoint_public_{}", handler);
     let handler = handler.to_string();
-    let marker = quote! {
-        #rt::__private::MountedPublicRoute(#rt::__private::PublicRoute {
-            name: #name,
-            path: #path,
-            methods: &[#(#methods),*],
-            handler: ::core::concat!(::core::module_path!(), "::", #handler),
-        })
-    };
-    let marker = LitStr::new(&marker.to_string(), Span::call_site());
+    let wrap = LitStr::new(&marker.to_string(), Span::call_site());
     if let Some(Meta::List(route)) = attrs.get_mut(*attribute).map(|attr| &mut attr.meta) {
         let ends_with_comma = matches!(
             route.tokens.clone().into_iter().last(),
@@ -891,9 +886,20 @@ pub(crate) fn public_route(
         if !ends_with_comma {
             route.tokens.extend(quote!(,));
         }
-        route.tokens.extend(quote!(wrap = #marker));
+        route.tokens.extend(quote!(wrap = #wrap));
     }
-    quote!(#rt::__private::login_not_required! {})
+    quote! {
+        #rt::__private::login_not_required! {}
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals)]
+        const #marker: #rt::__private::MountedPublicRoute =
+            #rt::__private::MountedPublicRoute(#rt::__private::PublicRoute {
+                name: #name,
+                path: #path,
+                methods: &[#(#methods),*],
+                handler: ::core::concat!(::core::module_path!(), "::", #handler),
+            });
+    }
 }
 
 /// `fail_json!({ ... })`: the checked object as a `FailJson` constant expression, `runtime`

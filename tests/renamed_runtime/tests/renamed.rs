@@ -7,9 +7,12 @@ use actix_identity::IdentityMiddleware;
 use actix_session::{storage::CookieSessionStore, SessionMiddleware};
 use actix_web::{cookie::Key, get, http::StatusCode, post, test, App, Responder};
 use guard::{
-    checkpoint, fail_json, include_csrf, login_required, Action, AllowedValue, FailJson,
-    SessionCheckpoint,
+    checkpoint, fail_json, include_csrf, login_not_required, login_required, Action, AllowedValue,
+    FailJson, LoginRequired, SessionCheckpoint,
 };
+
+/// The runtime under the path that the `macro_rules!` below names through `$crate`.
+use guard as rt;
 
 const DENIED: FailJson = fail_json!({ "error": "denied" });
 const ADMIN: SessionCheckpoint = SessionCheckpoint::new("role", &[AllowedValue::Str("admin")])
@@ -94,4 +97,51 @@ async fn every_kind_finds_the_renamed_runtime() {
     assert_eq!(status("/login", false).await, StatusCode::UNAUTHORIZED);
     assert_eq!(status("/combined", false).await, StatusCode::CONFLICT);
     assert_eq!(DENIED.as_str(), r#"{"error":"denied"}"#);
+}
+
+#[login_not_required(crate = guard)]
+#[get("/public")]
+async fn public() -> impl Responder {
+    "public"
+}
+
+/// A handler written by a `macro_rules!` that names the runtime through its own `$crate`.
+macro_rules! public_by_macro {
+    () => {
+        #[login_not_required(crate = $crate::rt)]
+        #[get("/public-by-macro")]
+        async fn public_by_macro() -> impl Responder {
+            "public by macro"
+        }
+    };
+}
+public_by_macro!();
+
+#[actix_web::test]
+async fn public_routes_find_the_renamed_runtime() {
+    let app = test::init_service(
+        App::new()
+            .service(public)
+            .service(public_by_macro)
+            .service(login)
+            .wrap(LoginRequired::LOGGED_IN)
+            .wrap(IdentityMiddleware::default())
+            .wrap(SessionMiddleware::new(
+                CookieSessionStore::default(),
+                Key::generate(),
+            )),
+    )
+    .await;
+    for (uri, status) in [
+        ("/public", StatusCode::OK),
+        ("/public-by-macro", StatusCode::OK),
+        ("/login", StatusCode::UNAUTHORIZED),
+    ] {
+        let request = test::TestRequest::get().uri(uri).to_request();
+        assert_eq!(
+            test::call_service(&app, request).await.status(),
+            status,
+            "{uri}"
+        );
+    }
 }
