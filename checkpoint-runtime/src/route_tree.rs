@@ -106,9 +106,53 @@ fn collect(
 }
 
 /// The resource definition of `patterns` (full patterns read back from the map); `None` where
-/// actix-web refuses one (it panics on a pattern it cannot parse).
+/// actix-web would refuse one. A full pattern joins a scope's prefix and a route's pattern, each
+/// of which actix-web accepted, but the join can hold a parameter name twice (`/orgs/{id}` and
+/// `/members/{id}`) or more parameters than it takes, where `ResourceDef::new` panics: those are
+/// refused here, before it is called, so that no panic is raised even in a `panic = "abort"`
+/// build. Any other refusal is a panic caught (and, with `abort`, would end the process).
 pub(crate) fn definition(patterns: &[String]) -> Option<ResourceDef> {
+    if !patterns.iter().all(|pattern| acceptable(pattern)) {
+        return None;
+    }
     catch_unwind(AssertUnwindSafe(|| ResourceDef::new(patterns.to_vec()))).ok()
+}
+
+/// The most parameters actix-router takes in one pattern.
+const MOST_PARAMETERS: usize = 16;
+
+/// Whether `pattern`'s parameters (`{name}`, `{name:regex}`, `{name}*`) have distinct names and
+/// are few enough for actix-router.
+fn acceptable(pattern: &str) -> bool {
+    let mut names: Vec<&str> = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (at, byte) in pattern.bytes().enumerate() {
+        match byte {
+            b'{' => {
+                depth += 1;
+                if depth == 1 {
+                    start = at + 1;
+                }
+            }
+            b'}' => match depth {
+                0 => return false,
+                1 => {
+                    depth = 0;
+                    let inside = &pattern[start..at];
+                    let name = inside.split_once(':').map_or(inside, |(name, _)| name);
+                    if names.contains(&name) {
+                        return false;
+                    }
+                    names.push(name);
+                }
+                _ => depth -= 1,
+            },
+            // The end of a parameter's name, where its regex starts: braces inside count.
+            _ => {}
+        }
+    }
+    depth == 0 && names.len() <= MOST_PARAMETERS
 }
 
 /// Whether a route of the app of `routes` matches `path`, in any scope. actix-web's
@@ -478,5 +522,31 @@ mod tests {
         }
         let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
         assert_eq!(Parser::new(&deep).document(), None, "too deep");
+    }
+
+    #[test]
+    fn joined_patterns_actix_would_refuse_are_refused_before_it_is_asked() {
+        let many: String = (0..17).map(|i| format!("/{{p{i}}}")).collect();
+        let sixteen: String = (0..16).map(|i| format!("/{{p{i}}}")).collect();
+        for refused in [
+            "/orgs/{id}/members/{id}".to_owned(),
+            "/a/{id:\\d{2,3}}/b/{id}".to_owned(),
+            many,
+        ] {
+            assert!(!acceptable(&refused), "{refused}");
+            assert!(definition(std::slice::from_ref(&refused)).is_none());
+            // What asking actix-web would have done: a panic.
+            let asked = catch_unwind(|| ResourceDef::new(refused.as_str()));
+            assert!(asked.is_err(), "{refused}");
+        }
+        for accepted in [
+            "/orgs/{org}/members/{id}".to_owned(),
+            "/a/{id:\\d{2,3}}/b".to_owned(),
+            "/files/{tail}*".to_owned(),
+            sixteen,
+        ] {
+            assert!(acceptable(&accepted), "{accepted}");
+            assert!(definition(std::slice::from_ref(&accepted)).is_some());
+        }
     }
 }
