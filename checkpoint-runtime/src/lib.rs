@@ -224,10 +224,21 @@
 //! one name, a route of that name at another path, one of the same path in another scope), the
 //! route stays guarded and a `warn` event says why. A URL no route matches is a `404`.
 //!
-//! Known limits (the resource map holds neither guards nor handlers): a host- or header-guarded
-//! scope whose routes overlap a public route's path without being equal to it, and a handler of
-//! the same name, path and method as a public one elsewhere in the binary that the app mounts
-//! instead, can be reached without a login. Give public routes names and paths of their own.
+//! A public route inside a scope is not public for a path a route of another scope also
+//! matches, and an app honours only the public handlers it mounts (each records its route when
+//! the app builds it).
+//!
+//! Known limits (the resource map holds neither guards nor handlers, nor services matched by
+//! prefix):
+//! - a public route inside a **guarded** scope (`guard::Host`, a header): when the guard declines
+//!   a request, routing goes on past the scope to whatever else takes the path (another scope's
+//!   default service, a prefix service such as actix-files' `Files`, the app's
+//!   `default_service`), which the request then reaches without a login. Register public routes
+//!   on the app itself or in scopes without guards;
+//! - the records of public routes are taken by the next `LoginRequired` built on the same
+//!   thread: an app built there before it without one (several apps on one thread: tests,
+//!   servers of several apps) leaves its records to it, which then counts a route of the same
+//!   name, path and method as public. Give public routes names and paths of their own.
 //!
 //! # Matching is by JSON type
 //!

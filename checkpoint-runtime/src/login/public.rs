@@ -4,9 +4,10 @@
 //! The middleware runs before routing, so it cannot ask which handler will run. Each
 //! `#[login_not_required]` handler's route carries a marker (`wrap = ...`, added to its route
 //! attribute) that records the route (name, path as written, methods) as mounted when the app
-//! builds it, on each worker; the app's `LoginRequired`, built right after the routes inside
-//! it, takes those records: only public handlers this app mounts count, not a same-named one of
-//! another app of the binary. The middleware resolves a request's path to a route name through
+//! builds it, on each worker; the app's `LoginRequired`, built after the routes inside it on the
+//! same thread, takes every record made there since the last `LoginRequired` was built: the
+//! public handlers this app mounts, not a same-named one of another app, unless that app was
+//! built on this thread before, without a `LoginRequired` of its own (a known limit). The middleware resolves a request's path to a route name through
 //! the app's resource map, as actix-web's routing would, and lets it through unchecked when that
 //! route is a public one and serves the request's method. What the resource map cannot vouch for
 //! stays guarded:
@@ -51,8 +52,8 @@ pub(crate) fn mounted(route: PublicRoute) {
 /// against the app's routes on its first request.
 #[derive(Debug, Default)]
 pub(crate) struct PublicRoutes {
-    /// The public routes built on this thread before the middleware: an app builds the routes
-    /// inside a middleware, then the middleware, in one go on each worker.
+    /// The public routes built on this thread since the last `LoginRequired` was built: an app
+    /// builds the routes inside a middleware before the middleware, on the same thread.
     mounted: Vec<PublicRoute>,
     app: OnceCell<AppRoutes>,
 }
@@ -203,10 +204,19 @@ impl AppRoutes {
             .filter(|(_, (route, methods))| methods.is_some() && route.scope != APP_ROOT)
             .map(|(index, (route, _))| {
                 let elsewhere = Elsewhere::of(route, &routes);
-                let shared = elsewhere.as_ref().is_none_or(|elsewhere| {
-                    !elsewhere.paths.is_empty() || !elsewhere.patterns.is_empty()
-                });
-                if shared {
+                let shared = elsewhere
+                    .as_ref()
+                    .map(|elsewhere| !elsewhere.paths.is_empty() || !elsewhere.patterns.is_empty());
+                if shared.is_none() {
+                    tracing::warn!(
+                        route = route.name.as_deref(),
+                        "#[login_not_required] on the route {:?} ({}) is not honoured: a route's \
+                         pattern, joined to its scope's prefix, cannot be read back (a parameter \
+                         name twice, too many parameters), so what other scopes match is unknown",
+                        route.name,
+                        route.full_patterns.join(", ")
+                    );
+                } else if shared == Some(true) {
                     tracing::warn!(
                         route = route.name.as_deref(),
                         "#[login_not_required] on the route {:?} ({}) is not honoured for the \
@@ -249,7 +259,7 @@ fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, 
             .filter(|route| route.name.as_deref() == Some(exempt.name))
             .collect();
         let route = match &named[..] {
-            // Not in this app (another app of the binary serves it).
+            // Not a route of this app (a record another app left on this thread).
             [] => continue,
             [route] => *route,
             _ => {
@@ -315,7 +325,7 @@ fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, 
             .iter()
             .filter_map(|method| Method::from_bytes(method.as_bytes()).ok())
             .collect();
-        // Two public handlers of one name and path (in two modules, for two apps): the app's
+        // Two records of one name and path (one left on this thread by another app): the app's
         // one route is one of them, which one unknown, so only the methods both serve.
         public
             .entry(exempt.name.to_owned())
