@@ -596,3 +596,53 @@ async fn a_method_goes_on_past_a_public_route_to_the_routes_of_its_pattern_only(
     let reply = browser.send(TestRequest::put().uri("/drafts")).await;
     assert_eq!(reply.body, "draft");
 }
+
+/// A service matching every path under `/docs`, as actix-files' `Files` registers itself.
+struct Docs;
+
+impl actix_web::dev::HttpServiceFactory for Docs {
+    fn register(self, config: &mut actix_web::dev::AppService) {
+        let service = actix_web::dev::fn_service(|req: actix_web::dev::ServiceRequest| async {
+            let body = format!("docs {}", req.path());
+            Ok(req.into_response(actix_web::HttpResponse::Ok().body(body)))
+        });
+        let prefix = actix_web::dev::ResourceDef::root_prefix("/docs");
+        config.register_service(prefix, None, service, None);
+    }
+}
+
+mod manuals {
+    use super::*;
+
+    /// Public: the manuals, on one host.
+    #[login_not_required]
+    #[get("/docs/{page}")]
+    pub async fn manual(page: web::Path<String>) -> impl Responder {
+        format!("manual {page}")
+    }
+}
+
+#[actix_web::test]
+async fn a_prefix_service_of_another_scope_counts_for_the_paths_under_it() {
+    let mut browser = app!(|cfg: &mut web::ServiceConfig| {
+        cfg.service(login_page)
+            .service(log_in)
+            .service(host_scope("www.example.com").service(manuals::manual))
+            .service(host_scope("admin.example.com").service(Docs));
+    });
+    // The other host's prefix service matches `/docs/guide`: not public there, nor here.
+    let reply = browser
+        .send(on_host("/docs/guide", "admin.example.com"))
+        .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    // Logged in, the prefix service is found, not taken for a URL no route matches.
+    let reply = browser.send(TestRequest::post().uri("/login")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = browser
+        .send(on_host("/docs/a/b.pdf", "admin.example.com"))
+        .await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "docs /docs/a/b.pdf")
+    );
+}

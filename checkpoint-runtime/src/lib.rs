@@ -228,12 +228,11 @@
 //! matches, and an app honours only the public handlers it mounts (each records its route when
 //! the app builds it).
 //!
-//! Known limits (the resource map holds neither guards nor handlers, nor services matched by
-//! prefix):
+//! Known limits (the resource map holds neither guards nor handlers, nor default services):
 //! - a public route inside a **guarded** scope (`guard::Host`, a header): when the guard declines
-//!   a request, routing goes on past the scope to whatever else takes the path (another scope's
-//!   default service, a prefix service such as actix-files' `Files`, the app's
-//!   `default_service`), which the request then reaches without a login. Register public routes
+//!   a request, routing goes on past the scope; where no route or prefix service (actix-files'
+//!   `Files`) of another scope takes the path, it reaches a default service (another scope's,
+//!   the app's `default_service`) without a login. Register public routes
 //!   on the app itself or in scopes without guards;
 //! - the records of public routes are taken by the next `LoginRequired` built on the same
 //!   thread: an app built there before it without one (several apps on one thread: tests,

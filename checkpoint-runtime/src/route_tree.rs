@@ -25,6 +25,9 @@ pub(crate) struct Route {
     pub(crate) name: Option<String>,
     pub(crate) patterns: Vec<String>,
     pub(crate) full_patterns: Vec<String>,
+    /// Whether it matches every path under its patterns, not only the patterns themselves: a
+    /// service registered as a prefix, such as actix-files' `Files`.
+    pub(crate) prefix: bool,
 }
 
 /// The [`Route::scope`] of the routes registered on the app itself, outside every scope: the
@@ -78,6 +81,10 @@ fn collect(
         },
         _ => return None,
     };
+    let matches_prefix = match field(definition, "is_prefix")? {
+        Value::Word(word) => word == "true",
+        _ => return None,
+    };
     match field(map, "nodes")? {
         Value::Word(word) if word == "None" => routes.push(Route {
             scope: parent,
@@ -87,6 +94,7 @@ fn collect(
                 .map(|pattern| format!("{prefix}{pattern}"))
                 .collect(),
             patterns,
+            prefix: matches_prefix,
         }),
         Value::Call(variant, args) if variant == "Some" => {
             let [Value::List(children)] = &args[..] else {
@@ -111,11 +119,19 @@ fn collect(
 /// `/members/{id}`) or more parameters than it takes, where `ResourceDef::new` panics: those are
 /// refused here, before it is called, so that no panic is raised even in a `panic = "abort"`
 /// build. Any other refusal is a panic caught (and, with `abort`, would end the process).
-pub(crate) fn definition(patterns: &[String]) -> Option<ResourceDef> {
+/// With `prefix`, the definition matches every path under the patterns too.
+pub(crate) fn definition(patterns: &[String], prefix: bool) -> Option<ResourceDef> {
     if !patterns.iter().all(|pattern| acceptable(pattern)) {
         return None;
     }
-    catch_unwind(AssertUnwindSafe(|| ResourceDef::new(patterns.to_vec()))).ok()
+    catch_unwind(AssertUnwindSafe(|| {
+        if prefix {
+            ResourceDef::prefix(patterns.to_vec())
+        } else {
+            ResourceDef::new(patterns.to_vec())
+        }
+    }))
+    .ok()
 }
 
 /// The most parameters actix-router takes in one pattern.
@@ -168,7 +184,7 @@ impl AnyRoute {
     pub(crate) fn of(rmap: &ResourceMap) -> Option<Self> {
         let definitions = routes(rmap)?
             .iter()
-            .map(|route| definition(&route.full_patterns))
+            .map(|route| definition(&route.full_patterns, route.prefix))
             .collect::<Option<_>>()?;
         Some(Self { definitions })
     }
@@ -433,6 +449,7 @@ mod tests {
             name: name.map(str::to_owned),
             patterns: vec![pattern.to_owned()],
             full_patterns: vec![full.to_owned()],
+            prefix: false,
         }
     }
 
@@ -467,6 +484,7 @@ mod tests {
                 name: Some("two \"patterns\"".into()),
                 patterns: vec!["/a\"b".into(), "/ü/{tail:.*}".into()],
                 full_patterns: vec!["/a\"b".into(), "/ü/{tail:.*}".into()],
+                prefix: false,
             },
         ];
         assert_eq!(String::from_utf8_lossy(&body), format!("{expected:?}"));
@@ -534,7 +552,7 @@ mod tests {
             many,
         ] {
             assert!(!acceptable(&refused), "{refused}");
-            assert!(definition(std::slice::from_ref(&refused)).is_none());
+            assert!(definition(std::slice::from_ref(&refused), false).is_none());
             // What asking actix-web would have done: a panic.
             let asked = catch_unwind(|| ResourceDef::new(refused.as_str()));
             assert!(asked.is_err(), "{refused}");
@@ -546,7 +564,7 @@ mod tests {
             sixteen,
         ] {
             assert!(acceptable(&accepted), "{accepted}");
-            assert!(definition(std::slice::from_ref(&accepted)).is_some());
+            assert!(definition(std::slice::from_ref(&accepted), false).is_some());
         }
     }
 }

@@ -84,7 +84,7 @@ impl Elsewhere {
     /// What of `public`'s paths routes of other scopes of `routes` match; `None` when a pattern
     /// cannot be read back (then no path of it is public).
     fn of(public: &Route, routes: &[(Route, Option<Vec<Method>>)]) -> Option<Self> {
-        let own = route_tree::definition(&public.full_patterns)?;
+        let own = route_tree::definition(&public.full_patterns, public.prefix)?;
         let own_static = (!own.is_prefix() && own.pattern_iter().all(is_static))
             .then(|| public.full_patterns.clone());
         let mut elsewhere = Self::default();
@@ -93,13 +93,14 @@ impl Elsewhere {
             .filter(|(other, _)| other.scope != public.scope)
         {
             for pattern in &other.full_patterns {
-                if is_static(pattern) {
+                // A prefix service (`Files`) matches every path under it: a pattern.
+                if is_static(pattern) && !other.prefix {
                     if own.is_match(pattern) {
                         elsewhere.paths.push(pattern.clone());
                     }
                     continue;
                 }
-                let def = route_tree::definition(std::slice::from_ref(pattern))?;
+                let def = route_tree::definition(std::slice::from_ref(pattern), other.prefix)?;
                 // A public path without parameters is decided here, once.
                 let may_overlap = match &own_static {
                     Some(paths) => paths.iter().any(|path| def.is_match(path)),
@@ -479,6 +480,7 @@ mod tests {
             name: Some(name.to_owned()),
             patterns: vec![pattern.to_owned()],
             full_patterns: vec![full.to_owned()],
+            prefix: false,
         }
     }
 
@@ -544,6 +546,7 @@ mod tests {
             name: None,
             patterns: vec![full.to_owned()],
             full_patterns: vec![full.to_owned()],
+            prefix: false,
         };
         (route, None)
     }
