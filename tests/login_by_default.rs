@@ -69,6 +69,14 @@ async fn either() -> impl Responder {
     "either"
 }
 
+/// Public, its route attribute ending in a comma: the marker (`wrap = ...`) follows it.
+#[rustfmt::skip]
+#[login_not_required]
+#[get("/trailing",)]
+async fn trailing() -> impl Responder {
+    "trailing"
+}
+
 /// Public, and still behind its own checkpoint.
 #[login_not_required]
 #[get("/keyed")]
@@ -105,6 +113,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(create_item)
         .service(health)
         .service(either)
+        .service(trailing)
         .service(keyed);
 }
 
@@ -132,6 +141,7 @@ async fn every_route_requires_a_login_but_the_public_ones() {
         ("/items", "items"),
         ("/health", "ok"),
         ("/either", "either"),
+        ("/trailing", "trailing"),
     ] {
         let reply = browser.get(uri).await;
         assert_eq!(
