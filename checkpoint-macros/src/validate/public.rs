@@ -79,9 +79,7 @@ pub(crate) fn public_route(
             "`#[login_not_required]` found two route attributes below it: a handler has one",
         ));
     }
-    let mut public = route(attr, methods, handler, span)?;
-    public.attribute = index;
-    Ok(Some(public))
+    route(attr, index, methods, handler, span).map(Some)
 }
 
 /// `attr` when it is one of actix-web's route attributes, with the method it serves (`None` for
@@ -97,9 +95,11 @@ fn route_attribute(attr: &Attribute) -> Option<(&Attribute, Option<&'static str>
         .map(|(_, method)| (attr, Some(*method)))
 }
 
-/// The route `attr` declares: its path, its name (`handler` unless `name = "..."`), its methods.
+/// The route `attr`, the handler's attribute at `index`, declares: its path, its name (`handler`
+/// unless `name = "..."`), its methods.
 fn route(
     attr: &Attribute,
+    index: usize,
     method: Option<&'static str>,
     handler: &Ident,
     span: Span,
@@ -149,7 +149,7 @@ fn route(
         name,
         path,
         methods,
-        attribute: 0,
+        attribute: index,
     })
 }
 

@@ -114,6 +114,11 @@ impl Elsewhere {
         Some(elsewhere)
     }
 
+    /// Whether no route of another scope matches any path of the public route.
+    fn is_empty(&self) -> bool {
+        self.paths.is_empty() && self.patterns.is_empty()
+    }
+
     /// Whether a route of another scope matches `path`.
     fn matches(&self, path: &str) -> bool {
         self.paths.iter().any(|other| other == path)
@@ -171,8 +176,7 @@ impl PublicRoutes {
 impl AppRoutes {
     /// The routes of the app of `rmap`, and which of the `mounted` public routes are its own.
     fn of(rmap: &ResourceMap, mounted: &[PublicRoute]) -> Self {
-        let registered: Vec<&PublicRoute> = mounted.iter().collect();
-        if registered.is_empty() {
+        if mounted.is_empty() {
             return Self::default();
         }
         let Some(app_routes) = route_tree::routes(rmap) else {
@@ -184,7 +188,7 @@ impl AppRoutes {
             );
             return Self::default();
         };
-        let methods = decide(&registered, &app_routes);
+        let methods = decide(mounted, &app_routes);
         let routes: Vec<(Route, Option<Vec<Method>>)> = app_routes
             .into_iter()
             .map(|route| {
@@ -205,20 +209,16 @@ impl AppRoutes {
             .filter(|(_, (route, methods))| methods.is_some() && route.scope != APP_ROOT)
             .map(|(index, (route, _))| {
                 let elsewhere = Elsewhere::of(route, &routes);
-                let shared = elsewhere
-                    .as_ref()
-                    .map(|elsewhere| !elsewhere.paths.is_empty() || !elsewhere.patterns.is_empty());
-                if shared.is_none() {
-                    tracing::warn!(
+                match &elsewhere {
+                    None => tracing::warn!(
                         route = route.name.as_deref(),
                         "#[login_not_required] on the route {:?} ({}) is not honoured: a route's \
                          pattern, joined to its scope's prefix, cannot be read back (a parameter \
                          name twice, too many parameters), so what other scopes match is unknown",
                         route.name,
                         route.full_patterns.join(", ")
-                    );
-                } else if shared == Some(true) {
-                    tracing::warn!(
+                    ),
+                    Some(shared) if !shared.is_empty() => tracing::warn!(
                         route = route.name.as_deref(),
                         "#[login_not_required] on the route {:?} ({}) is not honoured for the \
                          paths a route of another scope matches too: its scope may be behind a \
@@ -226,7 +226,8 @@ impl AppRoutes {
                          route; give the public route paths of its own",
                         route.name,
                         route.full_patterns.join(", ")
-                    );
+                    ),
+                    Some(_) => {}
                 }
                 // A pattern that cannot be read back: none of its paths is public.
                 let elsewhere = elsewhere.unwrap_or_else(|| Elsewhere {
@@ -251,10 +252,10 @@ impl AppRoutes {
     }
 }
 
-/// Which registered public routes are the app's own, unambiguously, with their methods.
-fn decide(registered: &[&PublicRoute], app_routes: &[Route]) -> HashMap<String, Vec<Method>> {
+/// Which mounted public routes are the app's own, unambiguously, with their methods.
+fn decide(mounted: &[PublicRoute], app_routes: &[Route]) -> HashMap<String, Vec<Method>> {
     let mut public: HashMap<String, Vec<Method>> = HashMap::new();
-    for exempt in registered {
+    for exempt in mounted {
         let named: Vec<&Route> = app_routes
             .iter()
             .filter(|route| route.name.as_deref() == Some(exempt.name))
@@ -511,32 +512,29 @@ mod tests {
             route("index", "/", "/admin/"),
             route("health", "/health", "/health"),
         ];
-        let public = decide(&[&LOGIN, &INDEX], &app);
+        let public = decide(&[LOGIN, INDEX], &app);
         assert_eq!(public.get("login"), Some(&vec![Method::GET]));
         assert_eq!(public.get("index"), None, "two routes named index");
         assert_eq!(public.len(), 1);
 
         // The same name at another path is another handler.
         let elsewhere = [route("login", "/sign-in", "/sign-in")];
-        assert!(decide(&[&LOGIN], &elsewhere).is_empty());
+        assert!(decide(&[LOGIN], &elsewhere).is_empty());
 
         // Two public handlers of one name and path, and one route: which one it is is unknown,
         // so only the methods both serve.
-        let both = decide(
-            &[&LOGIN, &LOGIN_FORM],
-            &[route("login", "/login", "/login")],
-        );
+        let both = decide(&[LOGIN, LOGIN_FORM], &[route("login", "/login", "/login")]);
         assert_eq!(both.get("login"), Some(&vec![]));
-        let same = decide(&[&LOGIN, &LOGIN], &[route("login", "/login", "/login")]);
+        let same = decide(&[LOGIN, LOGIN], &[route("login", "/login", "/login")]);
         assert_eq!(same.get("login"), Some(&vec![Method::GET]));
 
         // Not in this app at all.
-        assert!(decide(&[&INDEX], &[route("other", "/", "/")]).is_empty());
+        assert!(decide(&[INDEX], &[route("other", "/", "/")]).is_empty());
 
         // The same path in another scope (a host-guarded one, say): not public.
         let mut elsewhere = route("dashboard", "/", "/");
         elsewhere.scope = 2;
-        assert!(decide(&[&INDEX], &[route("index", "/", "/"), elsewhere]).is_empty());
+        assert!(decide(&[INDEX], &[route("index", "/", "/"), elsewhere]).is_empty());
     }
 
     /// An unnamed route of the scope `scope` at `full`, not public.
