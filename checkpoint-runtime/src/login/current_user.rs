@@ -291,7 +291,7 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 );
                 actix_web::Error::from(error)
             };
-            let manager = LoginManager::of(&req).into_owned();
+            let manager = LoginManager::of(&req);
             let by_manager = manager
                 .user_loader
                 .as_ref()

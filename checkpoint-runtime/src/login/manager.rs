@@ -539,12 +539,39 @@ impl LoginManager {
         }
     }
 
-    /// The app's manager, registered as it is or in a `web::Data`, or the defaults (which
-    /// allocate nothing) when it registered none.
-    pub(crate) fn of(req: &HttpRequest) -> Cow<'_, Self> {
+    /// The app's manager, registered as it is or in a `web::Data`, or the defaults when it
+    /// registered none.
+    pub(crate) fn of(req: &HttpRequest) -> ManagerRef<'_> {
         match app_data::<Self>(req) {
-            Some(manager) => Cow::Borrowed(manager),
-            None => Cow::Owned(Self::new()),
+            Some(manager) => ManagerRef::App(manager),
+            None => ManagerRef::Defaults(DEFAULTS.with(Rc::clone)),
+        }
+    }
+}
+
+thread_local! {
+    /// The defaults, for the apps of this thread that register no manager.
+    static DEFAULTS: Rc<LoginManager> = Rc::new(LoginManager::new());
+}
+
+/// The manager a request is answered with ([`LoginManager::of`]): a pointer, never the manager
+/// itself, which is 400 bytes. A login check's future holds one across its awaits, and a future
+/// over 1 KiB leaves the allocator's fast path when actix boxes the handler's future (measured:
+/// 500 instructions a request more, `BENCHMARKS.md`).
+pub(crate) enum ManagerRef<'a> {
+    /// The app's.
+    App(&'a LoginManager),
+    /// The defaults, shared by the thread.
+    Defaults(Rc<LoginManager>),
+}
+
+impl std::ops::Deref for ManagerRef<'_> {
+    type Target = LoginManager;
+
+    fn deref(&self) -> &LoginManager {
+        match self {
+            Self::App(manager) => manager,
+            Self::Defaults(manager) => manager,
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::{
     login::{
         current_user::UserFacts,
         events::{emit, LoginEvent},
-        manager::{AnyUserLoader, LoginManager},
+        manager::LoginManager,
         protection::{self, SessionProtection},
         remember::{change_cookie, CookieChange, RememberRoute, RememberSettings, RememberedLogin},
     },
@@ -134,7 +134,7 @@ pub(crate) async fn authenticate(
     }
     let remember = req.extensions().get::<RememberRoute>().cloned();
     if let Some((_, id)) = session {
-        if verified(req, manager, &id, Source::Session).await {
+        if standing(req, manager, &id, Source::Session).await == Standing::Stands {
             if let Some(RememberRoute(settings)) = &remember {
                 if settings.refresh_each_request {
                     // The cookie, if the request carries one for this login.
@@ -173,7 +173,9 @@ pub(crate) async fn authenticate(
         }
     }
     match loaded {
-        Some(id) if verified(req, manager, &id, Source::RequestLoader).await => {
+        Some(id)
+            if standing(req, manager, &id, Source::RequestLoader).await == Standing::Stands =>
+        {
             emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
             Ok(Some(Authenticated {
                 id,
@@ -195,16 +197,6 @@ enum Source<'a> {
     RequestLoader,
 }
 
-/// Whether the manager's user loader finds the user `id` (loading it at most once per request)
-/// and the login from `source` may stand: the user is active (or the login was forced) and has
-/// the revocation stamp the login recorded (a login that recorded none, made before stamps were
-/// used, does not stand). True when there is no loader to ask.
-/// The user it loaded is marked verified in the request: only such a user is served to
-/// [`CurrentUser`](crate::CurrentUser) without asking again.
-async fn verified(req: &HttpRequest, manager: &LoginManager, id: &str, source: Source<'_>) -> bool {
-    standing(req, manager, id, source).await == Standing::Stands
-}
-
 /// Whether a login stands, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Standing {
@@ -217,7 +209,16 @@ enum Standing {
     Revoked,
 }
 
-/// [`verified`], saying why a login does not stand.
+/// Whether the manager's user loader finds the user `id` (loading it at most once per request)
+/// and the login from `source` may stand: the user is active (or the login was forced) and has
+/// the revocation stamp the login recorded (a login that recorded none, made before stamps were
+/// used, does not stand). Stands when there is no loader to ask.
+/// The user it loaded is marked verified in the request: only such a user is served to
+/// [`CurrentUser`](crate::CurrentUser) without asking again.
+///
+/// One `async fn` with one await: each level of `async fn` nesting adds its arguments to the
+/// login check's future, which actix boxes on every request (see [`ManagerRef`](
+/// crate::login::manager::ManagerRef)).
 async fn standing(
     req: &HttpRequest,
     manager: &LoginManager,
@@ -227,20 +228,6 @@ async fn standing(
     let Some(loader) = &manager.user_loader else {
         return Standing::Stands;
     };
-    let standing = user_standing(req, loader, id, source).await;
-    if standing == Standing::Stands {
-        (loader.mark_verified)(req, id);
-    }
-    standing
-}
-
-/// Whether `loader` finds the user `id`, and the login from `source` may stand for it.
-async fn user_standing(
-    req: &HttpRequest,
-    loader: &AnyUserLoader,
-    id: &str,
-    source: Source<'_>,
-) -> Standing {
     let facts = match (loader.loaded)(req, id) {
         Some(facts) => facts,
         None => match (loader.load)(req.clone(), id.to_owned()).await {
@@ -254,6 +241,15 @@ async fn user_standing(
             }
         },
     };
+    let standing = user_standing(req, id, &facts, source);
+    if standing == Standing::Stands {
+        (loader.mark_verified)(req, id);
+    }
+    standing
+}
+
+/// Whether the login from `source` may stand for the user `id` the loader found, `facts`.
+fn user_standing(req: &HttpRequest, id: &str, facts: &UserFacts, source: Source<'_>) -> Standing {
     let forced = || {
         matches!(source, Source::Session)
             && req.get_session().get::<bool>(FORCED_KEY).ok().flatten() == Some(true)
