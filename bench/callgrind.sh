@@ -6,6 +6,8 @@
 #   bench/callgrind.sh full_stack   # Ir per request; the variants of a group share one process
 #   GROUP=csrf_form bench/callgrind.sh full_stack   # one group only
 #   bench/callgrind.sh evaluation   # Ir per evaluation, one process per case
+#   BINARY=path/to/full_stack-<hash> bench/callgrind.sh full_stack   # a bench binary built
+#       elsewhere (an earlier commit's, for a before/after comparison)
 #
 # full_stack: each group's variants are driven in turn, ROUNDS times, in one process, so they
 # share the cookie, the allocator's state and the hash seeds (which otherwise move a process's
@@ -18,9 +20,9 @@ requests="${REQUESTS:-1000}"
 rounds="${ROUNDS:-5}"
 evaluations="${EVALUATIONS:-20000}"
 
-binary=$(cargo bench --bench "$bench" --no-run --message-format=json 2>/dev/null |
+binary=${BINARY:-$(cargo bench --bench "$bench" --no-run --message-format=json 2>/dev/null |
     jq -r 'select(.reason == "compiler-artifact" and .target.name == "'"$bench"'"
-                  and (.target.kind | index("bench"))) | .executable')
+                  and (.target.kind | index("bench"))) | .executable')}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
