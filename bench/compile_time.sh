@@ -14,6 +14,9 @@
 #   stacked       web::Path<u32> under three stacked checkpoints
 #   login_path    #[login_required] + CurrentUser<User> + web::Path<u32>, against an
 #                 Option<Identity> check and the same user lookup
+#   path_checked_first  web::Path<u32>, the same checkpoint, against a hand-written handler
+#                 with the same order as the attribute's: the session check, then the
+#                 extraction of the Path (awaited), then the body
 #
 # Rounds are interleaved (every crate once per round, the order of each pair alternating), and
 # each build's wall time and CPU time (user + system, rustc included) recorded; printed: the
@@ -140,6 +143,20 @@ $by_hand
 }
 RS
         ;;
+    path_checked_first/checkpoint) handler path checkpoint "$i" ;;
+    path_checked_first/hand_written) cat <<RS
+#[get("/h$i/{id}")]
+pub async fn handler_$i(req: HttpRequest) -> HttpResponse {
+    let session = req.get_session();
+$by_hand
+    let id = match web::Path::<u32>::extract(&req).await {
+        Ok(id) => id,
+        Err(error) => return error.error_response(),
+    };
+    HttpResponse::Ok().body(id.to_string())
+}
+RS
+        ;;
     login_path/checkpoint) cat <<RS
 #[get("/h$i/{id}")]
 #[login_required]
@@ -187,7 +204,8 @@ TOML
     {
         echo "#![allow(unused_imports)]"
         echo "use actix_web::{get, post, web, HttpResponse};"
-        echo "use actix_session::Session;"
+        echo "use actix_web::{FromRequest, HttpRequest};"
+        echo "use actix_session::{Session, SessionExt};"
         echo "use actix_identity::Identity;"
         [ "$2" = checkpoint ] && echo "use checkpoint_runtime::{checkpoint, login_required, CurrentUser};"
         cat <<'RS'

@@ -326,12 +326,21 @@ mod tests {
     #[test]
     fn the_futures_of_the_checks_leave_a_handlers_box_under_one_kibibyte() {
         let sizes = [
-            ("session", enforce_future_size(&Checkpoint::with_check(ADMIN))),
+            (
+                "session",
+                enforce_future_size(&Checkpoint::with_check(ADMIN)),
+            ),
             ("api_key", enforce_future_size(&Checkpoint::with_check(KEY))),
             #[cfg(feature = "csrf")]
-            ("csrf", enforce_future_size(&Checkpoint::with_check(CsrfCheck::new()))),
+            (
+                "csrf",
+                enforce_future_size(&Checkpoint::with_check(CsrfCheck::new())),
+            ),
             #[cfg(feature = "login")]
-            ("login", enforce_future_size(&crate::LoginRequired::LOGGED_IN)),
+            (
+                "login",
+                enforce_future_size(&crate::LoginRequired::LOGGED_IN),
+            ),
         ];
         for (check, size) in sizes {
             assert!(size <= 768, "the {check} check's future is {size} bytes");
