@@ -865,6 +865,50 @@ mod login_default {
     );
 }
 
+/// The login check alone, no user loader: `#[login_required]` on a handler without arguments
+/// against `Option<Identity>` checked in the handler.
+async fn identity_hand_written(identity: Option<actix_identity::Identity>) -> HttpResponse {
+    match identity {
+        Some(_) => page(),
+        None => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+#[checkpoint_runtime::login_required]
+async fn identity_login_required() -> HttpResponse {
+    page()
+}
+
+mod login_alone {
+    use super::*;
+
+    const REQUEST: MakeRequest = request;
+    const SEED: Seed = Seed::Login;
+
+    scenario!(
+        a_no_check,
+        no_check_count,
+        login_app!().route("/", web::get().to(no_check))
+    );
+    scenario!(
+        b_hand_written,
+        hand_written_count,
+        login_app!().route("/", web::get().to(identity_hand_written))
+    );
+    scenario!(
+        c_login_required,
+        login_required_count,
+        login_app!().route("/", web::get().to(identity_login_required))
+    );
+    scenario!(
+        d_login_required_unprotected,
+        unprotected_count,
+        login_app!()
+            .app_data(checkpoint_runtime::LoginManager::new().no_session_protection())
+            .route("/", web::get().to(identity_login_required))
+    );
+}
+
 /// Requests carrying a remember cookie and no session: each restores the login into a new
 /// session (what happens once per browser session).
 mod remember_restore {
@@ -1026,6 +1070,20 @@ const GROUPS: &[(&str, &[Variant], MakeRequest, Seed)] = &[
             (
                 "h_current_user_remember_me",
                 login_default::remember_me_user_count,
+            ),
+        ],
+        request,
+        Seed::Login,
+    ),
+    (
+        "login_alone",
+        &[
+            ("a_no_check", login_alone::no_check_count),
+            ("b_hand_written", login_alone::hand_written_count),
+            ("c_login_required", login_alone::login_required_count),
+            (
+                "d_login_required_unprotected",
+                login_alone::unprotected_count,
             ),
         ],
         request,

@@ -233,6 +233,19 @@ async fn hand_written_login(identity: Option<actix_identity::Identity>) -> HttpR
     }
 }
 
+/// The login check alone, written by hand: a session identity or 401.
+async fn hand_written_logged_in(identity: Option<actix_identity::Identity>) -> HttpResponse {
+    match identity {
+        Some(_) => HttpResponse::Ok().body("in"),
+        None => HttpResponse::Unauthorized().finish(),
+    }
+}
+
+#[checkpoint_runtime::login_required]
+async fn login_required_alone() -> HttpResponse {
+    HttpResponse::Ok().body("in")
+}
+
 #[checkpoint_runtime::login_required]
 async fn login_required_user(user: checkpoint_runtime::CurrentUser<User>) -> HttpResponse {
     HttpResponse::Ok().body(user.into_inner().name)
@@ -277,6 +290,27 @@ async fn the_login_layer_allocates_what_the_check_written_by_hand_does() {
     let cookie = response.response().cookies().next().unwrap().into_owned();
     let cookie = &cookie;
     let manager = || LoginManager::new().user_loader(find_user);
+
+    // Without a user loader the check needs to know that the session has an identity, not
+    // which: the id is not read (nor copied) then.
+    let no_loader = LoginManager::new;
+    let hand_alone = count_login!(cookie, no_loader(), false, hand_written_logged_in);
+    let alone = count_login!(cookie, no_loader(), false, login_required_alone);
+    let alone_unprotected = count_login!(
+        cookie,
+        no_loader().no_session_protection(),
+        false,
+        login_required_alone
+    );
+    eprintln!(
+        "allocations per request: hand-written identity check {hand_alone}, #[login_required] \
+         without a user loader {alone} (without session protection {alone_unprotected})"
+    );
+    assert_eq!(alone, hand_alone, "#[login_required] alone allocates");
+    assert_eq!(
+        alone_unprotected, hand_alone,
+        "#[login_required] alone, unprotected, allocates"
+    );
 
     let hand = count_login!(cookie, manager(), false, hand_written_login);
     let ours = count_login!(cookie, manager(), false, login_required_user);

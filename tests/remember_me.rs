@@ -17,7 +17,7 @@ use actix_web::{
 use checkpoint_runtime::{
     confirm_login, flash, fresh_login_required, login_fresh, login_remembered, login_required,
     login_user, logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginEvent,
-    LoginManager, RememberMe, UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
+    LoginManager, RememberMe, SessionProtection, UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
 };
 use common::Browser;
 
@@ -560,6 +560,51 @@ async fn login_user_refuses_an_app_whose_loader_checks_users() {
         StatusCode::OK
     );
     assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+}
+
+/// Without a user loader the login check does not read the identity's id (it needs only to know
+/// that the session has one); the events that name it still do.
+#[actix_web::test]
+async fn the_events_name_the_identity_without_a_user_loader_too() {
+    for mode in [SessionProtection::Basic, SessionProtection::Strong] {
+        let seen = Rc::new(RefCell::new(Vec::<String>::new()));
+        let record = Rc::clone(&seen);
+        let manager = LoginManager::new().session_protection(mode).on_event(
+            move |_: &HttpRequest, event: &LoginEvent<'_>| {
+                let name = event.name();
+                record.borrow_mut().push(match event.id() {
+                    Some(id) => format!("{name}:{id}"),
+                    None => name.to_owned(),
+                });
+            },
+        );
+        let mut browser = browser_on(manager, None).await;
+        let take = || std::mem::take(&mut *seen.borrow_mut());
+
+        browser.send(post("/login/ada?fresh=0")).await;
+        assert_eq!(take(), ["user_logged_in:ada"]);
+        assert_eq!(browser.get("/fresh").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(take(), ["user_accessed", "user_needs_refresh:ada"]);
+        assert_eq!(browser.send(post("/confirm")).await.status, StatusCode::OK);
+        assert_eq!(take(), ["user_accessed", "user_login_confirmed"]);
+        let other = test::TestRequest::get()
+            .uri("/fresh")
+            .insert_header(("user-agent", "curl/8"));
+        assert_eq!(
+            browser.send(other).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{mode:?}"
+        );
+        let refused = match mode {
+            SessionProtection::Basic => "user_needs_refresh:ada",
+            SessionProtection::Strong => "user_unauthorized",
+        };
+        assert_eq!(
+            take(),
+            ["user_accessed", "session_protected:ada", refused],
+            "{mode:?}"
+        );
+    }
 }
 
 #[actix_web::test]

@@ -324,17 +324,13 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 .await
                 .map_err(fail_closed)?;
             let identity = identity.ok_or_else(anonymous)?;
-            if let Some(user) = Self::loaded_as(&req, &identity.id) {
+            let id = identity.id(&req).ok_or_else(anonymous)?.into_owned();
+            if let Some(user) = Self::loaded_as(&req, &id) {
                 return Ok(user);
             }
             let loader = app_loader.ok_or_else(anonymous)?;
-            let user = (loader.load)(identity.id.clone())
-                .await
-                .ok_or_else(anonymous)?;
-            Ok(Self {
-                id: identity.id,
-                user,
-            })
+            let user = (loader.load)(id.clone()).await.ok_or_else(anonymous)?;
+            Ok(Self { id, user })
         }))
     }
 }

@@ -119,7 +119,8 @@ impl LoginRequired {
             return Ok(Some(Reason::NotLoggedIn));
         };
         if self.fresh && !(identity.from_session && fresh_in_window(req, manager)) {
-            emit(req, manager, LoginEvent::NeedsRefresh { id: &identity.id });
+            let id = identity.id(req).unwrap_or_default();
+            emit(req, manager, LoginEvent::NeedsRefresh { id: &id });
             return Ok(Some(Reason::NeedsRefresh));
         }
         Ok(None)

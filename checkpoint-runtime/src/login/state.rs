@@ -2,6 +2,7 @@
 //! `logout_user`, and when the login was made with a password (its freshness).
 
 use std::{
+    borrow::Cow,
     panic::{catch_unwind, AssertUnwindSafe},
     rc::Rc,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -47,9 +48,35 @@ pub const REMEMBER_KEY: &str = "_remember";
 /// The identity of a request that passed the login check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Authenticated {
-    pub(crate) id: String,
+    /// Its id; `None` for a session identity whose id the check did not need (no user loader to
+    /// ask, no remember cookie to renew): [`Authenticated::id`] reads it then.
+    id: Option<String>,
     /// Whether it came from the session (`login_user`) rather than the request loader.
     pub(crate) from_session: bool,
+}
+
+impl Authenticated {
+    /// The identity's id, read from the session if the check did not read it.
+    pub(crate) fn id(&self, req: &HttpRequest) -> Option<Cow<'_, str>> {
+        match &self.id {
+            Some(id) => Some(Cow::Borrowed(id)),
+            None => session_identity(req)
+                .ok()
+                .flatten()
+                .and_then(|identity| identity_id(&identity))
+                .map(Cow::Owned),
+        }
+    }
+}
+
+/// The id of a session identity, `None` (logged) when it cannot be read.
+fn identity_id(identity: &Identity) -> Option<String> {
+    identity
+        .id()
+        .map_err(|error| {
+            tracing::warn!(error = %error, "the session identity cannot be read: {error}");
+        })
+        .ok()
 }
 
 /// The session identity, through actix-identity.
@@ -104,17 +131,12 @@ pub(crate) async fn authenticate(
     manager: &LoginManager,
     payload: Option<&mut Payload>,
 ) -> Result<Option<Authenticated>, CheckpointError> {
-    let mut session = session_identity(req)?.and_then(|identity| match identity.id() {
-        Ok(id) => Some((identity, id)),
-        Err(error) => {
-            tracing::warn!(error = %error, "the session identity cannot be read: {error}");
-            None
-        }
-    });
+    let mut session = session_identity(req)?;
     emit(req, manager, LoginEvent::Accessed);
-    if let (Some(mode), Some((_, id))) = (manager.session_protection, &session) {
+    if let (Some(mode), Some(identity)) = (manager.session_protection, &session) {
         if !protection::same_client(req, manager.client_address) {
-            let protected = LoginEvent::SessionProtected { id, mode };
+            let id = identity_id(identity).unwrap_or_default();
+            let protected = LoginEvent::SessionProtected { id: &id, mode };
             match mode {
                 // Reported when it takes the freshness, not on every later request.
                 SessionProtection::Basic => {
@@ -124,7 +146,7 @@ pub(crate) async fn authenticate(
                 }
                 SessionProtection::Strong => {
                     emit(req, manager, protected);
-                    if let Some((identity, _)) = session.take() {
+                    if let Some(identity) = session.take() {
                         end_login(req, identity);
                     }
                     return Ok(None);
@@ -133,7 +155,16 @@ pub(crate) async fn authenticate(
         }
     }
     let remember = req.extensions().get::<RememberRoute>().cloned();
-    if let Some((_, id)) = session {
+    let renews_cookie = |remember: &Option<RememberRoute>| matches!(remember, Some(RememberRoute(settings)) if settings.refresh_each_request);
+    if session.is_some() && manager.user_loader.is_none() && !renews_cookie(&remember) {
+        // Nothing to ask of the id: that the session has an identity is the whole answer
+        // (actix-identity decoded the id to say so; decoding it again would copy it).
+        return Ok(Some(Authenticated {
+            id: None,
+            from_session: true,
+        }));
+    }
+    if let Some(id) = session.as_ref().and_then(identity_id) {
         if standing(req, manager, &id, Source::Session).await == Standing::Stands {
             if let Some(RememberRoute(settings)) = &remember {
                 if settings.refresh_each_request {
@@ -144,7 +175,7 @@ pub(crate) async fn authenticate(
                 }
             }
             return Ok(Some(Authenticated {
-                id,
+                id: Some(id),
                 from_session: true,
             }));
         }
@@ -152,7 +183,7 @@ pub(crate) async fn authenticate(
     if let Some(RememberRoute(settings)) = &remember {
         if let Some(id) = restore(req, manager, settings).await? {
             return Ok(Some(Authenticated {
-                id,
+                id: Some(id),
                 from_session: true,
             }));
         }
@@ -178,7 +209,7 @@ pub(crate) async fn authenticate(
         {
             emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
             Ok(Some(Authenticated {
-                id,
+                id: Some(id),
                 from_session: false,
             }))
         }
