@@ -352,6 +352,27 @@ async fn remember_me_refresh_every_request() {
     }
 }
 
+/// Without a user loader the check reads the identity's id only for a cookie to renew: it is
+/// renewed all the same.
+#[actix_web::test]
+async fn remember_me_refresh_every_request_without_a_user_loader() {
+    let remember = RememberMe::new(remember_key())
+        .duration(Duration::from_secs(1000))
+        .refresh_each_request(true);
+    let mut browser = browser_on(LoginManager::new(), Some(remember)).await;
+    browser
+        .send(post("/login/ada?remember=1&duration=100"))
+        .await;
+    let made = browser.cookie(REMEMBER).unwrap().value().to_owned();
+    browser.hold(Cookie::new(REMEMBER, made));
+    assert_eq!(browser.get("/fresh").await.status, StatusCode::OK);
+    let refreshed = browser.cookie(REMEMBER).expect("a remember cookie");
+    assert_eq!(
+        refreshed.max_age(),
+        Some(actix_web::cookie::time::Duration::seconds(100))
+    );
+}
+
 #[actix_web::test]
 async fn remember_me_no_refresh_every_request() {
     let users = users();
@@ -562,22 +583,32 @@ async fn login_user_refuses_an_app_whose_loader_checks_users() {
     assert_eq!(browser.get("/me").await.status, StatusCode::OK);
 }
 
+/// What an [`event_recorder`] hook recorded: each event as `name` or `name:id`.
+type Recorded = Rc<RefCell<Vec<String>>>;
+
+/// An event hook recording each event, and what it recorded.
+fn event_recorder() -> (Recorded, impl Fn(&HttpRequest, &LoginEvent<'_>) + 'static) {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let record = Rc::clone(&seen);
+    let hook = move |_: &HttpRequest, event: &LoginEvent<'_>| {
+        let name = event.name();
+        record.borrow_mut().push(match event.id() {
+            Some(id) => format!("{name}:{id}"),
+            None => name.to_owned(),
+        });
+    };
+    (seen, hook)
+}
+
 /// Without a user loader the login check does not read the identity's id (it needs only to know
 /// that the session has one); the events that name it still do.
 #[actix_web::test]
 async fn the_events_name_the_identity_without_a_user_loader_too() {
     for mode in [SessionProtection::Basic, SessionProtection::Strong] {
-        let seen = Rc::new(RefCell::new(Vec::<String>::new()));
-        let record = Rc::clone(&seen);
-        let manager = LoginManager::new().session_protection(mode).on_event(
-            move |_: &HttpRequest, event: &LoginEvent<'_>| {
-                let name = event.name();
-                record.borrow_mut().push(match event.id() {
-                    Some(id) => format!("{name}:{id}"),
-                    None => name.to_owned(),
-                });
-            },
-        );
+        let (seen, record) = event_recorder();
+        let manager = LoginManager::new()
+            .session_protection(mode)
+            .on_event(record);
         let mut browser = browser_on(manager, None).await;
         let take = || std::mem::take(&mut *seen.borrow_mut());
 
@@ -611,20 +642,13 @@ async fn the_events_name_the_identity_without_a_user_loader_too() {
 async fn every_login_event_reaches_the_hooks_in_order_and_the_log() {
     common::record_logs();
     let users = users();
-    let seen = Rc::new(RefCell::new(Vec::<String>::new()));
-    let record = Rc::clone(&seen);
+    let (seen, record) = event_recorder();
     let manager = manager(&users)
         .request_loader(|req: &HttpRequest| {
             let token = req.headers().get("x-token").cloned();
             std::future::ready(token.map(|_| "ada".to_owned()))
         })
-        .on_event(move |_: &HttpRequest, event: &LoginEvent<'_>| {
-            let name = event.name();
-            record.borrow_mut().push(match event.id() {
-                Some(id) => format!("{name}:{id}"),
-                None => name.to_owned(),
-            });
-        })
+        .on_event(record)
         .on_event(|_: &HttpRequest, event: &LoginEvent<'_>| {
             assert!(
                 !matches!(event, LoginEvent::LoginConfirmed),

@@ -133,6 +133,8 @@ impl CsrfCheck {
             multipart_field(body, boundary.as_str(), self.form_key)
                 .now_or_never()
                 .unwrap_or_else(|| {
+                    // Not the client's fault: said at `error`, not as a malformed body alone.
+                    tracing::error!("the multipart parser waited for more of a body already read");
                     Err(CsrfFailure::MalformedMultipart(
                         "the parser waited for more of a body already read".to_owned(),
                     ))

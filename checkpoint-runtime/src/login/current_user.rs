@@ -324,7 +324,7 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 .await
                 .map_err(fail_closed)?;
             let identity = identity.ok_or_else(anonymous)?;
-            let id = identity.id(&req).ok_or_else(anonymous)?.into_owned();
+            let id = identity.into_id(&req).ok_or_else(anonymous)?;
             if let Some(user) = Self::loaded_as(&req, &id) {
                 return Ok(user);
             }

@@ -119,8 +119,9 @@ impl LoginRequired {
             return Ok(Some(Reason::NotLoggedIn));
         };
         if self.fresh && !(identity.from_session && fresh_in_window(req, manager)) {
-            let id = identity.id(req).unwrap_or_default();
-            emit(req, manager, LoginEvent::NeedsRefresh { id: &id });
+            if let Some(id) = identity.id(req) {
+                emit(req, manager, LoginEvent::NeedsRefresh { id: &id });
+            }
             return Ok(Some(Reason::NeedsRefresh));
         }
         Ok(None)

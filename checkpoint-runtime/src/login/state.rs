@@ -60,13 +60,28 @@ impl Authenticated {
     pub(crate) fn id(&self, req: &HttpRequest) -> Option<Cow<'_, str>> {
         match &self.id {
             Some(id) => Some(Cow::Borrowed(id)),
-            None => session_identity(req)
-                .ok()
-                .flatten()
-                .and_then(|identity| identity_id(&identity))
-                .map(Cow::Owned),
+            None => session_id(req).map(Cow::Owned),
         }
     }
+
+    /// [`id`](Self::id), moved out when the check read it.
+    pub(crate) fn into_id(self, req: &HttpRequest) -> Option<String> {
+        self.id.or_else(|| session_id(req))
+    }
+}
+
+/// The id of the request's session identity, if it has one that can be read.
+fn session_id(req: &HttpRequest) -> Option<String> {
+    let id = session_identity(req)
+        .ok()
+        .flatten()
+        .and_then(|identity| identity_id(&identity));
+    if id.is_none() {
+        tracing::warn!(
+            "the login check let a session identity through whose id cannot be read now"
+        );
+    }
+    id
 }
 
 /// The id of a session identity, `None` (logged) when it cannot be read.
@@ -135,17 +150,21 @@ pub(crate) async fn authenticate(
     emit(req, manager, LoginEvent::Accessed);
     if let (Some(mode), Some(identity)) = (manager.session_protection, &session) {
         if !protection::same_client(req, manager.client_address) {
-            let id = identity_id(identity).unwrap_or_default();
-            let protected = LoginEvent::SessionProtected { id: &id, mode };
+            // The id, for the event only (`identity_id` logs an id that cannot be read).
+            let report = || {
+                if let Some(id) = identity_id(identity) {
+                    emit(req, manager, LoginEvent::SessionProtected { id: &id, mode });
+                }
+            };
             match mode {
                 // Reported when it takes the freshness, not on every later request.
                 SessionProtection::Basic => {
                     if req.get_session().remove(FRESH_AT_KEY).is_some() {
-                        emit(req, manager, protected);
+                        report();
                     }
                 }
                 SessionProtection::Strong => {
-                    emit(req, manager, protected);
+                    report();
                     if let Some(identity) = session.take() {
                         end_login(req, identity);
                     }
