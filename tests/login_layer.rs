@@ -92,6 +92,36 @@ async fn post_members(body: web::Json<serde_json::Value>) -> impl Responder {
     HttpResponse::Ok().json(body.into_inner())
 }
 
+#[get("/members/{number}")]
+#[login_required]
+async fn member_number(number: web::Path<u32>, user: CurrentUser<User>) -> impl Responder {
+    format!("{} #{number}", user.name)
+}
+
+thread_local! {
+    /// How many times a `Counted` was extracted.
+    static EXTRACTIONS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// An extractor that counts its extractions.
+struct Counted;
+
+impl actix_web::FromRequest for Counted {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(_: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        EXTRACTIONS.set(EXTRACTIONS.get() + 1);
+        std::future::ready(Ok(Counted))
+    }
+}
+
+#[get("/counted")]
+#[login_required]
+async fn counted(_: Counted) -> impl Responder {
+    "counted"
+}
+
 #[fresh_login_required]
 async fn fresh_page() -> impl Responder {
     "fresh only"
@@ -138,6 +168,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(log_out)
         .service(members)
         .service(post_members)
+        .service(member_number)
+        .service(counted)
         .service(add_note)
         .route("/fresh", web::route().to(fresh_page))
         .service(checkpoint_first)
@@ -398,6 +430,49 @@ macro_rules! log_in_as {
         let reply = $browser.send(test::TestRequest::post().uri(&uri)).await;
         assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.body);
     }};
+}
+
+#[actix_web::test]
+async fn login_required_runs_before_the_handlers_extractors() {
+    let mut browser = login_browser!(to_login_page());
+    let malformed = || {
+        test::TestRequest::post()
+            .uri("/members")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload("{ not json")
+    };
+    assert_eq!(
+        browser.send(malformed()).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the login check answers, not web::Json"
+    );
+    assert_eq!(
+        browser.get("/members/not-a-number").await.status,
+        StatusCode::FOUND,
+        "the login check answers, not web::Path"
+    );
+    assert_eq!(browser.get("/counted").await.status, StatusCode::FOUND);
+    assert_eq!(
+        EXTRACTIONS.get(),
+        0,
+        "an extractor ran for a refused request"
+    );
+    log_in_as!(browser, "alice", true);
+    assert_eq!(browser.get("/counted").await.status, StatusCode::OK);
+    assert_eq!(EXTRACTIONS.get(), 1);
+    assert_eq!(
+        browser.send(malformed()).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        browser.get("/members/not-a-number").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let reply = browser.get("/members/7").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "alice #7")
+    );
 }
 
 #[actix_web::test]

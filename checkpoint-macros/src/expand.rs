@@ -109,7 +109,23 @@ pub(crate) fn wrapper(
         }
     };
 
-    let checks = expansion.enforcements(stack).into_iter().map(|enforce| {
+    // A `#[login_required]` last in the stack, before arguments to extract, is awaited with
+    // their extraction in one runtime future (`enforce_then_extract`, generic over the check's
+    // type and the arguments alone, so shared by the handlers that take the same ones): the
+    // wrapper's state machine then waits at one point, not two.
+    let fused_login = match (shape, stack.last()) {
+        (Shape::Extracting, Some(CheckpointSpec::Login { fresh, span }))
+            if !inner_sig.inputs.is_empty() =>
+        {
+            Some(expansion.login_check(*fresh, *span))
+        }
+        _ => None,
+    };
+    let enforced = match fused_login {
+        Some(_) => &stack[..stack.len() - 1],
+        None => stack,
+    };
+    let checks = expansion.enforcements(enforced).into_iter().map(|enforce| {
         quote! {
             if let #private::ControlFlow::Break(__checkpoint_response) = #enforce {
                 return #refuse(__checkpoint_response);
@@ -149,11 +165,20 @@ pub(crate) fn wrapper(
                     })
                     .unzip();
                 let rt = runtime.at(span);
-                let extract = quote_spanned!(span=> #rt::__private::extract::<(#(#types,)*)>);
-                let mut arguments = Group::new(
-                    Delimiter::Parenthesis,
-                    quote!(&__checkpoint_request, &mut __checkpoint_payload),
-                );
+                let (extract, arguments) = match &fused_login {
+                    Some(check) => {
+                        let probe = &expansion.probe;
+                        (
+                            quote_spanned!(span=> #rt::__private::enforce_then_extract::<_, (#(#types,)*)>),
+                            quote!(#check, &__checkpoint_request, &mut __checkpoint_payload, #probe),
+                        )
+                    }
+                    None => (
+                        quote_spanned!(span=> #rt::__private::extract::<(#(#types,)*)>),
+                        quote!(&__checkpoint_request, &mut __checkpoint_payload),
+                    ),
+                };
+                let mut arguments = Group::new(Delimiter::Parenthesis, arguments);
                 arguments.set_span(span);
                 quote! {
                     let (#(#patterns,)*) = match #extract #arguments #dot_await {
@@ -408,6 +433,12 @@ impl Expansion<'_> {
     /// at `span`. The check is named through a runtime macro, which is a compile error (at `span`)
     /// when the runtime's `login` feature is off.
     fn login_enforcement(&self, fresh: bool, span: Span) -> TokenStream {
+        self.enforce_call(self.login_check(fresh, span), Span::call_site())
+    }
+
+    /// `&LoginRequired::LOGGED_IN` (or `FRESH`), named at `span` through a runtime macro, which
+    /// is a compile error (at `span`) when the runtime's `login` feature is off.
+    fn login_check(&self, fresh: bool, span: Span) -> TokenStream {
         let which = if fresh {
             quote!(FRESH)
         } else {
@@ -415,7 +446,7 @@ impl Expansion<'_> {
         };
         let rt = self.rt.at(span);
         let check = quote_spanned!(span=> #rt::__private::login_required!(#which));
-        self.enforce_call(quote!(&#check), Span::call_site())
+        quote!(&#check)
     }
 
     /// The enforcement of `#[checkpoint(NAME)]`, through a runtime trait implemented only by

@@ -280,6 +280,22 @@ pub async fn extract<Args: FromRequest>(
         .map_err(|error| HttpResponse::from_error(error.into()))
 }
 
+/// `checkpoint`'s check, then [`extract`]: a wrapper's last check (`#[login_required]`) and the
+/// extraction of the handler's arguments in one future, generic over the checkpoint's type and
+/// the arguments alone, so that the wrapper's own state machine waits at one point, as it does
+/// behind session checkpoints, and handlers that take the same arguments share this one.
+pub async fn enforce_then_extract<C: Enforce, Args: FromRequest>(
+    checkpoint: &C,
+    req: &HttpRequest,
+    payload: &mut dev::Payload,
+    probe: &SessionProbe,
+) -> Result<Args, HttpResponse> {
+    if let ControlFlow::Break(response) = checkpoint.enforce_with(req, payload, probe).await {
+        return Err(response);
+    }
+    extract(req, payload).await
+}
+
 /// `future`, whose output is declared `T`: the handler's body, as an `async` block, told the
 /// handler's return type (so that `?` in it converts errors as in the handler).
 #[inline]
