@@ -17,6 +17,10 @@
 #   path_checked_first  web::Path<u32>, the same checkpoint, against a hand-written handler
 #                 with the same order as the attribute's: the session check, then the
 #                 extraction of the Path (awaited), then the body
+#   path_json_checked_first, data_session_checked_first, login_path_checked_first  the same
+#                 for path_json, data_session and login_path: the check (for login_path the
+#                 identity and the user's look-up), then the extraction of the handler's
+#                 arguments, then the body
 #
 # Rounds are interleaved (every crate once per round, the order of each pair alternating), and
 # each build's wall time and CPU time (user + system, rustc included) recorded; printed: the
@@ -157,6 +161,52 @@ $by_hand
 }
 RS
         ;;
+    path_json_checked_first/checkpoint) handler path_json checkpoint "$i" ;;
+    path_json_checked_first/hand_written) cat <<RS
+#[post("/h$i/{id}")]
+pub async fn handler_$i(req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let session = req.get_session();
+$by_hand
+    let mut payload = payload.into_inner();
+    let (id, note) =
+        match <(web::Path<u32>, web::Json<Note>)>::from_request(&req, &mut payload).await {
+            Ok(arguments) => arguments,
+            Err(error) => return error.error_response(),
+        };
+    HttpResponse::Ok().body(format!("{id} {}", note.title))
+}
+RS
+        ;;
+    data_session_checked_first/checkpoint) handler data_session checkpoint "$i" ;;
+    data_session_checked_first/hand_written) cat <<RS
+#[get("/h$i")]
+pub async fn handler_$i(req: HttpRequest) -> HttpResponse {
+    let session = req.get_session();
+$by_hand
+    let (state, session) = match <(web::Data<AppState>, Session)>::extract(&req).await {
+        Ok(arguments) => arguments,
+        Err(error) => return error.error_response(),
+    };
+    HttpResponse::Ok().body(format!("{} {}", state.name, session.entries().len()))
+}
+RS
+        ;;
+    login_path_checked_first/checkpoint) handler login_path checkpoint "$i" ;;
+    login_path_checked_first/hand_written) cat <<RS
+#[get("/h$i/{id}")]
+pub async fn handler_$i(req: HttpRequest) -> HttpResponse {
+    let identity = req.get_identity().ok();
+    let Some(user) = identity.and_then(|identity| identity.id().ok()).and_then(find_user) else {
+        return HttpResponse::Unauthorized().finish();
+    };
+    let id = match web::Path::<u32>::extract(&req).await {
+        Ok(id) => id,
+        Err(error) => return error.error_response(),
+    };
+    HttpResponse::Ok().body(format!("{} {id}", user.name))
+}
+RS
+        ;;
     login_path/checkpoint) cat <<RS
 #[get("/h$i/{id}")]
 #[login_required]
@@ -206,7 +256,7 @@ TOML
         echo "use actix_web::{get, post, web, HttpResponse};"
         echo "use actix_web::{FromRequest, HttpRequest};"
         echo "use actix_session::{Session, SessionExt};"
-        echo "use actix_identity::Identity;"
+        echo "use actix_identity::{Identity, IdentityExt};"
         [ "$2" = checkpoint ] && echo "use checkpoint_runtime::{checkpoint, login_required, CurrentUser};"
         cat <<'RS'
 #[derive(serde::Deserialize)]
