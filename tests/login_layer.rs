@@ -14,8 +14,8 @@ use actix_web::{
 };
 use checkpoint_runtime::{
     checkpoint, fresh_login_required, login_required, login_user, logout_user, url_for,
-    CheckpointError, CurrentUser, LoginManager, LoginRequired, RedirectTarget, UserLoader,
-    DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
+    CheckpointError, CurrentUser, LoginEvent, LoginManager, LoginRequired, RedirectTarget,
+    UserLoader, DEFAULT_LOGIN_MESSAGE, DEFAULT_NEEDS_REFRESH_MESSAGE, FRESH_AT_KEY,
 };
 use serde_json::json;
 
@@ -434,7 +434,15 @@ macro_rules! log_in_as {
 
 #[actix_web::test]
 async fn login_required_runs_before_the_handlers_extractors() {
-    let mut browser = login_browser!(to_login_page());
+    // Each check reports `Accessed` once: the check runs once a request.
+    let checks = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counter = std::rc::Rc::clone(&checks);
+    let manager = to_login_page().on_event(move |_: &HttpRequest, event: &LoginEvent<'_>| {
+        if matches!(event, LoginEvent::Accessed) {
+            counter.set(counter.get() + 1);
+        }
+    });
+    let mut browser = login_browser!(manager);
     let malformed = || {
         test::TestRequest::post()
             .uri("/members")
@@ -472,6 +480,15 @@ async fn login_required_runs_before_the_handlers_extractors() {
     assert_eq!(
         (reply.status, reply.body.as_str()),
         (StatusCode::OK, "alice #7")
+    );
+    // (`CurrentUser`, with the user loader as app data rather than on the manager, authenticates
+    // again: `/counted` takes no `CurrentUser`.)
+    let before = checks.get();
+    assert_eq!(browser.get("/counted").await.status, StatusCode::OK);
+    assert_eq!(
+        checks.get() - before,
+        1,
+        "the login check ran more than once"
     );
 }
 
