@@ -113,17 +113,13 @@ pub(crate) fn wrapper(
     // their extraction in one runtime future (`enforce_then_extract`, generic over the check's
     // type and the arguments alone, so shared by the handlers that take the same ones): the
     // wrapper's state machine then waits at one point, not two.
-    let fused_login = match (shape, stack.last()) {
-        (Shape::Extracting, Some(CheckpointSpec::Login { fresh, span }))
+    let (enforced, fused_login) = match (shape, stack.split_last()) {
+        (Shape::Extracting, Some((CheckpointSpec::Login { fresh, span }, above)))
             if !inner_sig.inputs.is_empty() =>
         {
-            Some(expansion.login_check(*fresh, *span))
+            (above, Some(expansion.login_check(*fresh, *span)))
         }
-        _ => None,
-    };
-    let enforced = match fused_login {
-        Some(_) => &stack[..stack.len() - 1],
-        None => stack,
+        _ => (stack, None),
     };
     let checks = expansion.enforcements(enforced).into_iter().map(|enforce| {
         quote! {

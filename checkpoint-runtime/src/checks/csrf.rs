@@ -134,10 +134,9 @@ impl CsrfCheck {
                 .now_or_never()
                 .unwrap_or_else(|| {
                     // Not the client's fault: said at `error`, not as a malformed body alone.
-                    tracing::error!("the multipart parser waited for more of a body already read");
-                    Err(CsrfFailure::MalformedMultipart(
-                        "the parser waited for more of a body already read".to_owned(),
-                    ))
+                    let waited = "the multipart parser waited for more of a body already read";
+                    tracing::error!("{waited}");
+                    Err(CsrfFailure::MalformedMultipart(waited.to_owned()))
                 })?
         };
         field.ok_or(CsrfFailure::NotSent {

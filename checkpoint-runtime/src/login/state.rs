@@ -174,8 +174,9 @@ pub(crate) async fn authenticate(
         }
     }
     let remember = req.extensions().get::<RememberRoute>().cloned();
-    let renews_cookie = |remember: &Option<RememberRoute>| matches!(remember, Some(RememberRoute(settings)) if settings.refresh_each_request);
-    if session.is_some() && manager.user_loader.is_none() && !renews_cookie(&remember) {
+    let renews_cookie =
+        matches!(&remember, Some(RememberRoute(settings)) if settings.refresh_each_request);
+    if session.is_some() && manager.user_loader.is_none() && !renews_cookie {
         // Nothing to ask of the id: that the session has an identity is the whole answer
         // (actix-identity decoded the id to say so; decoding it again would copy it).
         return Ok(Some(Authenticated {
