@@ -17,7 +17,7 @@ use crate::{
     error::CheckpointError,
     login::{
         manager::{app_data, LoginManager},
-        state::{authenticate, LoadedUser, LoginChanged},
+        state::{authenticate, Judge, LoadedUser, LoginChanged, Standing},
     },
 };
 
@@ -27,8 +27,12 @@ type IsActive<U> = dyn Fn(&U) -> bool;
 
 type RevocationStamp<U> = dyn Fn(&U) -> String;
 
-type LoadIntoRequest<U> =
-    dyn Fn(HttpRequest, String, Rc<UserLoader<U>>) -> LocalBoxFuture<'static, Option<UserFacts>>;
+type LoadIntoRequest<U> = dyn for<'a> Fn(
+    &'a HttpRequest,
+    String,
+    Judge<'a>,
+    Rc<UserLoader<U>>,
+) -> LocalBoxFuture<'a, Standing>;
 
 /// Loads the app's user from an identity id (Flask-Login's `user_loader`), and says whether a
 /// user may be logged in: [`is_active`](Self::is_active) (Flask-Login's `is_active`) and
@@ -58,8 +62,8 @@ type LoadIntoRequest<U> =
 /// ```
 pub struct UserLoader<U> {
     pub(crate) load: Rc<LoadUser<U>>,
-    /// Loads a user into a request ([`LoadedUser`]) for the login check, answering what the
-    /// given loader's hooks say of it: the user's own future in one box, not a box in a box.
+    /// Loads a user into a request ([`LoadedUser`]) for the login check, judged on what the given
+    /// loader's hooks say of it: the user's own future in one box, not a box in a box.
     pub(crate) load_into_request: Rc<LoadIntoRequest<U>>,
     pub(crate) is_active: Option<Rc<IsActive<U>>>,
     pub(crate) revocation_stamp: Option<Rc<RevocationStamp<U>>>,
@@ -77,24 +81,42 @@ impl<U: 'static> UserLoader<U> {
         let load_user = Rc::clone(&load);
         Self {
             load: Rc::new(move |id| Box::pin(load_user(id)) as LocalBoxFuture<'static, Option<U>>),
-            load_into_request: Rc::new(move |req, id, loader: Rc<Self>| {
+            load_into_request: into_request(move |req, id, judge, loader: Rc<Self>| {
+                // The loader takes the id; the request keeps this one, for `CurrentUser::id`.
                 let user = load(id.clone());
                 Box::pin(async move {
-                    let user = user.await?;
+                    let Some(user) = user.await else {
+                        return judge(&id, None);
+                    };
                     let facts = loader.facts(&user);
+                    let standing = judge(&id, Some(&facts));
                     req.extensions_mut().insert(LoadedUser {
                         id,
-                        user,
-                        facts: facts.clone(),
-                        verified: false,
+                        user: Some(user),
+                        facts,
+                        verified: standing == Standing::Stands,
                     });
-                    Some(facts)
+                    standing
                 })
             }),
             is_active: None,
             revocation_stamp: None,
         }
     }
+}
+
+/// `load` as a [`LoadIntoRequest`]: the bound makes the closure's future borrow its arguments.
+fn into_request<U, F>(load: F) -> Rc<LoadIntoRequest<U>>
+where
+    F: for<'a> Fn(
+            &'a HttpRequest,
+            String,
+            Judge<'a>,
+            Rc<UserLoader<U>>,
+        ) -> LocalBoxFuture<'a, Standing>
+        + 'static,
+{
+    Rc::new(load)
 }
 
 impl<U> UserLoader<U> {
@@ -257,12 +279,15 @@ impl<U: 'static> CurrentUser<U> {
     /// `wanted` accepts its identity.
     fn take(req: &HttpRequest, wanted: impl Fn(&str) -> bool) -> Option<Self> {
         let mut extensions = req.extensions_mut();
-        let loaded = extensions.get::<LoadedUser<U>>()?;
+        let loaded = extensions.get_mut::<LoadedUser<U>>()?;
         if !loaded.verified || !wanted(&loaded.id) {
             return None;
         }
-        let LoadedUser { id, user, .. } = extensions.remove::<LoadedUser<U>>()?;
-        Some(Self { id, user })
+        let user = loaded.user.take()?;
+        Some(Self {
+            id: std::mem::take(&mut loaded.id),
+            user,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::{
         current_user::{IntoUserLoader, UserFacts},
         events::{LoginEvent, LoginEventHooks},
         protection::{ClientAddress, SessionProtection},
-        state::LoadedUser,
+        state::{Judge, LoadedUser, Standing},
     },
     response::redirect::RedirectTarget,
 };
@@ -31,7 +31,8 @@ type LocalizeFn = dyn Fn(&HttpRequest, &str) -> String;
 
 type BodyLoaderFn = dyn Fn(&HttpRequest, Bytes) -> LocalBoxFuture<'static, Option<String>>;
 
-type LoadUserFn = dyn Fn(HttpRequest, String) -> LocalBoxFuture<'static, Option<UserFacts>>;
+type LoadUserFn =
+    dyn for<'a> Fn(&'a HttpRequest, String, Judge<'a>) -> LocalBoxFuture<'a, Standing>;
 
 /// The manager's user loader ([`LoginManager::user_loader`]), for its user type, whichever it is:
 /// what the login check verifies each login with.
@@ -41,14 +42,23 @@ pub(crate) struct AnyUserLoader {
     pub(crate) user_type: TypeId,
     /// What is known of the user `id` if it was loaded for the request already.
     pub(crate) loaded: fn(&HttpRequest, &str) -> Option<UserFacts>,
-    /// Loads the user `id` into the request ([`LoadedUser`]), answering what is known of it, or
-    /// `None` when there is no such user.
+    /// Loads the user `id` (the id is kept, not copied) into the request ([`LoadedUser`]),
+    /// verified when the login check's [`Judge`] lets its login stand, and answers the verdict.
     pub(crate) load: Rc<LoadUserFn>,
     /// Marks the user `id` loaded for the request as verified by a login check.
     pub(crate) mark_verified: fn(&HttpRequest, &str),
     /// Whether the loader says more of a user than that it exists (active, stamp), which a login
     /// must then ask it.
     pub(crate) checks_users: bool,
+}
+
+/// `load` as the manager's erased loader: the bound makes the closure's future borrow its
+/// arguments.
+fn erased<F>(load: F) -> Rc<LoadUserFn>
+where
+    F: for<'a> Fn(&'a HttpRequest, String, Judge<'a>) -> LocalBoxFuture<'a, Standing> + 'static,
+{
+    Rc::new(load)
 }
 
 /// How `#[login_required]` and `#[fresh_login_required]` answer a request they refuse, and how a
@@ -384,8 +394,8 @@ impl LoginManager {
             loaded: LoadedUser::<U>::loaded_facts,
             mark_verified: LoadedUser::<U>::mark_verified,
             checks_users: loader.checks_users(),
-            load: Rc::new(move |req: HttpRequest, id: String| {
-                (loader.load_into_request)(req, id, Rc::clone(&loader))
+            load: erased(move |req, id, judge| {
+                (loader.load_into_request)(req, id, judge, Rc::clone(&loader))
             }),
         });
         self

@@ -3,6 +3,7 @@
 
 use std::{
     borrow::Cow,
+    cell::Cell,
     panic::{catch_unwind, AssertUnwindSafe},
     rc::Rc,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -108,10 +109,12 @@ fn session_identity(req: &HttpRequest) -> Result<Option<Identity>, CheckpointErr
 /// kept in the request's extensions for the first [`CurrentUser`](crate::CurrentUser) to take.
 pub(crate) struct LoadedUser<U> {
     pub(crate) id: String,
-    pub(crate) user: U,
+    /// `None` once taken: taken in place, the entry stays in the extensions (removing it would
+    /// cost a second search of them), and the user is loaded again if asked for again.
+    pub(crate) user: Option<U>,
     pub(crate) facts: UserFacts,
-    /// Whether a login check let the login of this user stand (active, its stamp): a user loaded
-    /// and then refused (or loaded by [`Login`] and refused) is never served as the current one.
+    /// Whether a login check (or [`Login`]) let the login of this user stand (active, its stamp):
+    /// a user loaded and then refused is never served as the current one.
     pub(crate) verified: bool,
 }
 
@@ -131,7 +134,7 @@ impl<U: 'static> LoadedUser<U> {
     pub(crate) fn loaded_facts(req: &HttpRequest, id: &str) -> Option<UserFacts> {
         req.extensions()
             .get::<Self>()
-            .filter(|loaded| loaded.id == id)
+            .filter(|loaded| loaded.user.is_some() && loaded.id == id)
             .map(|loaded| loaded.facts.clone())
     }
 }
@@ -185,17 +188,17 @@ pub(crate) async fn authenticate(
         }));
     }
     if let Some(id) = session.as_ref().and_then(identity_id) {
-        if standing(req, manager, &id, Source::Session).await == Standing::Stands {
-            if let Some(RememberRoute(settings)) = &remember {
-                if settings.refresh_each_request {
-                    // The cookie, if the request carries one for this login.
-                    if let Some(remembered) = settings.read(req).filter(|r| r.id == id) {
-                        renew_remember_cookie(req, settings, remembered);
-                    }
+        // The loader keeps the id: a copy only for the cookie to renew.
+        let kept = renews_cookie.then(|| id.clone());
+        if standing(req, manager, id, Source::Session).await == Standing::Stands {
+            if let (Some(id), Some(RememberRoute(settings))) = (&kept, &remember) {
+                // The cookie, if the request carries one for this login.
+                if let Some(remembered) = settings.read(req).filter(|r| r.id == *id) {
+                    renew_remember_cookie(req, settings, remembered);
                 }
             }
             return Ok(Some(Authenticated {
-                id: Some(id),
+                id: kept,
                 from_session: true,
             }));
         }
@@ -225,7 +228,8 @@ pub(crate) async fn authenticate(
     }
     match loaded {
         Some(id)
-            if standing(req, manager, &id, Source::RequestLoader).await == Standing::Stands =>
+            if standing(req, manager, id.clone(), Source::RequestLoader).await
+                == Standing::Stands =>
         {
             emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
             Ok(Some(Authenticated {
@@ -250,7 +254,7 @@ enum Source<'a> {
 
 /// Whether a login stands, or why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Standing {
+pub(crate) enum Standing {
     Stands,
     /// The loader finds no such user (perhaps only for now: a database down).
     NoUser,
@@ -260,12 +264,17 @@ enum Standing {
     Revoked,
 }
 
+/// What a login decides of the user `id` its loader found (`Some` of what is known of it) or did
+/// not find (`None`): called inside the loader's future, which keeps the id.
+pub(crate) type Judge<'a> = &'a dyn Fn(&str, Option<&UserFacts>) -> Standing;
+
 /// Whether the manager's user loader finds the user `id` (loading it at most once per request)
 /// and the login from `source` may stand: the user is active (or the login was forced) and has
 /// the revocation stamp the login recorded (a login that recorded none, made before stamps were
 /// used, does not stand). Stands when there is no loader to ask.
 /// The user it loaded is marked verified in the request: only such a user is served to
-/// [`CurrentUser`](crate::CurrentUser) without asking again.
+/// [`CurrentUser`](crate::CurrentUser) without asking again. The request keeps `id` with the
+/// user: a caller that needs it afterwards passes a copy.
 ///
 /// One `async fn` with one await: each level of `async fn` nesting adds its arguments to the
 /// login check's future, which actix boxes on every request (see [`ManagerRef`](
@@ -273,30 +282,30 @@ enum Standing {
 async fn standing(
     req: &HttpRequest,
     manager: &LoginManager,
-    id: &str,
+    id: String,
     source: Source<'_>,
 ) -> Standing {
     let Some(loader) = &manager.user_loader else {
         return Standing::Stands;
     };
-    let facts = match (loader.loaded)(req, id) {
-        Some(facts) => facts,
-        None => match (loader.load)(req.clone(), id.to_owned()).await {
-            Some(facts) => facts,
-            None => {
-                tracing::debug!(
-                    identity = id,
-                    "the user loader finds no user {id:?}: the login is ignored"
-                );
-                return Standing::NoUser;
-            }
-        },
+    let judge = |id: &str, facts: Option<&UserFacts>| match facts {
+        Some(facts) => user_standing(req, id, facts, source),
+        None => {
+            tracing::debug!(
+                identity = id,
+                "the user loader finds no user {id:?}: the login is ignored"
+            );
+            Standing::NoUser
+        }
     };
-    let standing = user_standing(req, id, &facts, source);
-    if standing == Standing::Stands {
-        (loader.mark_verified)(req, id);
+    if let Some(facts) = (loader.loaded)(req, &id) {
+        let standing = judge(&id, Some(&facts));
+        if standing == Standing::Stands {
+            (loader.mark_verified)(req, &id);
+        }
+        return standing;
     }
-    standing
+    (loader.load)(req, id, &judge).await
 }
 
 /// Whether the login from `source` may stand for the user `id` the loader found, `facts`.
@@ -373,7 +382,7 @@ async fn restore(
         return Ok(None);
     };
     let source = Source::Cookie(remembered.stamp.as_deref());
-    match standing(req, manager, &remembered.id, source).await {
+    match standing(req, manager, remembered.id.clone(), source).await {
         Standing::Stands => {}
         // Revoked for good: the cookie goes. A user not found or inactive may be back (a
         // database down for a moment): the cookie stays, restoring nothing meanwhile, as with
@@ -564,14 +573,30 @@ impl Login {
         let mut stamp = None;
         let mut forced = false;
         if let Some(loader) = &manager.user_loader {
-            let Some(facts) = (loader.load)(req.clone(), self.id.clone()).await else {
-                tracing::debug!(identity = %self.id, "login refused: the user loader finds no such user");
-                return Ok(false);
+            let found = Cell::new(None);
+            let judge = |id: &str, facts: Option<&UserFacts>| match facts {
+                None => {
+                    tracing::debug!(
+                        identity = id,
+                        "login refused: the user loader finds no such user"
+                    );
+                    Standing::NoUser
+                }
+                Some(facts) if !facts.active && !self.force => {
+                    tracing::debug!(identity = id, "login refused: the user is not active");
+                    Standing::Inactive
+                }
+                Some(facts) => {
+                    found.set(Some(facts.clone()));
+                    Standing::Stands
+                }
             };
-            if !facts.active && !self.force {
-                tracing::debug!(identity = %self.id, "login refused: the user is not active");
+            if (loader.load)(req, self.id.clone(), &judge).await != Standing::Stands {
                 return Ok(false);
             }
+            let Some(facts) = found.into_inner() else {
+                return Ok(false);
+            };
             forced = !facts.active;
             stamp = facts.stamp;
         }
