@@ -481,8 +481,6 @@ async fn login_required_runs_before_the_handlers_extractors() {
         (reply.status, reply.body.as_str()),
         (StatusCode::OK, "alice #7")
     );
-    // (`CurrentUser`, with the user loader as app data rather than on the manager, authenticates
-    // again: `/counted` takes no `CurrentUser`.)
     let before = checks.get();
     assert_eq!(browser.get("/counted").await.status, StatusCode::OK);
     assert_eq!(
@@ -490,6 +488,12 @@ async fn login_required_runs_before_the_handlers_extractors() {
         1,
         "the login check ran more than once"
     );
+    // `CurrentUser`, with the user loader as app data rather than on the manager, authenticates
+    // again behind the check; the request is still accessed once (Flask-Login's `user_accessed`
+    // is sent once a request).
+    let before = checks.get();
+    assert_eq!(browser.get("/members/7").await.status, StatusCode::OK);
+    assert_eq!(checks.get() - before, 1, "Accessed sent more than once");
 }
 
 #[actix_web::test]

@@ -171,3 +171,85 @@ async fn after_a_logout_in_the_request_the_loaded_user_is_not_served() {
     let body = test::call_and_read_body(&app, request).await;
     assert_eq!(body, "nobody");
 }
+
+/// Two looks at the current user in one request, without a login check.
+#[get("/both")]
+async fn both(
+    first: Option<CurrentUser<User>>,
+    second: Option<CurrentUser<User>>,
+) -> impl Responder {
+    let name =
+        |user: Option<CurrentUser<User>>| user.map_or("stranger".to_owned(), |u| u.name.clone());
+    format!("{} {}", name(first), name(second))
+}
+
+#[actix_web::test]
+async fn a_refused_user_is_not_served_to_a_second_look() {
+    // `sleepy` exists but is not active: anonymous to the first look, which keeps the user
+    // loaded (unverified) in the request, and to the second, which judges it again.
+    let users = checkpoint_runtime::UserLoader::new(|id: String| async move {
+        ["ada", "sleepy"]
+            .contains(&id.as_str())
+            .then_some(User { name: id })
+    })
+    .is_active(|user: &User| user.name != "sleepy");
+    let app = test::init_service(
+        App::new()
+            .app_data(LoginManager::new().user_loader(users))
+            .service(both)
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    for (who, expected) in [("ada", "ada ada"), ("sleepy", "stranger stranger")] {
+        let cookie = TestSession::new()
+            .logged_in(who)
+            .cookie(common::sessions().await)
+            .await;
+        let request = test::TestRequest::get().uri("/both").cookie(cookie);
+        let body = test::call_and_read_body(&app, request.to_request()).await;
+        assert_eq!(body, expected, "as {who}");
+    }
+}
+
+#[actix_web::test]
+async fn interleaved_requests_each_get_their_own_user() {
+    // A loader that waits (a database): the requests of four users, sent at once on one worker
+    // thread, wait on it in turn, and their login checks hand over their users in between.
+    let users = |id: String| async move {
+        actix_web::rt::task::yield_now().await;
+        actix_web::rt::task::yield_now().await;
+        Some(User { name: id })
+    };
+    let app = test::init_service(
+        App::new()
+            .app_data(LoginManager::new().user_loader(users))
+            .service(me)
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    let names = ["ada", "bob", "cyd", "dee"];
+    let mut requests = Vec::new();
+    for name in names {
+        let cookie = TestSession::new()
+            .logged_in(name)
+            .cookie(common::sessions().await)
+            .await;
+        requests.push(
+            test::TestRequest::get()
+                .uri("/me")
+                .cookie(cookie)
+                .to_request(),
+        );
+    }
+    let bodies = futures_util::future::join_all(
+        requests
+            .into_iter()
+            .map(|request| test::call_and_read_body(&app, request)),
+    )
+    .await;
+    for (name, body) in names.iter().zip(bodies) {
+        assert_eq!(body, format!("hello {name}"), "the request of {name}");
+    }
+}

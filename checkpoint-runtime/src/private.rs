@@ -284,16 +284,28 @@ pub async fn extract<Args: FromRequest>(
 /// extraction of the handler's arguments in one future, generic over the checkpoint's type and
 /// the arguments alone, so that the wrapper's own state machine waits at one point, as it does
 /// behind session checkpoints, and handlers that take the same arguments share this one.
+///
+/// The user a login check loads is handed to the arguments' `CurrentUser` directly (the login
+/// layer's handoff), in the time between the check's end and the extractors' construction, in
+/// which no other request runs.
 pub async fn enforce_then_extract<C: Enforce, Args: FromRequest>(
     checkpoint: &C,
     req: &HttpRequest,
     payload: &mut dev::Payload,
     probe: &SessionProbe,
 ) -> Result<Args, HttpResponse> {
-    if let ControlFlow::Break(response) = checkpoint.enforce_with(req, payload, probe).await {
-        return Err(response);
-    }
-    extract(req, payload).await
+    #[cfg(feature = "login")]
+    let handoff = crate::login::handoff::arm(req);
+    let enforced = checkpoint.enforce_with(req, payload, probe).await;
+    let extraction = match enforced {
+        ControlFlow::Continue(()) => Ok(Args::from_request(req, payload)),
+        ControlFlow::Break(response) => Err(response),
+    };
+    #[cfg(feature = "login")]
+    handoff.finish(req);
+    extraction?
+        .await
+        .map_err(|error| HttpResponse::from_error(error.into()))
 }
 
 /// `future`, whose output is declared `T`: the handler's body, as an `async` block, told the

@@ -1,21 +1,25 @@
 //! The logged-in user as an extractor: Flask-Login's `current_user` and `user_loader`.
 
 use std::{
-    any::TypeId,
+    any::{Any, TypeId},
     fmt,
     future::{ready, Future, Ready},
     ops::Deref,
+    pin::Pin,
     rc::Rc,
+    task::{Context, Poll},
 };
 
 use actix_web::{
     dev::Payload, error::InternalError, FromRequest, HttpMessage, HttpRequest, HttpResponse,
 };
 use futures_util::future::{Either, LocalBoxFuture};
+use pin_project_lite::pin_project;
 
 use crate::{
     error::CheckpointError,
     login::{
+        handoff,
         manager::{app_data, LoginManager},
         state::{authenticate, Judge, LoadedUser, LoginChanged, Standing},
     },
@@ -27,12 +31,76 @@ type IsActive<U> = dyn Fn(&U) -> bool;
 
 type RevocationStamp<U> = dyn Fn(&U) -> String;
 
-type LoadIntoRequest<U> = dyn for<'a> Fn(
-    &'a HttpRequest,
-    String,
-    Judge<'a>,
-    Rc<UserLoader<U>>,
-) -> LocalBoxFuture<'a, Standing>;
+type LoadIntoRequest<U> = dyn Fn(String, Rc<UserLoader<U>>) -> Pin<Box<dyn UserLoad>>;
+
+/// A user being loaded for a login check (the manager's loader, of any user type), then the
+/// loaded user itself, in the same box.
+pub(crate) trait UserLoad {
+    /// Polls the loader; once it answers, `judge` decides on the user and the verdict is kept
+    /// with it (answered again if polled again).
+    fn poll_load(self: Pin<&mut Self>, cx: &mut Context<'_>, judge: Judge<'_>) -> Poll<Standing>;
+
+    /// Moves the loaded user, if any, into `req`'s extensions ([`LoadedUser`]).
+    fn into_request(self: Pin<&mut Self>, req: &HttpRequest);
+
+    /// Moves the loaded user into `out` if `out` is an empty `Option<LoadedUser<U>>` of its
+    /// user type.
+    fn take_into(self: Pin<&mut Self>, out: &mut dyn Any);
+}
+
+pin_project! {
+    /// [`UserLoad`] for the user loader's future `F`.
+    struct LoadInto<F, U> {
+        #[pin]
+        future: F,
+        // The id, moved to the loaded user when the loader answers.
+        id: String,
+        loader: Rc<UserLoader<U>>,
+        verdict: Option<Standing>,
+        loaded: Option<LoadedUser<U>>,
+    }
+}
+
+impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
+    fn poll_load(self: Pin<&mut Self>, cx: &mut Context<'_>, judge: Judge<'_>) -> Poll<Standing> {
+        let this = self.project();
+        if let Some(verdict) = *this.verdict {
+            return Poll::Ready(verdict);
+        }
+        let Poll::Ready(user) = this.future.poll(cx) else {
+            return Poll::Pending;
+        };
+        let id = std::mem::take(this.id);
+        let verdict = match user {
+            None => judge(&id, None),
+            Some(user) => {
+                let facts = this.loader.facts(&user);
+                let verdict = judge(&id, Some(&facts));
+                *this.loaded = Some(LoadedUser {
+                    id,
+                    user: Some(user),
+                    facts,
+                    verified: verdict == Standing::Stands,
+                });
+                verdict
+            }
+        };
+        *this.verdict = Some(verdict);
+        Poll::Ready(verdict)
+    }
+
+    fn into_request(self: Pin<&mut Self>, req: &HttpRequest) {
+        if let Some(loaded) = self.project().loaded.take() {
+            req.extensions_mut().insert(loaded);
+        }
+    }
+
+    fn take_into(self: Pin<&mut Self>, out: &mut dyn Any) {
+        if let Some(out @ None) = out.downcast_mut::<Option<LoadedUser<U>>>() {
+            *out = self.project().loaded.take();
+        }
+    }
+}
 
 /// Loads the app's user from an identity id (Flask-Login's `user_loader`), and says whether a
 /// user may be logged in: [`is_active`](Self::is_active) (Flask-Login's `is_active`) and
@@ -62,8 +130,8 @@ type LoadIntoRequest<U> = dyn for<'a> Fn(
 /// ```
 pub struct UserLoader<U> {
     pub(crate) load: Rc<LoadUser<U>>,
-    /// Loads a user into a request ([`LoadedUser`]) for the login check, judged on what the given
-    /// loader's hooks say of it: the user's own future in one box, not a box in a box.
+    /// Loads a user for the login check, judged on what the given loader's hooks say of it: the
+    /// user's own future in one box, not a box in a box, which then holds the user.
     pub(crate) load_into_request: Rc<LoadIntoRequest<U>>,
     pub(crate) is_active: Option<Rc<IsActive<U>>>,
     pub(crate) revocation_stamp: Option<Rc<RevocationStamp<U>>>,
@@ -81,42 +149,20 @@ impl<U: 'static> UserLoader<U> {
         let load_user = Rc::clone(&load);
         Self {
             load: Rc::new(move |id| Box::pin(load_user(id)) as LocalBoxFuture<'static, Option<U>>),
-            load_into_request: into_request(move |req, id, judge, loader: Rc<Self>| {
-                // The loader takes the id; the request keeps this one, for `CurrentUser::id`.
-                let user = load(id.clone());
-                Box::pin(async move {
-                    let Some(user) = user.await else {
-                        return judge(&id, None);
-                    };
-                    let facts = loader.facts(&user);
-                    let standing = judge(&id, Some(&facts));
-                    req.extensions_mut().insert(LoadedUser {
-                        id,
-                        user: Some(user),
-                        facts,
-                        verified: standing == Standing::Stands,
-                    });
-                    standing
-                })
+            load_into_request: Rc::new(move |id: String, loader: Rc<Self>| {
+                // The loader takes a copy; the loaded user keeps this id, for `CurrentUser::id`.
+                Box::pin(LoadInto {
+                    future: load(id.clone()),
+                    id,
+                    loader,
+                    verdict: None,
+                    loaded: None,
+                }) as Pin<Box<dyn UserLoad>>
             }),
             is_active: None,
             revocation_stamp: None,
         }
     }
-}
-
-/// `load` as a [`LoadIntoRequest`]: the bound makes the closure's future borrow its arguments.
-fn into_request<U, F>(load: F) -> Rc<LoadIntoRequest<U>>
-where
-    F: for<'a> Fn(
-            &'a HttpRequest,
-            String,
-            Judge<'a>,
-            Rc<UserLoader<U>>,
-        ) -> LocalBoxFuture<'a, Standing>
-        + 'static,
-{
-    Rc::new(load)
 }
 
 impl<U> UserLoader<U> {
@@ -266,6 +312,16 @@ impl<U: 'static> CurrentUser<U> {
         // Logged in or out since: only a user loaded for the identity now logged in will do.
         if req.extensions().contains::<LoginChanged>() {
             return None;
+        }
+        // Handed over by the check of this handler, else left in the request by a check.
+        if let Some(LoadedUser {
+            id,
+            user: Some(user),
+            verified: true,
+            ..
+        }) = handoff::take::<U>(req)
+        {
+            return Some(Self { id, user });
         }
         Self::take(req, |_| true)
     }

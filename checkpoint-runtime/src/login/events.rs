@@ -7,7 +7,7 @@ use std::{
     rc::Rc,
 };
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 
 use crate::login::{manager::LoginManager, protection::SessionProtection};
 
@@ -54,7 +54,8 @@ pub enum LoginEvent<'a> {
         mode: SessionProtection,
     },
     /// A login check or [`CurrentUser`](crate::CurrentUser) looked up who is logged in
-    /// (`user_accessed`). Not traced: it happens on every such request.
+    /// (`user_accessed`): once a request, however many look. Not traced: it happens on every
+    /// such request.
     Accessed,
 }
 
@@ -101,10 +102,21 @@ impl fmt::Debug for LoginEventHooks {
     }
 }
 
+/// Left in a request whose [`LoginEvent::Accessed`] the hooks were told of.
+struct AccessReported;
+
 /// Reports `event` of `req`: a `debug` event (but for [`LoginEvent::Accessed`]), then the
-/// manager's hooks.
+/// manager's hooks. `Accessed` goes to the hooks once a request, as Flask-Login sends
+/// `user_accessed` once (a login check and a [`CurrentUser`](crate::CurrentUser) that
+/// authenticates again behind it look up the same login).
 pub(crate) fn emit(req: &HttpRequest, manager: &LoginManager, event: LoginEvent<'_>) {
-    if !matches!(event, LoginEvent::Accessed) {
+    if matches!(event, LoginEvent::Accessed) {
+        if manager.event_hooks.0.is_empty() || req.extensions().contains::<AccessReported>() {
+            return;
+        }
+        // Zero-sized: the mark allocates nothing.
+        req.extensions_mut().insert(AccessReported);
+    } else {
         tracing::debug!(
             event = event.name(),
             identity = event.id(),

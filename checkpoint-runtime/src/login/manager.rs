@@ -1,16 +1,17 @@
 //! The login layer's configuration, registered as app data: Flask-Login's `LoginManager`.
 
-use std::{any::TypeId, borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
+use std::{any::TypeId, borrow::Cow, fmt, future::Future, pin::Pin, rc::Rc, time::Duration};
 
 use actix_web::{web, web::Bytes, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
     login::{
+        current_user::UserLoad,
         current_user::{IntoUserLoader, UserFacts},
         events::{LoginEvent, LoginEventHooks},
         protection::{ClientAddress, SessionProtection},
-        state::{Judge, LoadedUser, Standing},
+        state::LoadedUser,
     },
     response::redirect::RedirectTarget,
 };
@@ -31,8 +32,7 @@ type LocalizeFn = dyn Fn(&HttpRequest, &str) -> String;
 
 type BodyLoaderFn = dyn Fn(&HttpRequest, Bytes) -> LocalBoxFuture<'static, Option<String>>;
 
-type LoadUserFn =
-    dyn for<'a> Fn(&'a HttpRequest, String, Judge<'a>) -> LocalBoxFuture<'a, Standing>;
+type LoadUserFn = dyn Fn(String) -> Pin<Box<dyn UserLoad>>;
 
 /// The manager's user loader ([`LoginManager::user_loader`]), for its user type, whichever it is:
 /// what the login check verifies each login with.
@@ -42,23 +42,13 @@ pub(crate) struct AnyUserLoader {
     pub(crate) user_type: TypeId,
     /// What is known of the user `id` if it was loaded for the request already.
     pub(crate) loaded: fn(&HttpRequest, &str) -> Option<UserFacts>,
-    /// Loads the user `id` (the id is kept, not copied) into the request ([`LoadedUser`]),
-    /// verified when the login check's [`Judge`] lets its login stand, and answers the verdict.
+    /// Starts loading the user `id` (the id is kept with the user, not copied).
     pub(crate) load: Rc<LoadUserFn>,
     /// Marks the user `id` loaded for the request as verified by a login check.
     pub(crate) mark_verified: fn(&HttpRequest, &str),
     /// Whether the loader says more of a user than that it exists (active, stamp), which a login
     /// must then ask it.
     pub(crate) checks_users: bool,
-}
-
-/// `load` as the manager's erased loader: the bound makes the closure's future borrow its
-/// arguments.
-fn erased<F>(load: F) -> Rc<LoadUserFn>
-where
-    F: for<'a> Fn(&'a HttpRequest, String, Judge<'a>) -> LocalBoxFuture<'a, Standing> + 'static,
-{
-    Rc::new(load)
 }
 
 /// How `#[login_required]` and `#[fresh_login_required]` answer a request they refuse, and how a
@@ -394,9 +384,7 @@ impl LoginManager {
             loaded: LoadedUser::<U>::loaded_facts,
             mark_verified: LoadedUser::<U>::mark_verified,
             checks_users: loader.checks_users(),
-            load: erased(move |req, id, judge| {
-                (loader.load_into_request)(req, id, judge, Rc::clone(&loader))
-            }),
+            load: Rc::new(move |id| (loader.load_into_request)(id, Rc::clone(&loader))),
         });
         self
     }

@@ -10,11 +10,13 @@
 //! | `protection` | [`SessionProtection`]: which client made a login |
 //! | `events` | [`LoginEvent`]: Flask-Login's signals, as hooks and `tracing` events |
 //! | `current_user` | [`CurrentUser<U>`] and its [`UserLoader<U>`] |
+//! | `handoff` | the user a login check loaded, handed to the handler's `CurrentUser` |
 //! | `public` | `#[login_not_required]`: the routes `LoginRequired`'s middleware lets through |
 //! | `test_session` | `TestSession`, for an app's tests (the `test-util` feature) |
 
 mod current_user;
 mod events;
+pub(crate) mod handoff;
 mod manager;
 mod protection;
 mod public;

@@ -4,6 +4,7 @@
 use std::{
     borrow::Cow,
     cell::Cell,
+    future::poll_fn,
     panic::{catch_unwind, AssertUnwindSafe},
     rc::Rc,
     time::{Duration, SystemTime, UNIX_EPOCH},
@@ -21,6 +22,7 @@ use crate::{
     login::{
         current_user::UserFacts,
         events::{emit, LoginEvent},
+        handoff,
         manager::LoginManager,
         protection::{self, SessionProtection},
         remember::{change_cookie, CookieChange, RememberRoute, RememberSettings, RememberedLogin},
@@ -73,16 +75,22 @@ impl Authenticated {
 
 /// The id of the request's session identity, if it has one that can be read.
 fn session_id(req: &HttpRequest) -> Option<String> {
-    let id = session_identity(req)
+    let read = session_identity(req)
         .ok()
         .flatten()
-        .and_then(|identity| identity_id(&identity));
-    if id.is_none() {
-        tracing::warn!(
-            "the login check let a session identity through whose id cannot be read now"
-        );
+        .map(|identity| identity.id());
+    match read {
+        Some(Ok(id)) => Some(id),
+        // One line for both causes (`identity_id` would log a second).
+        unread => {
+            let error = unread.and_then(Result::err);
+            tracing::warn!(
+                error = error.as_ref().map(tracing::field::display),
+                "the login check let a session identity through whose id cannot be read now"
+            );
+            None
+        }
     }
-    id
 }
 
 /// The id of a session identity, `None` (logged) when it cannot be read.
@@ -190,7 +198,7 @@ pub(crate) async fn authenticate(
     if let Some(id) = session.as_ref().and_then(identity_id) {
         // The loader keeps the id: a copy only for the cookie to renew.
         let kept = renews_cookie.then(|| id.clone());
-        if standing(req, manager, id, Source::Session).await == Standing::Stands {
+        if standing(req, manager, id, &Source::Session).await == Standing::Stands {
             if let (Some(id), Some(RememberRoute(settings))) = (&kept, &remember) {
                 // The cookie, if the request carries one for this login.
                 if let Some(remembered) = settings.read(req).filter(|r| r.id == *id) {
@@ -204,7 +212,9 @@ pub(crate) async fn authenticate(
         }
     }
     if let Some(RememberRoute(settings)) = &remember {
-        if let Some(id) = restore(req, manager, settings).await? {
+        // Boxed: the restore, once a browser session, would make every login check's future
+        // (which actix boxes on each request) as large as its own.
+        if let Some(id) = Box::pin(restore(req, manager, settings)).await? {
             return Ok(Some(Authenticated {
                 id: Some(id),
                 from_session: true,
@@ -228,7 +238,7 @@ pub(crate) async fn authenticate(
     }
     match loaded {
         Some(id)
-            if standing(req, manager, id.clone(), Source::RequestLoader).await
+            if standing(req, manager, id.clone(), &Source::RequestLoader).await
                 == Standing::Stands =>
         {
             emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
@@ -283,13 +293,13 @@ async fn standing(
     req: &HttpRequest,
     manager: &LoginManager,
     id: String,
-    source: Source<'_>,
+    source: &Source<'_>,
 ) -> Standing {
     let Some(loader) = &manager.user_loader else {
         return Standing::Stands;
     };
     let judge = |id: &str, facts: Option<&UserFacts>| match facts {
-        Some(facts) => user_standing(req, id, facts, source),
+        Some(facts) => user_standing(req, id, facts, *source),
         None => {
             tracing::debug!(
                 identity = id,
@@ -305,7 +315,15 @@ async fn standing(
         }
         return standing;
     }
-    (loader.load)(req, id, &judge).await
+    let mut load = (loader.load)(id);
+    let standing = poll_fn(|cx| load.as_mut().poll_load(cx, &judge)).await;
+    if standing == Standing::Stands {
+        handoff::offer(req, load);
+    } else {
+        // Kept unverified: a second check in the request asks no second load.
+        load.as_mut().into_request(req);
+    }
+    standing
 }
 
 /// Whether the login from `source` may stand for the user `id` the loader found, `facts`.
@@ -382,7 +400,7 @@ async fn restore(
         return Ok(None);
     };
     let source = Source::Cookie(remembered.stamp.as_deref());
-    match standing(req, manager, remembered.id.clone(), source).await {
+    match standing(req, manager, remembered.id.clone(), &source).await {
         Standing::Stands => {}
         // Revoked for good: the cookie goes. A user not found or inactive may be back (a
         // database down for a moment): the cookie stays, restoring nothing meanwhile, as with
@@ -591,7 +609,10 @@ impl Login {
                     Standing::Stands
                 }
             };
-            if (loader.load)(req, self.id.clone(), &judge).await != Standing::Stands {
+            let mut load = (loader.load)(self.id.clone());
+            let standing = poll_fn(|cx| load.as_mut().poll_load(cx, &judge)).await;
+            load.as_mut().into_request(req);
+            if standing != Standing::Stands {
                 return Ok(false);
             }
             let Some(facts) = found.into_inner() else {
