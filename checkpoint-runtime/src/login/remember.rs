@@ -6,7 +6,7 @@
 //! to the cookie's name): it cannot be read, forged or moved to another cookie name, and it
 //! expires on the server at the time inside it whatever the browser does with `Max-Age`. A login
 //! restored from it is not fresh. [`RememberMe`] is the middleware that configures it and sets
-//! or clears it on the way out; the login layer restores from it ([`restore`]).
+//! or clears it on the way out; the login layer restores from it (`restore`, in `state`).
 
 use std::{
     borrow::Cow,
