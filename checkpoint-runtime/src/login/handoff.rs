@@ -151,6 +151,11 @@ mod tests {
         loaded.user.clone()
     }
 
+    fn two_requests() -> (HttpRequest, HttpRequest) {
+        let request = || TestRequest::default().to_http_request();
+        (request(), request())
+    }
+
     fn taken(req: &HttpRequest) -> Option<String> {
         take::<String>(req).and_then(|loaded| loaded.user)
     }
@@ -165,10 +170,7 @@ mod tests {
 
     #[test]
     fn only_the_armed_request_takes_and_only_its_user_type() {
-        let (a, b) = (
-            TestRequest::default().to_http_request(),
-            TestRequest::default().to_http_request(),
-        );
+        let (a, b) = two_requests();
         let armed = arm(&a);
         offer(&a, loaded("ada"));
         assert_eq!(in_extensions(&a), None, "handed over, not stored");
@@ -205,10 +207,7 @@ mod tests {
 
     #[test]
     fn rearmed_by_another_request_the_first_stores_its_user() {
-        let (a, b) = (
-            TestRequest::default().to_http_request(),
-            TestRequest::default().to_http_request(),
-        );
+        let (a, b) = two_requests();
         let armed_a = arm(&a);
         // `b` arms while `a` waits on its loader.
         let armed_b = arm(&b);
@@ -226,10 +225,7 @@ mod tests {
 
     #[test]
     fn a_user_left_for_another_request_is_never_passed_on() {
-        let (a, b) = (
-            TestRequest::default().to_http_request(),
-            TestRequest::default().to_http_request(),
-        );
+        let (a, b) = two_requests();
         let armed_b = arm(&b);
         offer(&b, loaded("bob"));
         // Were `b` to wait with its user left (it does not), and `a` to run its check:
