@@ -172,23 +172,37 @@ async fn after_a_logout_in_the_request_the_loaded_user_is_not_served() {
     assert_eq!(body, "nobody");
 }
 
-/// Two looks at the current user in one request, without a login check.
-#[get("/both")]
-async fn both(
-    first: Option<CurrentUser<User>>,
-    second: Option<CurrentUser<User>>,
-) -> impl Responder {
-    let name =
-        |user: Option<CurrentUser<User>>| user.map_or("stranger".to_owned(), |u| u.name.clone());
-    format!("{} {}", name(first), name(second))
+/// Three looks at the current user in one request, one after the other, without a login check.
+#[get("/three")]
+async fn three(req: HttpRequest) -> impl Responder {
+    use actix_web::FromRequest;
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let user = Option::<CurrentUser<User>>::extract(&req).await.unwrap();
+        names.push(user.map_or("stranger".to_owned(), |user| user.name.clone()));
+    }
+    names.join(" ")
+}
+
+/// A login attempt that fails after the loader found its user (the session was purged earlier
+/// in the request: an identity deadline, say), then a look at who is logged in.
+#[get("/failed-login-then-who")]
+async fn failed_login_then_who(req: HttpRequest) -> impl Responder {
+    use actix_web::FromRequest;
+    actix_session::SessionExt::get_session(&req).purge();
+    let login = checkpoint_runtime::Login::new("mallory").login(&req).await;
+    let who = Option::<CurrentUser<User>>::extract(&req).await.unwrap();
+    let who = who.map_or("nobody".to_owned(), |user| user.name.clone());
+    format!("login ok: {}, current user: {who}", login.is_ok())
 }
 
 #[actix_web::test]
-async fn a_refused_user_is_not_served_to_a_second_look() {
+async fn a_refused_user_is_not_served_to_a_later_look() {
     // `sleepy` exists but is not active: anonymous to the first look, which keeps the user
-    // loaded (unverified) in the request, and to the second, which judges it again.
+    // loaded (unverified) in the request, and to the second and third, which judge it again. A
+    // `Login` whose write fails leaves its user unverified too.
     let users = checkpoint_runtime::UserLoader::new(|id: String| async move {
-        ["ada", "sleepy"]
+        ["ada", "sleepy", "mallory"]
             .contains(&id.as_str())
             .then_some(User { name: id })
     })
@@ -196,20 +210,27 @@ async fn a_refused_user_is_not_served_to_a_second_look() {
     let app = test::init_service(
         App::new()
             .app_data(LoginManager::new().user_loader(users))
-            .service(both)
+            .service(three)
+            .service(failed_login_then_who)
             .wrap(IdentityMiddleware::default())
             .wrap(common::sessions().await),
     )
     .await;
-    for (who, expected) in [("ada", "ada ada"), ("sleepy", "stranger stranger")] {
+    for (who, expected) in [
+        ("ada", "ada ada ada"),
+        ("sleepy", "stranger stranger stranger"),
+    ] {
         let cookie = TestSession::new()
             .logged_in(who)
             .cookie(common::sessions().await)
             .await;
-        let request = test::TestRequest::get().uri("/both").cookie(cookie);
+        let request = test::TestRequest::get().uri("/three").cookie(cookie);
         let body = test::call_and_read_body(&app, request.to_request()).await;
         assert_eq!(body, expected, "as {who}");
     }
+    let request = test::TestRequest::get().uri("/failed-login-then-who");
+    let body = test::call_and_read_body(&app, request.to_request()).await;
+    assert_eq!(body, "login ok: false, current user: nobody");
 }
 
 #[actix_web::test]
@@ -252,4 +273,113 @@ async fn interleaved_requests_each_get_their_own_user() {
     for (name, body) in names.iter().zip(bodies) {
         assert_eq!(body, format!("hello {name}"), "the request of {name}");
     }
+}
+
+/// The user twice: handed over by the check, then looked up again.
+#[get("/me-twice")]
+#[login_required]
+async fn me_twice(user: CurrentUser<User>, again: Option<CurrentUser<User>>) -> impl Responder {
+    let again = again.map_or("nobody".to_owned(), |again| again.name.clone());
+    format!("{} {again}", user.name)
+}
+
+/// Pending as many times as it holds, then ready (waking itself each time).
+struct Yields(u32);
+
+impl std::future::Future for Yields {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 == 0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 -= 1;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
+#[actix_web::test]
+async fn interleaved_dropped_and_recycled_requests_keep_their_users() {
+    // Twelve users' requests at once, polled in turn by hand, round after round: the loader
+    // waits a pseudo-random number of polls, and some requests are dropped part-way (a client
+    // gone), so that the next rounds' requests reuse their pooled heads, the handoff's keys.
+    let seed = Rc::new(Cell::new(7_u32));
+    let next = {
+        let seed = Rc::clone(&seed);
+        move || {
+            seed.set(seed.get().wrapping_mul(1_103_515_245).wrapping_add(12_345));
+            seed.get() >> 8
+        }
+    };
+    let loader_next = next.clone();
+    let users = move |id: String| {
+        let polls = loader_next() % 4;
+        async move {
+            Yields(polls).await;
+            Some(User { name: id })
+        }
+    };
+    let app = test::init_service(
+        App::new()
+            .app_data(LoginManager::new().user_loader(users))
+            .service(me_twice)
+            .wrap(IdentityMiddleware::default())
+            .wrap(common::sessions().await),
+    )
+    .await;
+    let names: Vec<String> = (0..12).map(|i| format!("user{i}")).collect();
+    let mut cookies = Vec::new();
+    for name in &names {
+        let cookie = TestSession::new()
+            .logged_in(name.as_str())
+            .cookie(common::sessions().await)
+            .await;
+        cookies.push(cookie);
+    }
+    let waker = futures_util::task::noop_waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut answered = 0;
+    for _ in 0..60 {
+        type Reply<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = String> + 'a>>;
+        let mut live: Vec<(usize, u32, Reply<'_>)> = Vec::new();
+        for (i, cookie) in cookies.iter().enumerate() {
+            // Dropped after that many polls; 5: never.
+            let dropped_after = next() % 6;
+            let request = test::TestRequest::get()
+                .uri("/me-twice")
+                .cookie(cookie.clone())
+                .to_request();
+            let app = &app;
+            let reply = Box::pin(async move {
+                let body = test::call_and_read_body(app, request).await;
+                String::from_utf8(body.to_vec()).unwrap()
+            });
+            live.push((i, dropped_after, reply));
+        }
+        let mut polls = 0;
+        while !live.is_empty() {
+            polls += 1;
+            let mut k = 0;
+            while k < live.len() {
+                let (i, dropped_after, reply) = &mut live[k];
+                if *dropped_after < 5 && polls > *dropped_after {
+                    drop(live.remove(k));
+                    continue;
+                }
+                if let std::task::Poll::Ready(body) = reply.as_mut().poll(&mut cx) {
+                    let name = &names[*i];
+                    assert_eq!(body, format!("{name} {name}"), "the request of {name}");
+                    answered += 1;
+                    drop(live.remove(k));
+                    continue;
+                }
+                k += 1;
+            }
+        }
+    }
+    assert!(answered > 100, "only {answered} requests answered");
 }

@@ -40,11 +40,14 @@ pub(crate) trait UserLoad {
     /// with it (answered again if polled again).
     fn poll_load(self: Pin<&mut Self>, cx: &mut Context<'_>, judge: Judge<'_>) -> Poll<Standing>;
 
-    /// Moves the loaded user, if any, into `req`'s extensions ([`LoadedUser`]).
-    fn into_request(self: Pin<&mut Self>, req: &HttpRequest);
+    /// Moves the loaded user, if any, into `req`'s extensions ([`LoadedUser`]), `verified` when
+    /// a login check let its login stand: only then may [`CurrentUser`] serve it without asking
+    /// again.
+    fn into_request(self: Pin<&mut Self>, req: &HttpRequest, verified: bool);
 
     /// Moves the loaded user into `out` if `out` is an empty `Option<LoadedUser<U>>` of its
-    /// user type.
+    /// user type (its `verified` is left to the caller: the handoff holds only users a login
+    /// check verified).
     fn take_into(self: Pin<&mut Self>, out: &mut dyn Any);
 }
 
@@ -80,7 +83,7 @@ impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
                     id,
                     user: Some(user),
                     facts,
-                    verified: verdict == Standing::Stands,
+                    verified: false,
                 });
                 verdict
             }
@@ -89,9 +92,10 @@ impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
         Poll::Ready(verdict)
     }
 
-    fn into_request(self: Pin<&mut Self>, req: &HttpRequest) {
+    fn into_request(self: Pin<&mut Self>, req: &HttpRequest, verified: bool) {
         if let Some(loaded) = self.project().loaded.take() {
-            req.extensions_mut().insert(loaded);
+            req.extensions_mut()
+                .insert(LoadedUser { verified, ..loaded });
         }
     }
 
@@ -313,11 +317,11 @@ impl<U: 'static> CurrentUser<U> {
         if req.extensions().contains::<LoginChanged>() {
             return None;
         }
-        // Handed over by the check of this handler, else left in the request by a check.
+        // Handed over by the check of this handler (which hands over only a user it verified),
+        // else left in the request by a check.
         if let Some(LoadedUser {
             id,
             user: Some(user),
-            verified: true,
             ..
         }) = handoff::take::<U>(req)
         {

@@ -65,7 +65,7 @@ impl Armed {
     /// for it later in the request.
     pub(crate) fn finish(self, req: &HttpRequest) {
         if let Some(mut left) = self.disarm() {
-            left.as_mut().into_request(req);
+            left.as_mut().into_request(req, true);
         }
         std::mem::forget(self);
     }
@@ -97,12 +97,14 @@ impl Drop for Armed {
 pub(crate) fn offer(req: &HttpRequest, mut load: Pin<Box<dyn UserLoad>>) {
     let request = key(req);
     if ARMED.get() != request {
-        load.as_mut().into_request(req);
+        load.as_mut().into_request(req, true);
         return;
     }
     match LEFT.replace(Some((request, load))) {
         // Left by a second login check of the same wrapper: to the extensions.
-        Some((left_for, mut earlier)) if left_for == request => earlier.as_mut().into_request(req),
+        Some((left_for, mut earlier)) if left_for == request => {
+            earlier.as_mut().into_request(req, true)
+        }
         // Left for another request, which will load its user again: never passed on.
         other => drop(other),
     }
@@ -221,6 +223,37 @@ mod tests {
         assert_eq!(ARMED.get(), key(&b), "`a` does not disarm `b`");
         armed_b.finish(&b);
         assert_eq!(ARMED.get(), 0);
+    }
+
+    #[test]
+    fn a_second_offer_of_a_request_stores_the_first() {
+        let req = TestRequest::default().to_http_request();
+        let armed = arm(&req);
+        offer(&req, loaded("ada"));
+        offer(&req, loaded("ada, again"));
+        assert_eq!(in_extensions(&req).as_deref(), Some("ada"));
+        assert_eq!(taken(&req).as_deref(), Some("ada, again"));
+        armed.finish(&req);
+    }
+
+    #[test]
+    fn a_request_disarming_takes_only_what_was_left_for_it() {
+        let (a, b) = two_requests();
+        let armed_b = arm(&b);
+        offer(&b, loaded("bob"));
+        // Were `a` to arm and finish while `b`'s user is left (it cannot be):
+        let armed_a = arm(&a);
+        armed_a.finish(&a);
+        assert_eq!(in_extensions(&a), None, "`b`'s user in `a`'s extensions");
+        drop(arm(&a));
+        assert_eq!(in_extensions(&a), None);
+        ARMED.set(key(&b));
+        assert_eq!(
+            taken(&b).as_deref(),
+            Some("bob"),
+            "`b`'s user still left for it"
+        );
+        armed_b.finish(&b);
     }
 
     #[test]

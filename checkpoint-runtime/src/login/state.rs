@@ -114,15 +114,17 @@ fn session_identity(req: &HttpRequest) -> Result<Option<Identity>, CheckpointErr
 }
 
 /// A user the manager's loader loaded for this request (the login check verifying the login),
-/// kept in the request's extensions for the first [`CurrentUser`](crate::CurrentUser) to take.
+/// for the first [`CurrentUser`](crate::CurrentUser) to take: handed over to the handler's
+/// arguments behind `#[login_required]` (`login/handoff.rs`), else kept in the request's
+/// extensions.
 pub(crate) struct LoadedUser<U> {
     pub(crate) id: String,
     /// `None` once taken: taken in place, the entry stays in the extensions (removing it would
     /// cost a second search of them), and the user is loaded again if asked for again.
     pub(crate) user: Option<U>,
     pub(crate) facts: UserFacts,
-    /// Whether a login check (or [`Login`]) let the login of this user stand (active, its stamp):
-    /// a user loaded and then refused is never served as the current one.
+    /// Whether a login check let the login of this user stand (active, its stamp): a user
+    /// loaded and then refused (or loaded by [`Login`]) is never served as the current one.
     pub(crate) verified: bool,
 }
 
@@ -150,7 +152,7 @@ impl<U: 'static> LoadedUser<U> {
 /// The identity `req` carries: the session's, else the remember cookie's (restored into the
 /// session, not fresh), else the request loader's; Flask-Login's `_load_user`. With a user loader
 /// on the manager, only an identity whose user it finds, active and with the stamp the login
-/// recorded; the user is then kept in the request ([`LoadedUser`]). Session protection runs
+/// recorded; the user is then kept for `CurrentUser` ([`LoadedUser`]). Session protection runs
 /// first. Errors only for a misconfigured app or a session that refuses a write.
 pub(crate) async fn authenticate(
     req: &HttpRequest,
@@ -321,7 +323,7 @@ async fn standing(
         handoff::offer(req, load);
     } else {
         // Kept unverified: a second check in the request asks no second load.
-        load.as_mut().into_request(req);
+        load.as_mut().into_request(req, false);
     }
     standing
 }
@@ -611,7 +613,9 @@ impl Login {
             };
             let mut load = (loader.load)(self.id.clone());
             let standing = poll_fn(|cx| load.as_mut().poll_load(cx, &judge)).await;
-            load.as_mut().into_request(req);
+            // Unverified: the login may yet fail (a session that refuses the write), and once
+            // it is made, `CurrentUser` asks the login checks again (`LoginChanged`).
+            load.as_mut().into_request(req, false);
             if standing != Standing::Stands {
                 return Ok(false);
             }
