@@ -200,7 +200,7 @@ pub(crate) async fn authenticate(
     if let Some(id) = session.as_ref().and_then(identity_id) {
         // The loader keeps the id: a copy only for the cookie to renew.
         let kept = renews_cookie.then(|| id.clone());
-        if standing(req, manager, id, &Source::Session).await == Standing::Stands {
+        if standing(req, manager, Cow::Owned(id), &Source::Session).await == Standing::Stands {
             if let (Some(id), Some(RememberRoute(settings))) = (&kept, &remember) {
                 // The cookie, if the request carries one for this login.
                 if let Some(remembered) = settings.read(req).filter(|r| r.id == *id) {
@@ -240,7 +240,7 @@ pub(crate) async fn authenticate(
     }
     match loaded {
         Some(id)
-            if standing(req, manager, id.clone(), &Source::RequestLoader).await
+            if standing(req, manager, Cow::Borrowed(&id), &Source::RequestLoader).await
                 == Standing::Stands =>
         {
             emit(req, manager, LoginEvent::LoadedFromRequest { id: &id });
@@ -286,7 +286,7 @@ pub(crate) type Judge<'a> = &'a dyn Fn(&str, Option<&UserFacts>) -> Standing;
 /// used, does not stand). Stands when there is no loader to ask.
 /// The user it loaded is marked verified in the request: only such a user is served to
 /// [`CurrentUser`](crate::CurrentUser) without asking again. The request keeps `id` with the
-/// user: a caller that needs it afterwards passes a copy.
+/// user: a caller that needs it afterwards lends it, and it is copied only for a loader.
 ///
 /// One `async fn` with one await: each level of `async fn` nesting adds its arguments to the
 /// login check's future, which actix boxes on every request (see [`ManagerRef`](
@@ -294,7 +294,7 @@ pub(crate) type Judge<'a> = &'a dyn Fn(&str, Option<&UserFacts>) -> Standing;
 async fn standing(
     req: &HttpRequest,
     manager: &LoginManager,
-    id: String,
+    id: Cow<'_, str>,
     source: &Source<'_>,
 ) -> Standing {
     let Some(loader) = &manager.user_loader else {
@@ -317,7 +317,7 @@ async fn standing(
         }
         return standing;
     }
-    let mut load = (loader.load)(id);
+    let mut load = (loader.load)(id.into_owned());
     let standing = poll_fn(|cx| load.as_mut().poll_load(cx, &judge)).await;
     if standing == Standing::Stands {
         handoff::offer(req, load);
@@ -402,7 +402,7 @@ async fn restore(
         return Ok(None);
     };
     let source = Source::Cookie(remembered.stamp.as_deref());
-    match standing(req, manager, remembered.id.clone(), &source).await {
+    match standing(req, manager, Cow::Borrowed(&remembered.id), &source).await {
         Standing::Stands => {}
         // Revoked for good: the cookie goes. A user not found or inactive may be back (a
         // database down for a moment): the cookie stays, restoring nothing meanwhile, as with
