@@ -338,14 +338,8 @@ async fn remember_me_refresh_every_request() {
         ("/login/ada?remember=1&duration=100", 100),
         ("/login/ada?remember=1", 1000),
     ] {
-        browser.send(post(login)).await;
-        let made = browser.cookie(REMEMBER).unwrap().value().to_owned();
-        // Held without its attributes: a `Max-Age` seen next comes from a new `Set-Cookie`.
-        browser.hold(Cookie::new(REMEMBER, made));
-        assert_eq!(browser.get("/me").await.status, StatusCode::OK);
-        let refreshed = browser.cookie(REMEMBER).expect("a remember cookie");
         assert_eq!(
-            refreshed.max_age(),
+            renewed_max_age(&mut browser, login, "/me").await,
             Some(actix_web::cookie::time::Duration::seconds(seconds)),
             "{login}"
         );
@@ -360,17 +354,28 @@ async fn remember_me_refresh_every_request_without_a_user_loader() {
         .duration(Duration::from_secs(1000))
         .refresh_each_request(true);
     let mut browser = browser_on(LoginManager::new(), Some(remember)).await;
-    browser
-        .send(post("/login/ada?remember=1&duration=100"))
-        .await;
-    let made = browser.cookie(REMEMBER).unwrap().value().to_owned();
-    browser.hold(Cookie::new(REMEMBER, made));
-    assert_eq!(browser.get("/fresh").await.status, StatusCode::OK);
-    let refreshed = browser.cookie(REMEMBER).expect("a remember cookie");
     assert_eq!(
-        refreshed.max_age(),
+        renewed_max_age(&mut browser, "/login/ada?remember=1&duration=100", "/fresh").await,
         Some(actix_web::cookie::time::Duration::seconds(100))
     );
+}
+
+/// Logs in with `login`, then gets `page` (which must answer 200) with the remember cookie held
+/// without its attributes, and gives the `Max-Age` of the remember cookie the browser holds
+/// after: one a new `Set-Cookie` gave it.
+async fn renewed_max_age(
+    browser: &mut Browser<impl TestService>,
+    login: &str,
+    page: &str,
+) -> Option<actix_web::cookie::time::Duration> {
+    browser.send(post(login)).await;
+    let made = browser.cookie(REMEMBER).unwrap().value().to_owned();
+    browser.hold(Cookie::new(REMEMBER, made));
+    assert_eq!(browser.get(page).await.status, StatusCode::OK, "{page}");
+    browser
+        .cookie(REMEMBER)
+        .expect("a remember cookie")
+        .max_age()
 }
 
 #[actix_web::test]
