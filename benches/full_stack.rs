@@ -755,15 +755,17 @@ struct User {
 }
 
 /// The in-memory user store both user variants load from.
-fn find_user(id: String) -> Option<User> {
-    (id == "ada").then_some(User { name: id })
+fn find_user(id: &str) -> Option<User> {
+    (id == "ada").then(|| User {
+        name: id.to_owned(),
+    })
 }
 
 /// The login check and user load written by hand: the identity, then the user, once.
 async fn user_hand_written(identity: Option<actix_identity::Identity>) -> HttpResponse {
     let Some(user) = identity
         .and_then(|identity| identity.id().ok())
-        .and_then(find_user)
+        .and_then(|id| find_user(&id))
     else {
         return HttpResponse::Unauthorized().finish();
     };
@@ -777,7 +779,7 @@ async fn user_login_required(user: checkpoint_runtime::CurrentUser<User>) -> Htt
 
 /// The manager with the user loader, as `LoginManager::user_loader` has every check verify.
 fn manager_with_loader() -> checkpoint_runtime::LoginManager {
-    checkpoint_runtime::LoginManager::new().user_loader(|id: String| async move { find_user(id) })
+    checkpoint_runtime::LoginManager::new().user_loader(async |id: &str| find_user(id))
 }
 
 /// An app behind the cookie-session, identity and remember-me middleware.

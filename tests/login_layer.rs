@@ -44,8 +44,10 @@ struct User {
 }
 
 fn user_loader() -> UserLoader<User> {
-    UserLoader::new(|id: String| async move {
-        (id == "alice" || id == "api-user").then_some(User { name: id })
+    UserLoader::new(async |id: &str| {
+        (id == "alice" || id == "api-user").then(|| User {
+            name: id.to_owned(),
+        })
     })
 }
 

@@ -51,7 +51,7 @@ fn users() -> Users {
 fn manager(users: &Users) -> LoginManager {
     let users = Rc::clone(users);
     LoginManager::new().user_loader(
-        UserLoader::new(move |id: String| std::future::ready(users.borrow().get(&id).cloned()))
+        UserLoader::new(async move |id: &str| users.borrow().get(id).cloned())
             .is_active(|user: &User| user.active)
             .revocation_stamp(|user: &User| user.epoch.to_string()),
     )
@@ -573,9 +573,9 @@ async fn login_user_refuses_an_app_whose_loader_checks_users() {
         .any(|line| line.contains("Login::new(id).login(&req).await")));
 
     // Without checks on users, login_user serves.
-    let plain = LoginManager::new().user_loader(|id: String| async move {
+    let plain = LoginManager::new().user_loader(async |id: &str| {
         Some(User {
-            name: id,
+            name: id.to_owned(),
             active: true,
             epoch: 0,
         })
@@ -819,9 +819,9 @@ async fn a_logout_outside_remember_me_keeps_the_cookie_from_restoring() {
 #[actix_web::test]
 async fn a_user_loader_with_checks_outside_the_manager_fails_closed() {
     common::record_logs();
-    let loader = UserLoader::new(|id: String| async move {
+    let loader = UserLoader::new(async |id: &str| {
         Some(User {
-            name: id,
+            name: id.to_owned(),
             active: true,
             epoch: 0,
         })

@@ -40,8 +40,10 @@ async fn get(
 ) -> (StatusCode, String) {
     let app = test::init_service(
         App::new()
-            .app_data(UserLoader::new(|id: String| async move {
-                Some(User { name: id })
+            .app_data(UserLoader::new(async |id: &str| {
+                Some(User {
+                    name: id.to_owned(),
+                })
             }))
             .service(me)
             .service(admin)
@@ -128,8 +130,12 @@ async fn a_login_for_an_app_with_revocation_stamps_carries_the_users_stamp() {
         App::new()
             .app_data(
                 checkpoint_runtime::LoginManager::new().user_loader(
-                    UserLoader::new(|id: String| async move { Some(User { name: id }) })
-                        .revocation_stamp(|_: &User| "epoch-7".to_owned()),
+                    UserLoader::new(async |id: &str| {
+                        Some(User {
+                            name: id.to_owned(),
+                        })
+                    })
+                    .revocation_stamp(|_: &User| "epoch-7".to_owned()),
                 ),
             )
             .service(me)

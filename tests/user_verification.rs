@@ -39,11 +39,13 @@ async fn anyone(user: Option<CurrentUser<User>>) -> impl Responder {
 }
 
 /// A loader that knows `ada` (and, through the request loader, `robot`), counting its calls.
-fn loader(calls: Rc<Cell<u32>>) -> impl Fn(String) -> std::future::Ready<Option<User>> {
-    move |id: String| {
+fn loader(calls: Rc<Cell<u32>>) -> impl AsyncFn(&str) -> Option<User> {
+    move |id: &str| {
         calls.set(calls.get() + 1);
-        let known = ["ada", "robot"].contains(&id.as_str());
-        std::future::ready(known.then_some(User { name: id }))
+        let known = ["ada", "robot"].contains(&id);
+        std::future::ready(known.then(|| User {
+            name: id.to_owned(),
+        }))
     }
 }
 
@@ -201,10 +203,10 @@ async fn a_refused_user_is_not_served_to_a_later_look() {
     // `sleepy` exists but is not active: anonymous to the first look, which keeps the user
     // loaded (unverified) in the request, and to the second and third, which judge it again. A
     // `Login` whose write fails leaves its user unverified too.
-    let users = checkpoint_runtime::UserLoader::new(|id: String| async move {
-        ["ada", "sleepy", "mallory"]
-            .contains(&id.as_str())
-            .then_some(User { name: id })
+    let users = checkpoint_runtime::UserLoader::new(async |id: &str| {
+        ["ada", "sleepy", "mallory"].contains(&id).then(|| User {
+            name: id.to_owned(),
+        })
     })
     .is_active(|user: &User| user.name != "sleepy");
     let app = test::init_service(
@@ -237,10 +239,12 @@ async fn a_refused_user_is_not_served_to_a_later_look() {
 async fn interleaved_requests_each_get_their_own_user() {
     // A loader that waits (a database): the requests of four users, sent at once on one worker
     // thread, wait on it in turn, and their login checks hand over their users in between.
-    let users = |id: String| async move {
+    let users = async |id: &str| {
         actix_web::rt::task::yield_now().await;
         actix_web::rt::task::yield_now().await;
-        Some(User { name: id })
+        Some(User {
+            name: id.to_owned(),
+        })
     };
     let app = test::init_service(
         App::new()
@@ -316,12 +320,11 @@ async fn interleaved_dropped_and_recycled_requests_keep_their_users() {
         }
     };
     let loader_next = next.clone();
-    let users = move |id: String| {
-        let polls = loader_next() % 4;
-        async move {
-            Yields(polls).await;
-            Some(User { name: id })
-        }
+    let users = async move |id: &str| {
+        Yields(loader_next() % 4).await;
+        Some(User {
+            name: id.to_owned(),
+        })
     };
     let app = test::init_service(
         App::new()

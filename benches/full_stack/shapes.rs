@@ -146,7 +146,7 @@ async fn user_path_hand_written(
 ) -> HttpResponse {
     let Some(user) = identity
         .and_then(|identity| identity.id().ok())
-        .and_then(find_user)
+        .and_then(|id| find_user(&id))
     else {
         return HttpResponse::Unauthorized().finish();
     };

@@ -140,7 +140,7 @@ impl fmt::Display for CheckpointError {
             Self::UserLoaderMissing { user_type } => write!(
                 f,
                 "no UserLoader<{user_type}> is registered: give the app's LoginManager one, \
-                 `LoginManager::new().user_loader(|id| async move {{ ... }})`"
+                 `LoginManager::new().user_loader(async |id: &str| ...)`"
             ),
             #[cfg(feature = "login")]
             Self::RememberMeMissing => f.write_str(

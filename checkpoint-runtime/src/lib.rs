@@ -198,7 +198,7 @@
 //!                 LoginManager::new()
 //!                     .login_view(url_for("login_page"))
 //!                     .fresh_for(Duration::from_secs(15 * 60))
-//!                     .user_loader(|id: String| async move { Some(User { name: id }) }),
+//!                     .user_loader(async |id: &str| Some(User { name: id.to_owned() })),
 //!             )
 //!             .wrap(IdentityMiddleware::default())
 //!             .wrap(SessionMiddleware::new(CookieSessionStore::default(), key.clone()))

@@ -391,11 +391,8 @@ fn app<S: SessionStore + 'static>(
                 // Every login is checked against the accounts, once per request, and ends when
                 // the account logs out everywhere.
                 .user_loader(
-                    UserLoader::new(move |id: String| {
-                        let accounts = Arc::clone(&loader_accounts);
-                        async move { accounts.user(&id).await }
-                    })
-                    .revocation_stamp(|user: &User| user.sessions_epoch.to_string()),
+                    UserLoader::new(async move |id: &str| loader_accounts.user(id).await)
+                        .revocation_stamp(|user: &User| user.sessions_epoch.to_string()),
                 )
                 // A login restored from the remember cookie starts a new session: put the role
                 // the admin page's checkpoint reads back into it.

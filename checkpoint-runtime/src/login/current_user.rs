@@ -2,18 +2,19 @@
 
 use std::{
     any::{Any, TypeId},
+    cell::RefCell,
     fmt,
     future::{ready, Future, Ready},
     ops::Deref,
     pin::Pin,
-    rc::Rc,
+    rc::{Rc, Weak},
     task::{Context, Poll},
 };
 
 use actix_web::{
     dev::Payload, error::InternalError, FromRequest, HttpMessage, HttpRequest, HttpResponse,
 };
-use futures_util::future::{Either, LocalBoxFuture};
+use futures_util::future::{Either, Fuse, FutureExt, LocalBoxFuture};
 use pin_project_lite::pin_project;
 
 use crate::{
@@ -25,13 +26,13 @@ use crate::{
     },
 };
 
-type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, Option<U>>;
+type LoadUser<U> = dyn Fn(String) -> LocalBoxFuture<'static, (String, Option<U>)>;
 
 type IsActive<U> = dyn Fn(&U) -> bool;
 
 type RevocationStamp<U> = dyn Fn(&U) -> String;
 
-type LoadIntoRequest<U> = dyn Fn(String, Rc<UserLoader<U>>) -> Pin<Box<dyn UserLoad>>;
+type LoadIntoRequest<U> = dyn Fn(String, Rc<UserLoader<U>>) -> PooledLoad;
 
 /// A user being loaded for a login check (the manager's loader, of any user type), then the
 /// loaded user itself, in the same box.
@@ -49,35 +50,102 @@ pub(crate) trait UserLoad {
     /// user type (its `verified` is left to the caller: the handoff holds only users a login
     /// check verified).
     fn take_into(self: Pin<&mut Self>, out: &mut dyn Any);
+
+    /// Empties the box (the loader's future, the user: dropped now) and gives it back to its
+    /// loader's pool for a later load, or frees it.
+    fn recycle(self: Pin<Box<Self>>);
 }
 
-pin_project! {
-    /// [`UserLoad`] for the user loader's future `F`.
-    struct LoadInto<F, U> {
-        #[pin]
-        future: F,
-        // The id, moved to the loaded user when the loader answers.
-        id: String,
-        loader: Rc<UserLoader<U>>,
-        verdict: Option<Standing>,
-        loaded: Option<LoadedUser<U>>,
+/// A [`UserLoad`] in its box, which goes back to its loader's pool when dropped.
+pub(crate) struct PooledLoad(Pin<Box<dyn UserLoad>>);
+
+impl PooledLoad {
+    /// The load in the box.
+    pub(crate) fn as_mut(&mut self) -> Pin<&mut dyn UserLoad> {
+        self.0.as_mut()
     }
 }
 
-impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
+impl Drop for PooledLoad {
+    fn drop(&mut self) {
+        // `Recycled` is zero-sized: its box allocates nothing.
+        std::mem::replace(&mut self.0, Box::pin(Recycled)).recycle();
+    }
+}
+
+/// What a [`PooledLoad`] holds while it is dropped: no user.
+struct Recycled;
+
+impl UserLoad for Recycled {
+    fn poll_load(self: Pin<&mut Self>, _: &mut Context<'_>, _: Judge<'_>) -> Poll<Standing> {
+        Poll::Ready(Standing::NoUser)
+    }
+
+    fn into_request(self: Pin<&mut Self>, _: &HttpRequest, _: bool) {}
+
+    fn take_into(self: Pin<&mut Self>, _: &mut dyn Any) {}
+
+    fn recycle(self: Pin<Box<Self>>) {}
+}
+
+/// How many emptied boxes a loader keeps for its next loads (per worker thread: the loader is
+/// the app's, which each worker builds): as many as the loads a worker runs at once, up to this.
+///
+/// Hand-written rather than a pool crate's, for what no general pool gives: a pinned,
+/// type-erased box emptied in place. It pays: the box of every login check's load was the
+/// login layer's one allocation and free (about 150 instructions a request, BENCHMARKS.md).
+const POOLED_LOADS: usize = 64;
+
+/// A loader's emptied boxes.
+type LoadPool<F, U> = RefCell<Vec<Pin<Box<LoadInto<F, U>>>>>;
+
+pin_project! {
+    /// [`UserLoad`] for the future `F` of a loader loading the user `U` (giving the id back with
+    /// it); empty (no future, no loader, no user) in its loader's pool.
+    struct LoadInto<F, U> {
+        #[pin]
+        future: Fuse<F>,
+        // Asked what it says of the user (active, stamp); `None` only while in the pool.
+        loader: Option<Rc<UserLoader<U>>>,
+        verdict: Option<Standing>,
+        loaded: Option<LoadedUser<U>>,
+        pool: Weak<LoadPool<F, U>>,
+    }
+}
+
+impl<F: Future, U> LoadInto<F, U> {
+    /// Gives the box (empty, from the pool) the load `future` of `loader`: every field but the
+    /// pool is written.
+    fn refill(self: Pin<&mut Self>, future: F, loader: Rc<UserLoader<U>>) {
+        let mut this = self.project();
+        this.future.set(future.fuse());
+        *this.loader = Some(loader);
+        *this.verdict = None;
+        *this.loaded = None;
+    }
+
+    /// Drops what the box holds (the loader's future, the loader, the user).
+    fn empty(self: Pin<&mut Self>) {
+        let mut this = self.project();
+        this.future.set(Fuse::terminated());
+        *this.loader = None;
+        *this.verdict = None;
+        *this.loaded = None;
+    }
+}
+
+impl<F: Future<Output = (String, Option<U>)>, U: 'static> UserLoad for LoadInto<F, U> {
     fn poll_load(self: Pin<&mut Self>, cx: &mut Context<'_>, judge: Judge<'_>) -> Poll<Standing> {
         let this = self.project();
         if let Some(verdict) = *this.verdict {
             return Poll::Ready(verdict);
         }
-        let Poll::Ready(user) = this.future.poll(cx) else {
+        let Poll::Ready((id, user)) = this.future.poll(cx) else {
             return Poll::Pending;
         };
-        let id = std::mem::take(this.id);
-        let verdict = match user {
-            None => judge(&id, None),
-            Some(user) => {
-                let facts = this.loader.facts(&user);
+        let verdict = match (user, this.loader.as_deref()) {
+            (Some(user), Some(loader)) => {
+                let facts = loader.facts(&user);
                 let verdict = judge(&id, Some(&facts));
                 *this.loaded = Some(LoadedUser {
                     id,
@@ -87,6 +155,8 @@ impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
                 });
                 verdict
             }
+            // No user, or (never: only a box in the pool has none) no loader to ask of it.
+            _ => judge(&id, None),
         };
         *this.verdict = Some(verdict);
         Poll::Ready(verdict)
@@ -104,6 +174,29 @@ impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
             *out = self.project().loaded.take();
         }
     }
+
+    fn recycle(mut self: Pin<Box<Self>>) {
+        // Emptied before the pool is borrowed: a user's `Drop` may run anything.
+        self.as_mut().empty();
+        let Some(pool) = self.pool.upgrade() else {
+            return;
+        };
+        // Busy only if a drop above ended up here again: the box is freed.
+        if let Ok(mut idle) = pool.try_borrow_mut() {
+            if idle.len() < POOLED_LOADS {
+                idle.push(self);
+            }
+        };
+    }
+}
+
+/// Loads the user `id` with `load`, giving the id back with the user: the loader borrows it.
+async fn load_with<U, L: AsyncFn(&str) -> Option<U>>(
+    load: Rc<L>,
+    id: String,
+) -> (String, Option<U>) {
+    let user = load(&id).await;
+    (id, user)
 }
 
 /// Loads the app's user from an identity id (Flask-Login's `user_loader`), and says whether a
@@ -122,9 +215,10 @@ impl<F: Future<Output = Option<U>>, U: 'static> UserLoad for LoadInto<F, U> {
 /// #[derive(Clone)]
 /// struct User { name: String, active: bool, sessions_epoch: u32 }
 ///
-/// let users = UserLoader::new(|id: String| async move {
-///     // Look the user up in the database; `None` if there is no such user any more.
-///     (id == "alice").then(|| User { name: id, active: true, sessions_epoch: 1 })
+/// let users = UserLoader::new(async |id: &str| {
+///     // Look the user up in the database (the id is lent); `None` if there is no such user
+///     // any more.
+///     (id == "alice").then(|| User { name: id.to_owned(), active: true, sessions_epoch: 1 })
 /// })
 /// .is_active(|user: &User| user.active)
 /// // Bumped on a password change or "log out everywhere": every older login ends.
@@ -139,32 +233,47 @@ pub struct UserLoader<U> {
     pub(crate) load_into_request: Rc<LoadIntoRequest<U>>,
     pub(crate) is_active: Option<Rc<IsActive<U>>>,
     pub(crate) revocation_stamp: Option<Rc<RevocationStamp<U>>>,
+    /// How many emptied boxes the loader keeps.
+    #[cfg(test)]
+    idle_loads: Rc<dyn Fn() -> usize>,
 }
 
 impl<U: 'static> UserLoader<U> {
-    /// A loader calling `load` with the identity id; every user it finds is active, with no
-    /// revocation stamp.
-    pub fn new<F, Fut>(load: F) -> Self
+    /// A loader calling `load` with the identity id (an `async` closure or function borrowing
+    /// it); every user it finds is active, with no revocation stamp.
+    pub fn new<L>(load: L) -> Self
     where
-        F: Fn(String) -> Fut + 'static,
-        Fut: Future<Output = Option<U>> + 'static,
+        L: AsyncFn(&str) -> Option<U> + 'static,
     {
         let load = Rc::new(load);
         let load_user = Rc::clone(&load);
+        let pool: Rc<LoadPool<_, U>> = Rc::new(RefCell::new(Vec::new()));
+        #[cfg(test)]
+        let idle = Rc::downgrade(&pool);
         Self {
-            load: Rc::new(move |id| Box::pin(load_user(id)) as LocalBoxFuture<'static, Option<U>>),
+            load: Rc::new(move |id| Box::pin(load_with(Rc::clone(&load_user), id))),
             load_into_request: Rc::new(move |id: String, loader: Rc<Self>| {
-                // The loader takes a copy; the loaded user keeps this id, for `CurrentUser::id`.
-                Box::pin(LoadInto {
-                    future: load(id.clone()),
-                    id,
-                    loader,
-                    verdict: None,
-                    loaded: None,
-                }) as Pin<Box<dyn UserLoad>>
+                let future = load_with(Rc::clone(&load), id);
+                let idle = pool.borrow_mut().pop();
+                let slot = match idle {
+                    Some(mut slot) => {
+                        slot.as_mut().refill(future, loader);
+                        slot
+                    }
+                    None => Box::pin(LoadInto {
+                        future: future.fuse(),
+                        loader: Some(loader),
+                        verdict: None,
+                        loaded: None,
+                        pool: Rc::downgrade(&pool),
+                    }),
+                };
+                PooledLoad(slot)
             }),
             is_active: None,
             revocation_stamp: None,
+            #[cfg(test)]
+            idle_loads: Rc::new(move || idle.upgrade().map_or(0, |pool| pool.borrow().len())),
         }
     }
 }
@@ -218,7 +327,13 @@ pub(crate) struct UserFacts {
 }
 
 /// What [`LoginManager::user_loader`] takes: a [`UserLoader<U>`], or the bare loading closure
-/// (`|id: String| async move { ... }`, every user active, no stamp).
+/// (`async |id: &str| ...`, every user active, no stamp).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a user loader of `{U}`",
+    label = "not a `UserLoader<{U}>`, nor an async closure `async |id: &str| -> Option<{U}>`",
+    note = "a user loader borrows the identity id: `async |id: &str| users.find(id).await`, or an \
+            `async fn load(id: &str) -> Option<User>`"
+)]
 pub trait IntoUserLoader<U> {
     /// The loader.
     fn into_user_loader(self) -> UserLoader<U>;
@@ -230,10 +345,9 @@ impl<U> IntoUserLoader<U> for UserLoader<U> {
     }
 }
 
-impl<U: 'static, F, Fut> IntoUserLoader<U> for F
+impl<U: 'static, L> IntoUserLoader<U> for L
 where
-    F: Fn(String) -> Fut + 'static,
-    Fut: Future<Output = Option<U>> + 'static,
+    L: AsyncFn(&str) -> Option<U> + 'static,
 {
     fn into_user_loader(self) -> UserLoader<U> {
         UserLoader::new(self)
@@ -247,6 +361,8 @@ impl<U> Clone for UserLoader<U> {
             load_into_request: Rc::clone(&self.load_into_request),
             is_active: self.is_active.clone(),
             revocation_stamp: self.revocation_stamp.clone(),
+            #[cfg(test)]
+            idle_loads: Rc::clone(&self.idle_loads),
         }
     }
 }
@@ -414,8 +530,131 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
                 return Ok(user);
             }
             let loader = app_loader.ok_or_else(anonymous)?;
-            let user = (loader.load)(id.clone()).await.ok_or_else(anonymous)?;
-            Ok(Self { id, user })
+            let (id, user) = (loader.load)(id).await;
+            Ok(Self {
+                user: user.ok_or_else(anonymous)?,
+                id,
+            })
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{cell::Cell, future::poll_fn};
+
+    use actix_web::test::TestRequest;
+    use futures_util::FutureExt;
+
+    use super::*;
+
+    /// A user that counts its drops.
+    struct Counted(Rc<Cell<u32>>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+
+    /// A loader finding every user but `nobody`, counting the users' drops in `drops`.
+    fn counting_loader(drops: &Rc<Cell<u32>>) -> Rc<UserLoader<Counted>> {
+        let drops = Rc::clone(drops);
+        Rc::new(UserLoader::new(async move |id: &str| {
+            (id != "nobody").then(|| Counted(Rc::clone(&drops)))
+        }))
+    }
+
+    /// The load of `id` by `loader`, answered, with its verdict (`judge`: whether it found one).
+    fn load(loader: &Rc<UserLoader<Counted>>, id: &str) -> (PooledLoad, Standing) {
+        let mut load = (loader.load_into_request)(id.to_owned(), Rc::clone(loader));
+        let judge = |_: &str, facts: Option<&UserFacts>| match facts {
+            Some(_) => Standing::Stands,
+            None => Standing::NoUser,
+        };
+        let verdict = poll_fn(|cx| load.as_mut().poll_load(cx, &judge)).now_or_never();
+        (load, verdict.expect("the loader answers at once"))
+    }
+
+    fn address(load: &PooledLoad) -> *const () {
+        std::ptr::from_ref::<dyn UserLoad>(&*load.0).cast()
+    }
+
+    #[test]
+    fn a_dropped_load_goes_back_emptied_and_serves_the_next() {
+        let drops = Rc::new(Cell::new(0));
+        let loader = counting_loader(&drops);
+        let (first, verdict) = load(&loader, "ada");
+        assert_eq!(verdict, Standing::Stands);
+        let first_box = address(&first);
+        drop(first);
+        assert_eq!(
+            drops.get(),
+            1,
+            "the user is dropped with the load, not kept in the pool"
+        );
+        assert_eq!((loader.idle_loads)(), 1);
+
+        let (mut second, verdict) = load(&loader, "nobody");
+        assert_eq!((loader.idle_loads)(), 0);
+        assert_eq!(address(&second), first_box, "the box is reused");
+        assert_eq!(
+            verdict,
+            Standing::NoUser,
+            "nothing of the first load is left"
+        );
+        let mut taken: Option<LoadedUser<Counted>> = None;
+        second.as_mut().take_into(&mut taken);
+        assert!(taken.is_none(), "the first load's user is not in the box");
+    }
+
+    #[test]
+    fn a_refilled_box_holds_its_own_user() {
+        let drops = Rc::new(Cell::new(0));
+        let loader = counting_loader(&drops);
+        drop(load(&loader, "ada").0);
+        let (mut load, _) = load(&loader, "bob");
+        let mut taken: Option<LoadedUser<Counted>> = None;
+        load.as_mut().take_into(&mut taken);
+        assert_eq!(taken.map(|loaded| loaded.id).as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn the_pool_keeps_a_bounded_number_of_boxes() {
+        let drops = Rc::new(Cell::new(0));
+        let loader = counting_loader(&drops);
+        let loads: Vec<_> = (0..POOLED_LOADS + 3)
+            .map(|_| load(&loader, "ada").0)
+            .collect();
+        drop(loads);
+        assert_eq!((loader.idle_loads)(), POOLED_LOADS);
+        assert_eq!(drops.get(), u32::try_from(POOLED_LOADS + 3).unwrap());
+    }
+
+    #[test]
+    fn a_load_outliving_its_loader_is_freed() {
+        let drops = Rc::new(Cell::new(0));
+        let loader = counting_loader(&drops);
+        let idle_loads = Rc::clone(&loader.idle_loads);
+        let (load, _) = load(&loader, "ada");
+        drop(loader);
+        drop(load);
+        assert_eq!(drops.get(), 1);
+        // Emptied, the box let go of the loader, which took its pool along: nothing holds the
+        // box (a pool kept alive by its own boxes would hold it, and leak).
+        assert_eq!(idle_loads(), 0, "the box is in a pool nothing else holds");
+    }
+
+    #[test]
+    fn a_load_stored_in_the_request_leaves_an_empty_box() {
+        let drops = Rc::new(Cell::new(0));
+        let loader = counting_loader(&drops);
+        let req = TestRequest::default().to_http_request();
+        let (mut load, _) = load(&loader, "ada");
+        load.as_mut().into_request(&req, true);
+        drop(load);
+        assert_eq!(drops.get(), 0, "the user lives on in the request");
+        assert_eq!((loader.idle_loads)(), 1);
+        assert!(req.extensions().contains::<LoadedUser<Counted>>());
     }
 }

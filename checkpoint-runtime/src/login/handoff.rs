@@ -4,8 +4,8 @@
 //! Behind `#[login_required]`, the wrapper runs the check and then builds the handler's
 //! extractors in one future ([`enforce_then_extract`](crate::__private::enforce_then_extract)).
 //! The check loads the user in a box of the manager's loader, which the manager needs anyway
-//! (its loaders are of any type); handed over in that box, the user costs no second allocation
-//! and no search of the extensions, each way. The wrapper arms the handoff for its request
+//! (its loaders are of any type; the loader keeps its emptied boxes, [`PooledLoad`]); handed
+//! over in that box, the user costs no allocation and no search of the extensions, each way. The wrapper arms the handoff for its request
 //! ([`arm`]); the check offers the loaded user ([`offer`]), which goes to the extensions as
 //! before unless the handoff is armed for this very request; [`CurrentUser`](crate::CurrentUser)
 //! takes it ([`take`]) when its extractor is built, and [`Armed::finish`] then puts anything left
@@ -20,12 +20,11 @@
 use std::{
     any::Any,
     cell::{Cell, RefCell},
-    pin::Pin,
 };
 
 use actix_web::HttpRequest;
 
-use crate::login::{current_user::UserLoad, state::LoadedUser};
+use crate::login::{current_user::PooledLoad, state::LoadedUser};
 
 /// A request, by the address of its head: the same for the request's whole life, and no other
 /// living request's. Never 0.
@@ -34,7 +33,7 @@ fn key(req: &HttpRequest) -> usize {
 }
 
 /// What a worker thread's handoff holds.
-type Left = Option<(usize, Pin<Box<dyn UserLoad>>)>;
+type Left = Option<(usize, PooledLoad)>;
 
 thread_local! {
     /// The request whose check may leave its user here (its [`key`]), 0 for none. A plain
@@ -73,7 +72,7 @@ impl Armed {
     /// Disarms the handoff if it is still this request's, and gives back what was left for this
     /// request, whichever request the handoff is armed for now: nothing left for a request
     /// outlives its [`Armed`].
-    fn disarm(&self) -> Option<Pin<Box<dyn UserLoad>>> {
+    fn disarm(&self) -> Option<PooledLoad> {
         if ARMED.get() == self.request {
             ARMED.set(0);
         }
@@ -94,7 +93,7 @@ impl Drop for Armed {
 /// The user `load` holds, which `req`'s login check verified: left for the handler's
 /// [`CurrentUser`](crate::CurrentUser) when the handoff is armed for `req`, else put in the
 /// request's extensions.
-pub(crate) fn offer(req: &HttpRequest, mut load: Pin<Box<dyn UserLoad>>) {
+pub(crate) fn offer(req: &HttpRequest, mut load: PooledLoad) {
     let request = key(req);
     if ARMED.get() != request {
         load.as_mut().into_request(req, true);
@@ -138,8 +137,8 @@ mod tests {
     use crate::login::{current_user::UserLoader, state::Standing};
 
     /// The user `id` (a `String`), loaded and verified, in its loader's box.
-    fn loaded(id: &str) -> Pin<Box<dyn UserLoad>> {
-        let loader = Rc::new(UserLoader::new(|id: String| async move { Some(id) }));
+    fn loaded(id: &str) -> PooledLoad {
+        let loader = Rc::new(UserLoader::new(async |id: &str| Some(id.to_owned())));
         let mut load = (loader.load_into_request)(id.to_owned(), Rc::clone(&loader));
         let judge = |_: &str, _: Option<&_>| Standing::Stands;
         let verdict = poll_fn(|cx| load.as_mut().poll_load(cx, &judge)).now_or_never();

@@ -1,13 +1,13 @@
 //! The login layer's configuration, registered as app data: Flask-Login's `LoginManager`.
 
-use std::{any::TypeId, borrow::Cow, fmt, future::Future, pin::Pin, rc::Rc, time::Duration};
+use std::{any::TypeId, borrow::Cow, fmt, future::Future, rc::Rc, time::Duration};
 
 use actix_web::{web, web::Bytes, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::{
     login::{
-        current_user::UserLoad,
+        current_user::PooledLoad,
         current_user::{IntoUserLoader, UserFacts},
         events::{LoginEvent, LoginEventHooks},
         protection::{ClientAddress, SessionProtection},
@@ -32,7 +32,7 @@ type LocalizeFn = dyn Fn(&HttpRequest, &str) -> String;
 
 type BodyLoaderFn = dyn Fn(&HttpRequest, Bytes) -> LocalBoxFuture<'static, Option<String>>;
 
-type LoadUserFn = dyn Fn(String) -> Pin<Box<dyn UserLoad>>;
+type LoadUserFn = dyn Fn(String) -> PooledLoad;
 
 /// The manager's user loader ([`LoginManager::user_loader`]), for its user type, whichever it is:
 /// what the login check verifies each login with.
@@ -372,7 +372,7 @@ impl LoginManager {
     /// let manager = LoginManager::new()
     ///     .login_view(url_for("login_page"))
     ///     // Look the user up; `None` once the account is gone.
-    ///     .user_loader(|id: String| async move { (id == "alice").then(|| User { name: id }) });
+    ///     .user_loader(async |id: &str| (id == "alice").then(|| User { name: id.to_owned() }));
     /// let app = App::new().app_data(manager);
     /// # let _ = app;
     /// ```

@@ -54,8 +54,10 @@ async fn by_full_path() -> Result<HttpResponse, actix_web::Error> {
 fn main() {
     let _ = App::new()
         .app_data(LoginManager::new())
-        .app_data(UserLoader::new(|name: String| async move {
-            Some(User { name })
+        .app_data(UserLoader::new(async |name: &str| {
+            Some(User {
+                name: name.to_owned(),
+            })
         }))
         .route("/bare", web::get().to(bare))
         .route("/empty", web::get().to(empty_parentheses))
