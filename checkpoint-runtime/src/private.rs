@@ -296,14 +296,19 @@ pub async fn enforce_then_extract<C: Enforce, Args: FromRequest>(
 ) -> Result<Args, HttpResponse> {
     #[cfg(feature = "login")]
     let handoff = crate::login::handoff::arm(req);
-    let enforced = checkpoint.enforce_with(req, payload, probe).await;
-    let extraction = match enforced {
-        ControlFlow::Continue(()) => Ok(Args::from_request(req, payload)),
-        ControlFlow::Break(response) => Err(response),
+    let extraction = match checkpoint.enforce_with(req, payload, probe).await {
+        ControlFlow::Continue(()) => Args::from_request(req, payload),
+        ControlFlow::Break(response) => {
+            #[cfg(feature = "login")]
+            handoff.finish(req);
+            return Err(response);
+        }
     };
     #[cfg(feature = "login")]
     handoff.finish(req);
-    extraction?
+    // Only the extraction's future is kept across this await (a refusal or a `?` would keep a
+    // response's worth of bytes in every request's future).
+    extraction
         .await
         .map_err(|error| HttpResponse::from_error(error.into()))
 }

@@ -241,6 +241,10 @@ pub struct UserLoader<U> {
 impl<U: 'static> UserLoader<U> {
     /// A loader calling `load` with the identity id (an `async` closure or function borrowing
     /// it); every user it finds is active, with no revocation stamp.
+    ///
+    /// A login check's load is boxed (the manager holds loaders of any type), and the box is
+    /// kept for the next load rather than freed: each worker keeps up to 64 of them, each the
+    /// size of `load`'s future.
     pub fn new<L>(load: L) -> Self
     where
         L: AsyncFn(&str) -> Option<U> + 'static,
