@@ -164,8 +164,12 @@ impl<F: Future<Output = (String, Option<U>)>, U: 'static> UserLoad for LoadInto<
 
     fn into_request(self: Pin<&mut Self>, req: &HttpRequest, verified: bool) {
         if let Some(loaded) = self.project().loaded.take() {
-            req.extensions_mut()
+            // A user stored earlier is dropped after the extensions' borrow: its `Drop` may run
+            // anything.
+            let replaced = req
+                .extensions_mut()
                 .insert(LoadedUser { verified, ..loaded });
+            drop(replaced);
         }
     }
 
@@ -181,7 +185,8 @@ impl<F: Future<Output = (String, Option<U>)>, U: 'static> UserLoad for LoadInto<
         let Some(pool) = self.pool.upgrade() else {
             return;
         };
-        // Busy only if a drop above ended up here again: the box is freed.
+        // Never borrowed elsewhere now (the pool is borrowed only to push or pop, which run no
+        // code of the app's); were it, the box would be freed rather than the request fail.
         if let Ok(mut idle) = pool.try_borrow_mut() {
             if idle.len() < POOLED_LOADS {
                 idle.push(self);
@@ -258,7 +263,8 @@ impl<U: 'static> UserLoader<U> {
             load: Rc::new(move |id| Box::pin(load_with(Rc::clone(&load_user), id))),
             load_into_request: Rc::new(move |id: String, loader: Rc<Self>| {
                 let future = load_with(Rc::clone(&load), id);
-                let idle = pool.borrow_mut().pop();
+                // As in `recycle`: a pool borrowed elsewhere (never) gives a new box.
+                let idle = pool.try_borrow_mut().ok().and_then(|mut idle| idle.pop());
                 let slot = match idle {
                     Some(mut slot) => {
                         slot.as_mut().refill(future, loader);
@@ -647,6 +653,118 @@ mod tests {
         // Emptied, the box let go of the loader, which took its pool along: nothing holds the
         // box (a pool kept alive by its own boxes would hold it, and leak).
         assert_eq!(idle_loads(), 0, "the box is in a pool nothing else holds");
+    }
+
+    /// Runs its closure when dropped.
+    struct OnDrop<F: FnMut()>(F);
+
+    impl<F: FnMut()> Drop for OnDrop<F> {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+
+    #[test]
+    fn a_cancelled_load_drops_its_future_when_its_box_goes_back() {
+        // A loader waiting for ever on `slow` (a database that does not answer), holding a
+        // guard that counts its drops; the request is dropped meanwhile (the client gone).
+        let futures_dropped = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&futures_dropped);
+        let loader = Rc::new(UserLoader::new(async move |id: &str| {
+            let _guard = OnDrop(|| counter.set(counter.get() + 1));
+            if id == "slow" {
+                std::future::pending::<()>().await;
+            }
+            Some(Counted(Rc::new(Cell::new(0))))
+        }));
+        let judge = |_: &str, facts: Option<&UserFacts>| match facts {
+            Some(_) => Standing::Stands,
+            None => Standing::NoUser,
+        };
+        let mut cancelled = (loader.load_into_request)("slow".to_owned(), Rc::clone(&loader));
+        let polled = poll_fn(|cx| Poll::Ready(cancelled.as_mut().poll_load(cx, &judge)));
+        assert!(polled.now_or_never().is_some_and(|poll| poll.is_pending()));
+        drop(cancelled);
+        assert_eq!(
+            futures_dropped.get(),
+            1,
+            "the waiting future is dropped, not pooled"
+        );
+        assert_eq!((loader.idle_loads)(), 1);
+        assert_eq!(
+            Rc::strong_count(&loader),
+            1,
+            "the pooled box let go of its loader"
+        );
+
+        let (mut next, verdict) = load(&loader, "ada");
+        assert_eq!(
+            verdict,
+            Standing::Stands,
+            "the reused box answers its own load"
+        );
+        let mut taken: Option<LoadedUser<Counted>> = None;
+        next.as_mut().take_into(&mut taken);
+        assert_eq!(taken.map(|loaded| loaded.id).as_deref(), Some("ada"));
+    }
+
+    #[test]
+    fn a_box_whose_loader_panicked_serves_the_next_load() {
+        let loader = Rc::new(UserLoader::new(async |id: &str| {
+            assert_ne!(id, "boom", "the loader panics");
+            Some(Counted(Rc::new(Cell::new(0))))
+        }));
+        let judge = |_: &str, _: Option<&UserFacts>| Standing::Stands;
+        let mut load_of_boom = (loader.load_into_request)("boom".to_owned(), Rc::clone(&loader));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            poll_fn(|cx| load_of_boom.as_mut().poll_load(cx, &judge)).now_or_never()
+        }));
+        assert!(panicked.is_err());
+        drop(load_of_boom);
+        assert_eq!((loader.idle_loads)(), 1);
+        let (_, verdict) = load(&loader, "ada");
+        assert_eq!(verdict, Standing::Stands);
+    }
+
+    thread_local! {
+        /// The loader that [`LoadsOnDrop`] loads with.
+        static LOADER: RefCell<Option<Rc<UserLoader<LoadsOnDrop>>>> = const { RefCell::new(None) };
+    }
+
+    /// A user whose `Drop` loads another with the same loader (any code of the app's may run in
+    /// a `Drop`), unless it is that other one.
+    struct LoadsOnDrop(bool);
+
+    impl Drop for LoadsOnDrop {
+        fn drop(&mut self) {
+            if !self.0 {
+                return;
+            }
+            let Some(loader) = LOADER.with_borrow(Clone::clone) else {
+                return;
+            };
+            let judge = |_: &str, _: Option<&UserFacts>| Standing::Stands;
+            let mut inner = (loader.load_into_request)("inner".to_owned(), Rc::clone(&loader));
+            let answered = poll_fn(|cx| inner.as_mut().poll_load(cx, &judge)).now_or_never();
+            assert_eq!(answered, Some(Standing::Stands));
+        }
+    }
+
+    #[test]
+    fn a_users_drop_that_loads_again_finds_the_pool_free() {
+        let loader = Rc::new(UserLoader::new(async |id: &str| {
+            Some(LoadsOnDrop(id == "outer"))
+        }));
+        LOADER.with_borrow_mut(|slot| *slot = Some(Rc::clone(&loader)));
+        let judge = |_: &str, _: Option<&UserFacts>| Standing::Stands;
+        let mut outer = (loader.load_into_request)("outer".to_owned(), Rc::clone(&loader));
+        let answered = poll_fn(|cx| outer.as_mut().poll_load(cx, &judge)).now_or_never();
+        assert_eq!(answered, Some(Standing::Stands));
+        // Emptying `outer`'s box drops its user, whose `Drop` loads (and drops) `inner`: both
+        // boxes go back, neither while the pool is borrowed.
+        drop(outer);
+        assert_eq!((loader.idle_loads)(), 2);
+        LOADER.with_borrow_mut(|slot| *slot = None);
     }
 
     #[test]

@@ -5,12 +5,13 @@
 //! extractors in one future ([`enforce_then_extract`](crate::__private::enforce_then_extract)).
 //! The check loads the user in a box of the manager's loader, which the manager needs anyway
 //! (its loaders are of any type; the loader keeps its emptied boxes, [`PooledLoad`]); handed
-//! over in that box, the user costs no allocation and no search of the extensions, each way. The wrapper arms the handoff for its request
-//! ([`arm`]); the check offers the loaded user ([`offer`]), which goes to the extensions as
-//! before unless the handoff is armed for this very request; [`CurrentUser`](crate::CurrentUser)
-//! takes it ([`take`]) when its extractor is built, and [`Armed::finish`] then puts anything left
-//! into the extensions, before the first await after the check: the handoff never holds a user
-//! across a point where another request could run.
+//! over in that box, the user costs no allocation and no search of the extensions, each way.
+//! The wrapper arms the handoff for its request ([`arm`]); the check offers the loaded user
+//! ([`offer`]), which goes to the extensions as before unless the handoff is armed for this very
+//! request; [`CurrentUser`](crate::CurrentUser) takes it ([`take`]) when its extractor is built,
+//! and [`Armed::finish`] then puts anything left into the extensions, before the first await
+//! after the check: the handoff never holds a user across a point where another request could
+//! run.
 //!
 //! One slot per worker thread, keyed by the request (the address of its head, unique among the
 //! requests alive): a request never takes another's user. A request whose handoff another

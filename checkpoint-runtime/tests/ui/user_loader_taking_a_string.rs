@@ -1,5 +1,5 @@
-// A user loader of the older form, taking the id as a `String`: the error names the form that
-// is wanted, an async closure borrowing the id.
+// A user loader of the older form, taking the id as a `String`: a type mismatch that shows the
+// signature wanted, a closure borrowing the id (`for<'a> fn((&'a str,))`).
 use checkpoint_runtime::LoginManager;
 
 struct User {
