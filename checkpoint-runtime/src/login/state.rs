@@ -159,45 +159,50 @@ pub(crate) async fn authenticate(
     manager: &LoginManager,
     payload: Option<&mut Payload>,
 ) -> Result<Option<Authenticated>, CheckpointError> {
-    let mut session = session_identity(req)?;
-    emit(req, manager, LoginEvent::Accessed);
-    if let (Some(mode), Some(identity)) = (manager.session_protection, &session) {
-        if !protection::same_client(req, manager.client_address) {
-            // The id, for the event only (`identity_id` logs an id that cannot be read).
-            let report = || {
-                if let Some(id) = identity_id(identity) {
-                    emit(req, manager, LoginEvent::SessionProtected { id: &id, mode });
-                }
-            };
-            match mode {
-                // Reported when it takes the freshness, not on every later request.
-                SessionProtection::Basic => {
-                    if req.get_session().remove(FRESH_AT_KEY).is_some() {
-                        report();
-                    }
-                }
-                SessionProtection::Strong => {
-                    report();
-                    if let Some(identity) = session.take() {
-                        end_login(req, identity);
-                    }
-                    return Ok(None);
-                }
-            }
-        }
-    }
     let remember = req.extensions().get::<RememberRoute>().cloned();
     let renews_cookie =
         matches!(&remember, Some(RememberRoute(settings)) if settings.refresh_each_request);
-    if session.is_some() && manager.user_loader.is_none() && !renews_cookie {
-        // Nothing to ask of the id: that the session has an identity is the whole answer
-        // (actix-identity decoded the id to say so; decoding it again would copy it).
-        return Ok(Some(Authenticated {
-            id: None,
-            from_session: true,
-        }));
-    }
-    if let Some(id) = session.as_ref().and_then(identity_id) {
+    // The session's identity in a block of its own: not kept across the awaits below (64 bytes
+    // of every request's future).
+    let session_id = {
+        let mut session = session_identity(req)?;
+        emit(req, manager, LoginEvent::Accessed);
+        if let (Some(mode), Some(identity)) = (manager.session_protection, &session) {
+            if !protection::same_client(req, manager.client_address) {
+                // The id, for the event only (`identity_id` logs an id that cannot be read).
+                let report = || {
+                    if let Some(id) = identity_id(identity) {
+                        emit(req, manager, LoginEvent::SessionProtected { id: &id, mode });
+                    }
+                };
+                match mode {
+                    // Reported when it takes the freshness, not on every later request.
+                    SessionProtection::Basic => {
+                        if req.get_session().remove(FRESH_AT_KEY).is_some() {
+                            report();
+                        }
+                    }
+                    SessionProtection::Strong => {
+                        report();
+                        if let Some(identity) = session.take() {
+                            end_login(req, identity);
+                        }
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        if session.is_some() && manager.user_loader.is_none() && !renews_cookie {
+            // Nothing to ask of the id: that the session has an identity is the whole answer
+            // (actix-identity decoded the id to say so; decoding it again would copy it).
+            return Ok(Some(Authenticated {
+                id: None,
+                from_session: true,
+            }));
+        }
+        session.as_ref().and_then(identity_id)
+    };
+    if let Some(id) = session_id {
         // The loader keeps the id: a copy only for the cookie to renew.
         let kept = renews_cookie.then(|| id.clone());
         if standing(req, manager, Cow::Owned(id), &Source::Session).await == Standing::Stands {
