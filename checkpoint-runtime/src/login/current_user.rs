@@ -586,6 +586,13 @@ mod tests {
         (load, verdict.expect("the loader answers at once"))
     }
 
+    /// The id of the user `load` holds, taken out of it.
+    fn taken_id(load: &mut PooledLoad) -> Option<String> {
+        let mut taken: Option<LoadedUser<Counted>> = None;
+        load.as_mut().take_into(&mut taken);
+        taken.map(|loaded| loaded.id)
+    }
+
     fn address(load: &PooledLoad) -> *const () {
         std::ptr::from_ref::<dyn UserLoad>(&*load.0).cast()
     }
@@ -613,9 +620,11 @@ mod tests {
             Standing::NoUser,
             "nothing of the first load is left"
         );
-        let mut taken: Option<LoadedUser<Counted>> = None;
-        second.as_mut().take_into(&mut taken);
-        assert!(taken.is_none(), "the first load's user is not in the box");
+        assert_eq!(
+            taken_id(&mut second),
+            None,
+            "the first load's user is not in the box"
+        );
     }
 
     #[test]
@@ -624,9 +633,7 @@ mod tests {
         let loader = counting_loader(&drops);
         drop(load(&loader, "ada").0);
         let (mut load, _) = load(&loader, "bob");
-        let mut taken: Option<LoadedUser<Counted>> = None;
-        load.as_mut().take_into(&mut taken);
-        assert_eq!(taken.map(|loaded| loaded.id).as_deref(), Some("bob"));
+        assert_eq!(taken_id(&mut load).as_deref(), Some("bob"));
     }
 
     #[test]
@@ -703,9 +710,7 @@ mod tests {
             Standing::Stands,
             "the reused box answers its own load"
         );
-        let mut taken: Option<LoadedUser<Counted>> = None;
-        next.as_mut().take_into(&mut taken);
-        assert_eq!(taken.map(|loaded| loaded.id).as_deref(), Some("ada"));
+        assert_eq!(taken_id(&mut next).as_deref(), Some("ada"));
     }
 
     #[test]
