@@ -9,15 +9,23 @@
 #   BINARY=path/to/full_stack-<hash> bench/callgrind.sh full_stack   # a bench binary built
 #       elsewhere (an earlier commit's, for a before/after comparison)
 #
+#   PROCESSES=5 GROUP=login_default bench/callgrind.sh full_stack   # 5 processes, medians
+#
 # full_stack: each group's variants are driven in turn, ROUNDS times, in one process, so they
 # share the cookie, the allocator's state and the hash seeds (which otherwise move a process's
-# count by about 2%); the table gives the median over the rounds and its ratios.
+# count by about 2%); the table gives the median over the rounds and its ratios. The ratios
+# still move from one process to the next (by up to a point for the login variants: one
+# variant may meet `malloc`'s slow path more often than its twin in one process and not in the
+# next), so to compare two builds by less than that, run several processes of each
+# (PROCESSES=n): the table then gives the median of the processes' medians and ratios, and the
+# range of the processes' ratios to the hand-written variant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bench="${1:-full_stack}"
 requests="${REQUESTS:-1000}"
 rounds="${ROUNDS:-5}"
+processes="${PROCESSES:-1}"
 evaluations="${EVALUATIONS:-20000}"
 
 binary=${BINARY:-$(cargo bench --bench "$bench" --no-run --message-format=json 2>/dev/null |
@@ -27,44 +35,65 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+fmedian() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 case "$bench" in
 full_stack)
-    echo "Ir per request, median of $rounds rounds of $requests requests (min..max in brackets)"
+    if [ "$processes" -eq 1 ]; then
+        echo "Ir per request, median of $rounds rounds of $requests requests (min..max in brackets)"
+    else
+        echo "Ir per request: each process's median of $rounds rounds of $requests requests;" \
+            "the median of $processes processes, and of their ratios (the processes' range of /hand" \
+            "in brackets)"
+    fi
     printf '%-32s %10s %17s %10s %10s\n' scenario Ir/request "" /no_check /hand
     CHECKPOINT_CALLGRIND=list "$binary" | while read -r group variants; do
         [ -n "${GROUP:-}" ] && [ "$group" != "$GROUP" ] && continue
-        rm -f "$out"/cg*
-        CHECKPOINT_CALLGRIND="$group" CHECKPOINT_CALLGRIND_REQUESTS="$requests" \
-            CHECKPOINT_CALLGRIND_ROUNDS="$rounds" \
-            valgrind --tool=callgrind --callgrind-out-file="$out/cg" --collect-atstart=no \
-            --toggle-collect=full_stack::measured_requests \
-            --dump-before=full_stack::measured_requests "$binary" >/dev/null 2>&1
-        # Dump n (n >= 2) holds call n - 1; the final file holds the last call.
         set -- $variants
-        count=$(ls "$out"/cg.* | wc -l)
-        for call in $(seq 1 "$count"); do
-            file="$out/cg.$((call + 1))"
-            [ "$call" -eq "$count" ] && file="$out/cg"
-            variant=$(( (call - 1) % $# ))
-            echo "$variant $(awk -v n="$requests" '/^summary:/ { print int($2 / n) }' "$file")"
-        done >"$out/calls"
-        index=0
-        for variant in "$@"; do
-            awk -v v="$index" '$1 == v { print $2 }' "$out/calls" >"$out/v$index"
-            index=$((index + 1))
+        rm -f "$out"/p*
+        for process in $(seq 1 "$processes"); do
+            rm -f "$out"/cg* "$out"/v*
+            CHECKPOINT_CALLGRIND="$group" CHECKPOINT_CALLGRIND_REQUESTS="$requests" \
+                CHECKPOINT_CALLGRIND_ROUNDS="$rounds" \
+                valgrind --tool=callgrind --callgrind-out-file="$out/cg" --collect-atstart=no \
+                --toggle-collect=full_stack::measured_requests \
+                --dump-before=full_stack::measured_requests "$binary" >/dev/null 2>&1
+            # Dump n (n >= 2) holds call n - 1; the final file holds the last call.
+            count=$(ls "$out"/cg.* | wc -l)
+            for call in $(seq 1 "$count"); do
+                file="$out/cg.$((call + 1))"
+                [ "$call" -eq "$count" ] && file="$out/cg"
+                variant=$(( (call - 1) % $# ))
+                echo "$variant $(awk -v n="$requests" '/^summary:/ { print int($2 / n) }' "$file")"
+            done >"$out/calls"
+            for index in $(seq 0 $(($# - 1))); do
+                awk -v v="$index" '$1 == v { print $2 }' "$out/calls" >"$out/v$index"
+                # This process's median, and its rounds' range.
+                echo "$(median <"$out/v$index") $(sort -n "$out/v$index" | head -1)" \
+                    "$(sort -n "$out/v$index" | tail -1)" >>"$out/p$index"
+            done
+            # Each variant's ratios within this process.
+            no_check=$(awk -v p="$process" 'NR == p { print $1 }' "$out/p0")
+            hand=$(awk -v p="$process" 'NR == p { print $1 }' "$out/p1")
+            for index in $(seq 0 $(($# - 1))); do
+                awk -v p="$process" -v n="$no_check" -v h="$hand" \
+                    'NR == p { print $1 / n, $1 / h }' "$out/p$index" >>"$out/r$index"
+            done
         done
-        no_check=$(median <"$out/v0")
-        hand=$(median <"$out/v1")
         index=0
         for variant in "$@"; do
-            value=$(median <"$out/v$index")
-            range="[$(sort -n "$out/v$index" | head -1)..$(sort -n "$out/v$index" | tail -1)]"
+            value=$(cut -d' ' -f1 "$out/p$index" | median)
+            if [ "$processes" -eq 1 ]; then
+                range="[$(cut -d' ' -f2 "$out/p$index")..$(cut -d' ' -f3 "$out/p$index")]"
+            else
+                range=$(cut -d' ' -f2 "$out/r$index" | sort -g |
+                    awk '{ v[NR] = $1 } END { printf "[%.4f..%.4f]", v[1], v[NR] }')
+            fi
             printf '%-32s %10d %17s %10.4f %10.4f\n' "$group::$variant" "$value" "$range" \
-                "$(awk -v a="$value" -v b="$no_check" 'BEGIN { print a / b }')" \
-                "$(awk -v a="$value" -v b="$hand" 'BEGIN { print a / b }')"
+                "$(cut -d' ' -f1 "$out/r$index" | fmedian)" "$(cut -d' ' -f2 "$out/r$index" | fmedian)"
             index=$((index + 1))
         done
+        rm -f "$out"/r*
     done
     ;;
 evaluation)
