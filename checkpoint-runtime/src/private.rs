@@ -275,9 +275,12 @@ pub async fn extract<Args: FromRequest>(
     req: &HttpRequest,
     payload: &mut dev::Payload,
 ) -> Result<Args, HttpResponse> {
-    Args::from_request(req, payload)
-        .await
-        .map_err(|error| HttpResponse::from_error(error.into()))
+    Args::from_request(req, payload).await.map_err(refused)
+}
+
+/// The response actix-web gives for an extractor's `error`.
+fn refused(error: impl Into<actix_web::Error>) -> HttpResponse {
+    HttpResponse::from_error(error.into())
 }
 
 /// `checkpoint`'s check, then [`extract`]: a wrapper's last check (`#[login_required]`) and the
@@ -296,21 +299,18 @@ pub async fn enforce_then_extract<C: Enforce, Args: FromRequest>(
 ) -> Result<Args, HttpResponse> {
     #[cfg(feature = "login")]
     let handoff = crate::login::handoff::arm(req);
-    let extraction = match checkpoint.enforce_with(req, payload, probe).await {
-        ControlFlow::Continue(()) => Args::from_request(req, payload),
-        ControlFlow::Break(response) => {
-            #[cfg(feature = "login")]
-            handoff.finish(req);
-            return Err(response);
-        }
+    // In a block: only the extraction's future is kept across the await below (the verdict, or
+    // a `?` on it, would keep a response's worth of bytes in every request's future).
+    let extraction = {
+        let extraction = match checkpoint.enforce_with(req, payload, probe).await {
+            ControlFlow::Continue(()) => Ok(Args::from_request(req, payload)),
+            ControlFlow::Break(response) => Err(response),
+        };
+        #[cfg(feature = "login")]
+        handoff.finish(req);
+        extraction?
     };
-    #[cfg(feature = "login")]
-    handoff.finish(req);
-    // Only the extraction's future is kept across this await (a refusal or a `?` would keep a
-    // response's worth of bytes in every request's future).
-    extraction
-        .await
-        .map_err(|error| HttpResponse::from_error(error.into()))
+    extraction.await.map_err(refused)
 }
 
 /// `future`, whose output is declared `T`: the handler's body, as an `async` block, told the

@@ -114,21 +114,13 @@ pin_project! {
 }
 
 impl<F: Future, U> LoadInto<F, U> {
-    /// Gives the box (empty, from the pool) the load `future` of `loader`: every field but the
-    /// pool is written.
-    fn refill(self: Pin<&mut Self>, future: F, loader: Rc<UserLoader<U>>) {
+    /// Writes every field of the box but its pool: a load (`future`, with the `loader` to ask
+    /// of its user) when it is taken from the pool, nothing (`Fuse::terminated()`, `None`) when
+    /// it goes back; what it held is dropped now.
+    fn fill(self: Pin<&mut Self>, future: Fuse<F>, loader: Option<Rc<UserLoader<U>>>) {
         let mut this = self.project();
-        this.future.set(future.fuse());
-        *this.loader = Some(loader);
-        *this.verdict = None;
-        *this.loaded = None;
-    }
-
-    /// Drops what the box holds (the loader's future, the loader, the user).
-    fn empty(self: Pin<&mut Self>) {
-        let mut this = self.project();
-        this.future.set(Fuse::terminated());
-        *this.loader = None;
+        this.future.set(future);
+        *this.loader = loader;
         *this.verdict = None;
         *this.loaded = None;
     }
@@ -181,7 +173,7 @@ impl<F: Future<Output = (String, Option<U>)>, U: 'static> UserLoad for LoadInto<
 
     fn recycle(mut self: Pin<Box<Self>>) {
         // Emptied before the pool is borrowed: a user's `Drop` may run anything.
-        self.as_mut().empty();
+        self.as_mut().fill(Fuse::terminated(), None);
         let Some(pool) = self.pool.upgrade() else {
             return;
         };
@@ -267,7 +259,7 @@ impl<U: 'static> UserLoader<U> {
                 let idle = pool.try_borrow_mut().ok().and_then(|mut idle| idle.pop());
                 let slot = match idle {
                     Some(mut slot) => {
-                        slot.as_mut().refill(future, loader);
+                        slot.as_mut().fill(future.fuse(), Some(loader));
                         slot
                     }
                     None => Box::pin(LoadInto {
