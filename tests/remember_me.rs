@@ -402,6 +402,36 @@ async fn logout_stays_logged_out_with_remember_me() {
 }
 
 #[actix_web::test]
+async fn a_logged_out_client_sending_its_old_remember_cookie_stays_logged_out() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    let kept = browser.cookie(REMEMBER).unwrap().clone();
+    browser.send(post("/logout")).await;
+    assert!(browser.cookie(REMEMBER).is_none(), "the logout cleared it");
+    // The client sends the copy it kept, with the session the logout left it: refused, each
+    // time, and cleared again.
+    for attempt in 0..2 {
+        browser.hold(kept.clone());
+        let reply = browser.get("/me").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert!(browser.cookie(REMEMBER).is_none(), "attempt {attempt}");
+    }
+    // Logged in again without "remember me", the copy does not back the login either.
+    browser.send(post("/login/ada")).await;
+    browser.hold(kept);
+    let reply = browser.get("/me").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "ada fresh=true remembered=false")
+    );
+    // A login with "remember me" in that session remembers again: its new cookie restores.
+    browser.send(post("/login/ada?remember=1")).await;
+    browser.forget(SESSION);
+    assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
 async fn log_out_everywhere_revokes_a_replayed_remember_cookie() {
     let users = users();
     let mut browser = remembering(&users).await;
@@ -409,7 +439,8 @@ async fn log_out_everywhere_revokes_a_replayed_remember_cookie() {
     let stolen = browser.cookie(REMEMBER).unwrap().clone();
     browser.send(post("/logout")).await;
 
-    // Replayed after a plain logout, the copy still restores: nothing on the server knows it.
+    // Replayed after a plain logout by another client (without the session the logout marked),
+    // the copy still restores: nothing on the server knows it.
     let mut thief = remembering(&users).await;
     thief.hold(stolen.clone());
     assert_eq!(thief.get("/me").await.status, StatusCode::OK);

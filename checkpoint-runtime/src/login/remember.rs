@@ -25,7 +25,7 @@ use actix_web::{
 
 use pin_project_lite::pin_project;
 
-use crate::login::state::unix_now;
+use crate::login::state::{remember_cleared, unix_now};
 
 /// Flask-Login's `REMEMBER_COOKIE_NAME`.
 pub const DEFAULT_REMEMBER_COOKIE_NAME: &str = "remember_token";
@@ -326,7 +326,8 @@ impl RememberSettings {
 
 /// Whether the request's login came from, or is backed by, a valid remember cookie (Flask-Login's
 /// `login_remembered()`): the request carries an unexpired remember cookie made with this app's
-/// key, on a route [`RememberMe`] wraps.
+/// key, on a route [`RememberMe`] wraps, and its session has not logged out (or in without
+/// "remember me") since.
 ///
 /// ```
 /// use actix_web::{get, HttpRequest, Responder};
@@ -340,7 +341,7 @@ impl RememberSettings {
 /// ```
 pub fn login_remembered(req: &HttpRequest) -> bool {
     let route = req.extensions().get::<RememberRoute>().cloned();
-    route.is_some_and(|route| route.0.read(req).is_some())
+    route.is_some_and(|route| route.0.read(req).is_some()) && !remember_cleared(req)
 }
 
 /// Leaves `change` for [`RememberMe`] to make on the way out.

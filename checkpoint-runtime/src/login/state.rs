@@ -43,9 +43,10 @@ pub const STAMP_KEY: &str = "_stamp";
 /// login checks let stand (Flask-Login's `login_user(user, force=True)`).
 pub const FORCED_KEY: &str = "_forced";
 
-/// The session key marking that the remember cookie must restore nothing and be cleared at the
-/// next chance: set by a logout on a route [`RememberMe`](crate::RememberMe) does not wrap
-/// (Flask-Login's `_remember`, value `"clear"`).
+/// The session key marking that no remember cookie restores a login in this session, and that
+/// one sent is cleared: set by a logout (and by a login without "remember me"), removed by the
+/// next login (Flask-Login's `_remember`, value `"clear"`). It keeps a client that logged out
+/// logged out when it sends a copy of its old remember cookie again, while its session lasts.
 pub const REMEMBER_KEY: &str = "_remember";
 
 /// The identity of a request that passed the login check.
@@ -386,20 +387,11 @@ async fn restore(
     if !settings.present(req) || req.extensions().contains::<CookieChange>() {
         return Ok(None);
     }
-    let session = req.get_session();
-    if session
-        .get::<String>(REMEMBER_KEY)
-        .ok()
-        .flatten()
-        .as_deref()
-        == Some("clear")
-    {
-        // Logged out (or in without "remember me") on a route `RememberMe` does not wrap.
-        session.remove(REMEMBER_KEY);
+    if remember_cleared(req) {
+        // Logged out (or in without "remember me") in this session: the mark stays until the
+        // next login, so a copy of the cookie sent again is refused again.
         change_cookie(req, CookieChange::Clear);
-        tracing::debug!(
-            "the remember cookie of a session logged out elsewhere: cleared, not restored"
-        );
+        tracing::debug!("a remember cookie on a session that logged out: cleared, not restored");
         return Ok(None);
     }
     let Some(remembered) = settings.read(req) else {
@@ -435,6 +427,17 @@ async fn restore(
         renew_remember_cookie(req, settings, remembered);
     }
     Ok(Some(id))
+}
+
+/// Whether `req`'s session was marked by a logout (or a login without "remember me"): no
+/// remember cookie restores a login in it.
+pub(crate) fn remember_cleared(req: &HttpRequest) -> bool {
+    req.get_session()
+        .get::<String>(REMEMBER_KEY)
+        .ok()
+        .flatten()
+        .as_deref()
+        == Some("clear")
 }
 
 /// Renews the remember cookie of `remembered`, read from `req`, for the whole of its login's
@@ -644,23 +647,21 @@ impl Login {
 }
 
 /// Clears the remember cookie `req` carries, if any, so that it cannot restore a login after
-/// this one ends (another user's, say). On a route [`RememberMe`](crate::RememberMe) does not
-/// wrap, the cookie cannot be cleared (nothing sets cookies on the way out): the session is
-/// marked instead (Flask-Login's `_remember = "clear"`), so that the cookie restores nothing while
-/// this session lasts and is cleared on the first request through `RememberMe`.
+/// this one ends (another user's, say), and marks the session (Flask-Login's
+/// `_remember = "clear"`): while this session lasts, no remember cookie restores a login in it,
+/// so a client that logged out and sends the old cookie again (a copy it kept) stays logged out.
+/// On a route [`RememberMe`](crate::RememberMe) does not wrap, the cookie cannot be cleared
+/// (nothing sets cookies on the way out): the mark alone keeps it from restoring, and it is
+/// cleared on the first request through `RememberMe`.
 fn forget_remembered(req: &HttpRequest) {
     let route = req.extensions().get::<RememberRoute>().cloned();
-    match route {
-        Some(RememberRoute(settings)) => {
-            if settings.present(req) || req.extensions().contains::<CookieChange>() {
-                change_cookie(req, CookieChange::Clear);
-            }
+    if let Some(RememberRoute(settings)) = route {
+        if settings.present(req) || req.extensions().contains::<CookieChange>() {
+            change_cookie(req, CookieChange::Clear);
         }
-        None => {
-            if let Err(error) = req.get_session().insert(REMEMBER_KEY, "clear") {
-                tracing::warn!(error = %error, "the remember cookie cannot be marked cleared: {error}");
-            }
-        }
+    }
+    if let Err(error) = req.get_session().insert(REMEMBER_KEY, "clear") {
+        tracing::warn!(error = %error, "the remember cookie cannot be marked cleared: {error}");
     }
 }
 
