@@ -10,6 +10,11 @@
 #       elsewhere (an earlier commit's, for a before/after comparison)
 #
 #   PROCESSES=5 GROUP=login_default bench/callgrind.sh full_stack   # 5 processes, medians
+#   TWIN=e_hand_written_user GROUP=login_default bench/callgrind.sh full_stack   # the last
+#       column divided by that variant instead of the group's second
+#   EVENT=I1mr GROUP=login_default bench/callgrind.sh full_stack   # instruction-cache misses
+#       per request instead of instructions (callgrind's cache simulation, 32 KiB L1 caches;
+#       any event of --cache-sim=yes --branch-sim=yes: I1mr, D1mr, Bcm, Bim, ...)
 #
 # full_stack: each group's variants are driven in turn, ROUNDS times, in one process, so they
 # share the cookie, the allocator's state and the hash seeds (which otherwise move a process's
@@ -27,6 +32,9 @@ requests="${REQUESTS:-1000}"
 rounds="${ROUNDS:-5}"
 processes="${PROCESSES:-1}"
 evaluations="${EVALUATIONS:-20000}"
+event="${EVENT:-Ir}"
+simulate=()
+[ "$event" != Ir ] && simulate=(--cache-sim=yes --branch-sim=yes)
 
 binary=${BINARY:-$(cargo bench --bench "$bench" --no-run --message-format=json 2>/dev/null |
     jq -r 'select(.reason == "compiler-artifact" and .target.name == "'"$bench"'"
@@ -40,23 +48,28 @@ fmedian() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2]
 case "$bench" in
 full_stack)
     if [ "$processes" -eq 1 ]; then
-        echo "Ir per request, median of $rounds rounds of $requests requests (min..max in brackets)"
+        echo "$event per request, median of $rounds rounds of $requests requests (min..max in brackets)"
     else
-        echo "Ir per request: each process's median of $rounds rounds of $requests requests;" \
+        echo "$event per request: each process's median of $rounds rounds of $requests requests;" \
             "the median of $processes processes, and of their ratios (the processes' range of /hand" \
             "in brackets)"
     fi
-    printf '%-32s %10s %17s %10s %10s\n' scenario Ir/request "" /no_check /hand
+    printf '%-32s %10s %17s %10s %10s\n' scenario "$event/request" "" /no_check "/${TWIN:-hand}"
     CHECKPOINT_CALLGRIND=list "$binary" | while read -r group variants; do
         [ -n "${GROUP:-}" ] && [ "$group" != "$GROUP" ] && continue
         set -- $variants
+        names=("$@")
+        twin=1
+        for index in "${!names[@]}"; do
+            [ "${TWIN:-}" = "${names[$index]}" ] && twin=$index
+        done
         rm -f "$out"/p*
         for process in $(seq 1 "$processes"); do
             rm -f "$out"/cg* "$out"/v*
             CHECKPOINT_CALLGRIND="$group" CHECKPOINT_CALLGRIND_REQUESTS="$requests" \
                 CHECKPOINT_CALLGRIND_ROUNDS="$rounds" \
-                valgrind --tool=callgrind --callgrind-out-file="$out/cg" --collect-atstart=no \
-                --toggle-collect=full_stack::measured_requests \
+                valgrind --tool=callgrind "${simulate[@]}" --callgrind-out-file="$out/cg" \
+                --collect-atstart=no --toggle-collect=full_stack::measured_requests \
                 --dump-before=full_stack::measured_requests "$binary" >/dev/null 2>&1
             # Dump n (n >= 2) holds call n - 1; the final file holds the last call.
             count=$(ls "$out"/cg.* | wc -l)
@@ -64,7 +77,9 @@ full_stack)
                 file="$out/cg.$((call + 1))"
                 [ "$call" -eq "$count" ] && file="$out/cg"
                 variant=$(( (call - 1) % $# ))
-                echo "$variant $(awk -v n="$requests" '/^summary:/ { print int($2 / n) }' "$file")"
+                echo "$variant $(awk -v n="$requests" -v e="$event" '
+                    /^events:/ { for (i = 2; i <= NF; i++) if ($i == e) column = i }
+                    /^summary:/ { print int($column / n) }' "$file")"
             done >"$out/calls"
             for index in $(seq 0 $(($# - 1))); do
                 awk -v v="$index" '$1 == v { print $2 }' "$out/calls" >"$out/v$index"
@@ -74,7 +89,7 @@ full_stack)
             done
             # Each variant's ratios within this process.
             no_check=$(awk -v p="$process" 'NR == p { print $1 }' "$out/p0")
-            hand=$(awk -v p="$process" 'NR == p { print $1 }' "$out/p1")
+            hand=$(awk -v p="$process" 'NR == p { print $1 }' "$out/p$twin")
             for index in $(seq 0 $(($# - 1))); do
                 awk -v p="$process" -v n="$no_check" -v h="$hand" \
                     'NR == p { print $1 / n, $1 / h }' "$out/p$index" >>"$out/r$index"

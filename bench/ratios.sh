@@ -6,6 +6,9 @@
 # prints the median, over the runs, of each run's median ratio.
 #
 #   bench/ratios.sh [RUNS] [ROUNDS]
+#
+# GROUP=<group> runs one group; TWIN=<variant> divides the last column by that variant's time
+# (as `GROUP=login_default TWIN=e_hand_written_user` for the user look-up's twin).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-5}"
@@ -22,7 +25,7 @@ for _ in $(seq 1 "$runs"); do
 done
 
 echo "paired wall clock: median of $runs runs, each the median of $rounds rounds of per-round ratios"
-printf '%-32s %10s %10s %10s\n' variant ns/request /no_check /hand
+printf '%-32s %10s %10s %10s\n' variant ns/request /no_check "/${TWIN:-hand}"
 awk '{ n[$1]++; ns[$1, n[$1]] = $2; r1[$1, n[$1]] = $3; r2[$1, n[$1]] = $4; order[$1] = NR }
     END {
         for (key in n) {

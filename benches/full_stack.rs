@@ -43,7 +43,9 @@ fn main() {
 
 /// The paired wall-clock mode (`CHECKPOINT_PAIRED=ROUNDS`, `GROUP=<group>` for one group): in each round, every variant of a
 /// group serves a batch of 100 requests, in an order that rotates from round to round, and each
-/// variant's time is divided by the no-check and hand-written times of the same round. Printed:
+/// variant's time is divided by the no-check and hand-written times of the same round
+/// (`TWIN=<variant>` divides by that variant's instead of the group's second, as the
+/// `login_default` group's `e_hand_written_user` is the twin of its last three). Printed:
 /// the median ratios over the rounds. Pairing within a round cancels the machine's drift, which
 /// shifts separate divan runs by several percent.
 fn paired_ratios(rounds: usize) {
@@ -54,10 +56,15 @@ fn paired_ratios(rounds: usize) {
         "variant", "ns/req", "/no_check", "/hand"
     );
     let only = std::env::var("GROUP").ok();
+    let twin = std::env::var("TWIN").ok();
     for (group, variants, request, seed) in GROUPS {
         if only.as_deref().is_some_and(|only| only != *group) {
             continue;
         }
+        let twin = twin
+            .as_deref()
+            .and_then(|twin| variants.iter().position(|(name, _)| *name == twin))
+            .unwrap_or(1);
         let (system, cookie, runners) = build_group(variants, *request, *seed);
         let mut times = vec![Vec::with_capacity(rounds); runners.len()];
         for round in 0..rounds {
@@ -86,7 +93,7 @@ fn paired_ratios(rounds: usize) {
                 format!("{group}::{name}"),
                 median(times[variant].clone()),
                 ratio(0),
-                ratio(1)
+                ratio(twin)
             );
         }
     }
