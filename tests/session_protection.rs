@@ -190,6 +190,41 @@ async fn session_protection_strong_deletes_session() {
     assert_eq!(statuses(&mut browser, LAPTOP).await, (NO, NO));
 }
 
+/// The session's cookie (the suite's `SessionMiddleware` keeps actix-session's default name).
+const SESSION: &str = "id";
+
+/// A login restored from the remember cookie, its session gone, by another client than the one
+/// that logged in: session protection acts on a session's login only, so the restore stands
+/// (not fresh, as every restore), and records the client it was restored for.
+async fn restored_elsewhere(protection: SessionProtection) {
+    let mut browser = app!(LoginManager::new().session_protection(protection));
+    logged_in!(browser, LAPTOP);
+    browser.forget(SESSION);
+    let phone = LAPTOP.with_agent("Mobile Safari/18").at("10.0.0.7:40000");
+    assert_eq!(statuses(&mut browser, phone).await, (OK, NO));
+    assert_eq!(statuses(&mut browser, phone).await, (OK, NO), "it stands");
+    let other = phone.with_agent("curl/8");
+    let expected = match protection {
+        SessionProtection::Basic => (OK, NO),
+        SessionProtection::Strong => (NO, NO),
+    };
+    assert_eq!(
+        statuses(&mut browser, other).await,
+        expected,
+        "protected again"
+    );
+}
+
+#[actix_web::test]
+async fn session_protection_basic_skips_when_remember_me() {
+    restored_elsewhere(SessionProtection::Basic).await;
+}
+
+#[actix_web::test]
+async fn session_protection_strong_skips_when_remember_me() {
+    restored_elsewhere(SessionProtection::Strong).await;
+}
+
 #[actix_web::test]
 async fn session_protection_strong_passes_the_same_client() {
     let mut browser = app!(LoginManager::new().session_protection(SessionProtection::Strong));
