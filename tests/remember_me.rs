@@ -279,7 +279,7 @@ async fn remember_me_uses_custom_cookie_parameters() {
     let remember = RememberMe::new(remember_key())
         .cookie_name("keep_me")
         .duration(Duration::from_secs(600))
-        .path("/")
+        .path("/me")
         .domain("example.test")
         .secure(true)
         .http_only(false)
@@ -291,6 +291,7 @@ async fn remember_me_uses_custom_cookie_parameters() {
         cookie.max_age(),
         Some(actix_web::cookie::time::Duration::seconds(600))
     );
+    assert_eq!(cookie.path(), Some("/me"));
     assert_eq!(cookie.domain(), Some("example.test"));
     assert_eq!(cookie.secure(), Some(true));
     assert_eq!(cookie.http_only(), None);
