@@ -622,6 +622,27 @@ async fn fresh_login_required_accepts_a_fresh_login_and_refreshes_a_stale_one() 
 }
 
 #[actix_web::test]
+async fn a_custom_needs_refresh_message_is_flashed_in_its_category() {
+    // Flask-Login: needs_refresh_message, needs_refresh_message_category.
+    let mut browser = login_browser!(with_refresh_view()
+        .needs_refresh_message("Confirm your password to go on")
+        .needs_refresh_message_category("warning"));
+    log_in_as!(browser, "alice", false);
+    let reply = browser.get("/fresh").await;
+    assert_eq!(
+        reply.location.as_deref(),
+        Some("/reauthenticate?next=%2Ffresh")
+    );
+    assert_eq!(
+        browser.flashes().await,
+        vec![(
+            "warning".to_owned(),
+            "Confirm your password to go on".to_owned()
+        )]
+    );
+}
+
+#[actix_web::test]
 async fn a_login_that_is_not_fresh_needs_a_refresh_and_without_a_refresh_view_is_401() {
     let mut browser = login_browser!(with_refresh_view());
     log_in_as!(browser, "alice", false);

@@ -17,7 +17,8 @@ use actix_web::{
 use checkpoint_runtime::{
     confirm_login, flash, fresh_login_required, login_fresh, login_remembered, login_required,
     login_user, logout_user, CheckpointError, CurrentUser, IdentityMiddleware, Login, LoginEvent,
-    LoginManager, RememberMe, SessionProtection, UserLoader, DEFAULT_REMEMBER_COOKIE_NAME,
+    LoginManager, LoginRequired, RememberMe, SessionProtection, UserLoader,
+    DEFAULT_REMEMBER_COOKIE_NAME,
 };
 use common::Browser;
 
@@ -845,6 +846,53 @@ async fn a_logout_outside_remember_me_keeps_the_cookie_from_restoring() {
     assert!(
         browser.cookie(REMEMBER).is_none(),
         "cleared on the way through RememberMe"
+    );
+}
+
+/// A handler with no login attribute: only the scope's `LoginRequired` checks its requests.
+#[get("/name")]
+async fn name_only(user: CurrentUser<User>) -> impl Responder {
+    user.name.clone()
+}
+
+#[actix_web::test]
+async fn behind_the_scope_middleware_alone_deactivated_and_revoked_users_are_refused() {
+    let users = users();
+    let app = App::new()
+        .app_data(manager(&users))
+        .service(log_in)
+        .service(
+            web::scope("/guarded")
+                .wrap(LoginRequired::LOGGED_IN)
+                .service(name_only),
+        )
+        .wrap(RememberMe::new(remember_key()))
+        .wrap(IdentityMiddleware::default())
+        .wrap(common::sessions().await);
+    let mut browser = Browser::new(test::init_service(app).await);
+    browser.send(post("/login/ada?remember=1")).await;
+    let reply = browser.get("/guarded/name").await;
+    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "ada"));
+
+    users.borrow_mut().get_mut("ada").unwrap().active = false;
+    assert_eq!(
+        browser.get("/guarded/name").await.status,
+        StatusCode::UNAUTHORIZED,
+        "deactivated"
+    );
+    users.borrow_mut().get_mut("ada").unwrap().active = true;
+    assert_eq!(browser.get("/guarded/name").await.status, StatusCode::OK);
+
+    users.borrow_mut().get_mut("ada").unwrap().epoch += 1;
+    assert_eq!(
+        browser.get("/guarded/name").await.status,
+        StatusCode::UNAUTHORIZED,
+        "revoked, session and remember cookie alike"
+    );
+    browser.forget(SESSION);
+    assert_eq!(
+        browser.get("/guarded/name").await.status,
+        StatusCode::UNAUTHORIZED
     );
 }
 

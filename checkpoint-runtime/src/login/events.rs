@@ -105,8 +105,9 @@ impl fmt::Debug for LoginEventHooks {
 /// Left in a request whose [`LoginEvent::Accessed`] the hooks were told of.
 struct AccessReported;
 
-/// Reports `event` of `req`: a `debug` event (but for [`LoginEvent::Accessed`]), then the
-/// manager's hooks. `Accessed` goes to the hooks once a request, as Flask-Login sends
+/// Reports `event` of `req`: a `debug` event (but for [`LoginEvent::Accessed`], which every
+/// request looking at the login sends: a line per request would say no more than the access
+/// log), then the manager's hooks. `Accessed` goes to the hooks once a request, as Flask-Login sends
 /// `user_accessed` once (a login check and a [`CurrentUser`](crate::CurrentUser) that
 /// authenticates again behind it look up the same login).
 pub(crate) fn emit(req: &HttpRequest, manager: &LoginManager, event: LoginEvent<'_>) {
