@@ -8,7 +8,7 @@ use std::{cell::RefCell, collections::HashMap, rc::Rc, time::Duration};
 
 use actix_web::{
     body::MessageBody,
-    cookie::{Cookie, Key, SameSite},
+    cookie::{Cookie, CookieJar, Key, SameSite},
     dev::{Service, ServiceResponse},
     get,
     http::StatusCode,
@@ -567,9 +567,31 @@ async fn hostile_remember_cookies_are_anonymous_never_500() {
             reply.body
         );
     }
-    assert!(common::logged_lines()
-        .iter()
-        .any(|line| line.contains("the remember cookie does not decrypt")));
+    // Made with the app's key, so they decrypt: content that is not a remembered login, and a
+    // login whose expiry (inside the encrypted value) has passed.
+    let sealed = |content: &str| {
+        let mut jar = CookieJar::new();
+        jar.private_mut(&remember_key())
+            .add(Cookie::new(REMEMBER, content.to_owned()));
+        jar.get(REMEMBER).unwrap().value().to_owned()
+    };
+    for cookie in [sealed("ada"), sealed(r#"["ada",1,"1",60]"#)] {
+        let mut browser = remembering(&users).await;
+        browser.hold(Cookie::new(REMEMBER, cookie.clone()));
+        assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+        assert!(browser.cookie(REMEMBER).is_none(), "{cookie:?} is cleared");
+    }
+    let lines = common::logged_lines();
+    for reason in [
+        "the remember cookie does not decrypt",
+        "the remember cookie's content is malformed",
+        "the remember cookie expired",
+    ] {
+        assert!(
+            lines.iter().any(|line| line.contains(reason)),
+            "{reason}: {lines:?}"
+        );
+    }
     // The genuine one, for contrast, restores.
     let mut browser = remembering(&users).await;
     browser.hold(Cookie::new(REMEMBER, value));
