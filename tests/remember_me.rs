@@ -427,10 +427,47 @@ async fn a_logged_out_client_sending_its_old_remember_cookie_stays_logged_out() 
         (reply.status, reply.body.as_str()),
         (StatusCode::OK, "ada fresh=true remembered=false")
     );
-    // A login with "remember me" in that session remembers again: its new cookie restores.
+    // A login with "remember me" in that session lifts the mark: its new cookie backs the
+    // login, and restores it once the session is gone.
     browser.send(post("/login/ada?remember=1")).await;
+    assert_eq!(
+        browser.get("/me").await.body,
+        "ada fresh=true remembered=true"
+    );
     browser.forget(SESSION);
-    assert_eq!(browser.get("/me").await.status, StatusCode::OK);
+    assert_eq!(
+        browser.get("/me").await.body,
+        "ada fresh=false remembered=true"
+    );
+}
+
+#[actix_web::test]
+async fn a_copy_the_session_disowned_is_cleared_not_refreshed() {
+    let users = users();
+    let remember = RememberMe::new(remember_key()).refresh_each_request(true);
+    let mut browser = browser_on(manager(&users), Some(remember)).await;
+    browser.send(post("/login/ada?remember=1")).await;
+    let kept = browser.cookie(REMEMBER).unwrap().clone();
+    // Logged in again without "remember me": the session disowns remember cookies.
+    browser.send(post("/login/ada")).await;
+    browser.hold(kept);
+    let reply = browser.get("/me").await;
+    assert_eq!(reply.body, "ada fresh=true remembered=false");
+    assert!(
+        browser.cookie(REMEMBER).is_none(),
+        "the copy is cleared, not renewed"
+    );
+    browser.forget(SESSION);
+    assert_eq!(browser.get("/me").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn a_logout_without_a_remember_cookie_leaves_no_session() {
+    let users = users();
+    let mut browser = remembering(&users).await;
+    let reply = browser.send(post("/logout")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(browser.cookie(SESSION).is_none(), "no session made for it");
 }
 
 #[actix_web::test]
@@ -871,10 +908,11 @@ async fn a_logout_outside_remember_me_keeps_the_cookie_from_restoring() {
     );
 }
 
-/// A handler with no login attribute: only the scope's `LoginRequired` checks its requests.
-#[get("/name")]
-async fn name_only(user: CurrentUser<User>) -> impl Responder {
-    user.name.clone()
+/// A handler with neither a login attribute nor `CurrentUser`: only the scope's `LoginRequired`
+/// checks its requests.
+#[get("/page")]
+async fn scope_page() -> impl Responder {
+    "page"
 }
 
 #[actix_web::test]
@@ -886,35 +924,37 @@ async fn behind_the_scope_middleware_alone_deactivated_and_revoked_users_are_ref
         .service(
             web::scope("/guarded")
                 .wrap(LoginRequired::LOGGED_IN)
-                .service(name_only),
+                .service(scope_page),
         )
         .wrap(RememberMe::new(remember_key()))
         .wrap(IdentityMiddleware::default())
         .wrap(common::sessions().await);
     let mut browser = Browser::new(test::init_service(app).await);
     browser.send(post("/login/ada?remember=1")).await;
-    let reply = browser.get("/guarded/name").await;
-    assert_eq!((reply.status, reply.body.as_str()), (StatusCode::OK, "ada"));
+    let reply = browser.get("/guarded/page").await;
+    assert_eq!(
+        (reply.status, reply.body.as_str()),
+        (StatusCode::OK, "page")
+    );
 
     users.borrow_mut().get_mut("ada").unwrap().active = false;
     assert_eq!(
-        browser.get("/guarded/name").await.status,
+        browser.get("/guarded/page").await.status,
         StatusCode::UNAUTHORIZED,
         "deactivated"
     );
     users.borrow_mut().get_mut("ada").unwrap().active = true;
-    assert_eq!(browser.get("/guarded/name").await.status, StatusCode::OK);
+    assert_eq!(browser.get("/guarded/page").await.status, StatusCode::OK);
 
     users.borrow_mut().get_mut("ada").unwrap().epoch += 1;
     assert_eq!(
-        browser.get("/guarded/name").await.status,
+        browser.get("/guarded/page").await.status,
         StatusCode::UNAUTHORIZED,
-        "revoked, session and remember cookie alike"
+        "revoked"
     );
-    browser.forget(SESSION);
-    assert_eq!(
-        browser.get("/guarded/name").await.status,
-        StatusCode::UNAUTHORIZED
+    assert!(
+        browser.cookie(REMEMBER).is_none(),
+        "the revoked remember cookie is cleared"
     );
 }
 

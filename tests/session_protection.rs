@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::net::SocketAddr;
+use std::{cell::RefCell, net::SocketAddr, rc::Rc};
 
 use actix_web::{
     cookie::Key,
@@ -14,8 +14,8 @@ use actix_web::{
     post, test, App, HttpRequest, Responder,
 };
 use checkpoint_runtime::{
-    fresh_login_required, login_required, logout_user, CheckpointError, ClientAddress,
-    IdentityMiddleware, Login, LoginManager, RememberMe, SessionProtection,
+    confirm_login, fresh_login_required, login_required, logout_user, CheckpointError,
+    ClientAddress, IdentityMiddleware, Login, LoginManager, RememberMe, SessionProtection,
     DEFAULT_REMEMBER_COOKIE_NAME,
 };
 use common::Browser;
@@ -30,6 +30,12 @@ async fn log_in(req: HttpRequest) -> Result<&'static str, CheckpointError> {
 async fn log_out(req: HttpRequest) -> Result<&'static str, CheckpointError> {
     logout_user(&req)?;
     Ok("logged out")
+}
+
+#[post("/confirm")]
+async fn confirm(req: HttpRequest) -> Result<&'static str, CheckpointError> {
+    confirm_login(&req)?;
+    Ok("confirmed")
 }
 
 #[get("/me")]
@@ -116,6 +122,7 @@ macro_rules! app {
                     .app_data($manager)
                     .service(log_in)
                     .service(log_out)
+                    .service(confirm)
                     .service(me)
                     .service(fresh)
                     .configure(common::session_tools)
@@ -195,14 +202,38 @@ const SESSION: &str = "id";
 
 /// A login restored from the remember cookie, its session gone, by another client than the one
 /// that logged in: session protection acts on a session's login only, so the restore stands
-/// (not fresh, as every restore), and records the client it was restored for.
+/// (not fresh, as every restore; `Strong` would end it on the restoring client's next request
+/// had the restore not recorded that client), and once the login is confirmed there a third
+/// client is protected against.
 async fn restored_elsewhere(protection: SessionProtection) {
-    let mut browser = app!(LoginManager::new().session_protection(protection));
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let seen = Rc::clone(&events);
+    let manager = LoginManager::new()
+        .session_protection(protection)
+        .on_event(move |_, event| seen.borrow_mut().push(event.name()));
+    let mut browser = app!(manager);
     logged_in!(browser, LAPTOP);
     browser.forget(SESSION);
     let phone = LAPTOP.with_agent("Mobile Safari/18").at("10.0.0.7:40000");
     assert_eq!(statuses(&mut browser, phone).await, (OK, NO));
     assert_eq!(statuses(&mut browser, phone).await, (OK, NO), "it stands");
+    let protected = || {
+        events
+            .borrow()
+            .iter()
+            .filter(|name| **name == "session_protected")
+            .count()
+    };
+    assert!(events.borrow().contains(&"user_loaded_from_cookie"));
+    assert_eq!(
+        protected(),
+        0,
+        "the restore is not taken for another client"
+    );
+    // The password typed again on the phone: fresh there.
+    browser.send(phone.request("POST", "/confirm")).await;
+    assert_eq!(statuses(&mut browser, phone).await, (OK, OK));
+
     let other = phone.with_agent("curl/8");
     let expected = match protection {
         SessionProtection::Basic => (OK, NO),
@@ -213,6 +244,11 @@ async fn restored_elsewhere(protection: SessionProtection) {
         expected,
         "protected again"
     );
+    assert_eq!(protected(), 1, "another client than the phone");
+    if protection == SessionProtection::Strong {
+        assert!(browser.cookie(DEFAULT_REMEMBER_COOKIE_NAME).is_none());
+        assert_eq!(statuses(&mut browser, phone).await, (NO, NO), "gone");
+    }
 }
 
 #[actix_web::test]

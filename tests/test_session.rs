@@ -33,6 +33,13 @@ async fn password() -> impl Responder {
     "change it"
 }
 
+/// The session's mark against remember cookies, if any.
+#[get("/remember-mark")]
+async fn remember_mark(session: actix_session::Session) -> impl Responder {
+    let mark = session.get::<String>(checkpoint_runtime::REMEMBER_KEY);
+    format!("{:?}", mark.ok().flatten())
+}
+
 /// The status and body of `uri` with `cookie`, or without a cookie.
 async fn get(
     uri: &str,
@@ -48,6 +55,7 @@ async fn get(
             .service(me)
             .service(admin)
             .service(password)
+            .service(remember_mark)
             .wrap(IdentityMiddleware::default())
             .wrap(common::sessions().await),
     )
@@ -76,6 +84,8 @@ async fn requests_go_as_the_user_the_test_session_logs_in() {
         get("/password", Some(cookie.clone())).await.0,
         StatusCode::OK
     );
+    // A browser logged in where `RememberMe` runs: no mark against remember cookies.
+    assert_eq!(get("/remember-mark", Some(cookie.clone())).await.1, "None");
     // No role in the session: the checkpoint refuses.
     assert_eq!(get("/admin", Some(cookie)).await.0, StatusCode::FORBIDDEN);
 

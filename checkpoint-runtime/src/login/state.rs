@@ -44,8 +44,9 @@ pub const STAMP_KEY: &str = "_stamp";
 pub const FORCED_KEY: &str = "_forced";
 
 /// The session key marking that no remember cookie restores a login in this session, and that
-/// one sent is cleared: set by a logout (and by a login without "remember me"), removed by the
-/// next login (Flask-Login's `_remember`, value `"clear"`). It keeps a client that logged out
+/// one sent is cleared: set by a logout (and by a login without "remember me") of a request
+/// carrying the cookie, or of any request on a route `RememberMe` does not wrap; removed by the
+/// next login with "remember me" (Flask-Login's `_remember`, value `"clear"`). It keeps a client that logged out
 /// logged out when it sends a copy of its old remember cookie again, while its session lasts.
 pub const REMEMBER_KEY: &str = "_remember";
 
@@ -208,9 +209,14 @@ pub(crate) async fn authenticate(
         let kept = renews_cookie.then(|| id.clone());
         if standing(req, manager, Cow::Owned(id), &Source::Session).await == Standing::Stands {
             if let (Some(id), Some(RememberRoute(settings))) = (&kept, &remember) {
-                // The cookie, if the request carries one for this login.
+                // The cookie, if the request carries one for this login, and the session has
+                // not disowned it (a copy sent after a logout is cleared, not renewed).
                 if let Some(remembered) = settings.read(req).filter(|r| r.id == *id) {
-                    renew_remember_cookie(req, settings, remembered);
+                    if remember_cleared(req) {
+                        change_cookie(req, CookieChange::Clear);
+                    } else {
+                        renew_remember_cookie(req, settings, remembered);
+                    }
                 }
             }
             return Ok(Some(Authenticated {
@@ -389,7 +395,7 @@ async fn restore(
     }
     if remember_cleared(req) {
         // Logged out (or in without "remember me") in this session: the mark stays until the
-        // next login, so a copy of the cookie sent again is refused again.
+        // next login with "remember me", so a copy of the cookie sent again is refused again.
         change_cookie(req, CookieChange::Clear);
         tracing::debug!("a remember cookie on a session that logged out: cleared, not restored");
         return Ok(None);
@@ -650,15 +656,20 @@ impl Login {
 /// this one ends (another user's, say), and marks the session (Flask-Login's
 /// `_remember = "clear"`): while this session lasts, no remember cookie restores a login in it,
 /// so a client that logged out and sends the old cookie again (a copy it kept) stays logged out.
-/// On a route [`RememberMe`](crate::RememberMe) does not wrap, the cookie cannot be cleared
-/// (nothing sets cookies on the way out): the mark alone keeps it from restoring, and it is
-/// cleared on the first request through `RememberMe`.
+/// On a route [`RememberMe`](crate::RememberMe) wraps, only a request carrying the cookie (or
+/// setting one) is marked. On a route it does not wrap, the cookie can neither be seen nor
+/// cleared (nothing sets cookies on the way out): the session is marked in any case, and the
+/// cookie cleared on the first request through `RememberMe`.
 fn forget_remembered(req: &HttpRequest) {
     let route = req.extensions().get::<RememberRoute>().cloned();
     if let Some(RememberRoute(settings)) = route {
-        if settings.present(req) || req.extensions().contains::<CookieChange>() {
-            change_cookie(req, CookieChange::Clear);
+        if !settings.present(req) && !req.extensions().contains::<CookieChange>() {
+            // No remember cookie to forget: no mark either, so that a logout without one (an
+            // anonymous visitor's, say) leaves no session behind (as Flask-Login, which marks
+            // only a request carrying the cookie).
+            return;
         }
+        change_cookie(req, CookieChange::Clear);
     }
     if let Err(error) = req.get_session().insert(REMEMBER_KEY, "clear") {
         tracing::warn!(error = %error, "the remember cookie cannot be marked cleared: {error}");
@@ -727,6 +738,8 @@ fn log_in(
     req.extensions_mut().insert(LoginChanged);
     match remember {
         Some((settings, lifetime)) => {
+            // Remembered anew: the session takes remember cookies again.
+            req.get_session().remove(REMEMBER_KEY);
             let remembered = RememberedLogin::new(id.clone(), stamp.map(str::to_owned), lifetime);
             change_cookie(req, CookieChange::Set(settings.cookie(&remembered)));
         }
@@ -786,7 +799,6 @@ fn write_login(
     } else {
         session.remove(FORCED_KEY);
     }
-    session.remove(REMEMBER_KEY);
     protection::remember_client(req, manager.client_address)
         .map_err(CheckpointError::session_write)?;
     session_probe::watch_write(req, "A login");

@@ -5,7 +5,7 @@
 use actix_session::{storage::SessionStore, Session, SessionMiddleware};
 use actix_web::{cookie::Cookie, test, web, App, HttpRequest, HttpResponse};
 
-use super::{login_user, IdentityMiddleware, STAMP_KEY};
+use super::{login_user, IdentityMiddleware, REMEMBER_KEY, STAMP_KEY};
 
 /// A session to send test requests in: values to set and a user to log in, written through the
 /// app's own `SessionMiddleware` into a cookie the requests carry. Works on every session store
@@ -137,6 +137,9 @@ async fn write(req: HttpRequest, session: Session, seed: web::Data<TestSession>)
         if let Err(error) = login_user(&req, id.clone(), *fresh) {
             return HttpResponse::InternalServerError().body(format!("login_user: {error}"));
         }
+        // The login went through no `RememberMe`, which marks the session against remember
+        // cookies: a browser that logged in where `RememberMe` runs has no such mark.
+        session.remove(REMEMBER_KEY);
     }
     for (key, value) in &seed.values {
         if let Err(error) = session.insert(key.clone(), value) {
