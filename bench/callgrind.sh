@@ -34,7 +34,19 @@ processes="${PROCESSES:-1}"
 evaluations="${EVALUATIONS:-20000}"
 event="${EVENT:-Ir}"
 simulate=()
-[ "$event" != Ir ] && simulate=(--cache-sim=yes --branch-sim=yes)
+case "$event" in
+Ir) ;;
+Dr | Dw | I1mr | D1mr | D1mw | ILmr | DLmr | DLmw | Bc | Bcm | Bi | Bim)
+    simulate=(--cache-sim=yes --branch-sim=yes) ;;
+*)
+    echo "EVENT=$event: not an event of callgrind's cache and branch simulation" \
+        "(Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim)" >&2
+    exit 2 ;;
+esac
+if [ -n "${TWIN:-}" ] && [ -z "${GROUP:-}" ]; then
+    echo "TWIN names a variant of one group: give GROUP too" >&2
+    exit 2
+fi
 
 binary=${BINARY:-$(cargo bench --bench "$bench" --no-run --message-format=json 2>/dev/null |
     jq -r 'select(.reason == "compiler-artifact" and .target.name == "'"$bench"'"
@@ -51,7 +63,7 @@ full_stack)
         echo "$event per request, median of $rounds rounds of $requests requests (min..max in brackets)"
     else
         echo "$event per request: each process's median of $rounds rounds of $requests requests;" \
-            "the median of $processes processes, and of their ratios (the processes' range of /hand" \
+            "the median of $processes processes, and of their ratios (the processes' range of /${TWIN:-hand}" \
             "in brackets)"
     fi
     printf '%-32s %10s %17s %10s %10s\n' scenario "$event/request" "" /no_check "/${TWIN:-hand}"
@@ -63,6 +75,10 @@ full_stack)
         for index in "${!names[@]}"; do
             [ "${TWIN:-}" = "${names[$index]}" ] && twin=$index
         done
+        if [ -n "${TWIN:-}" ] && [ "${names[$twin]}" != "$TWIN" ]; then
+            echo "TWIN=$TWIN: no such variant in $group (${names[*]})" >&2
+            exit 2
+        fi
         rm -f "$out"/p*
         for process in $(seq 1 "$processes"); do
             rm -f "$out"/cg* "$out"/v*

@@ -51,20 +51,33 @@ fn main() {
 fn paired_ratios(rounds: usize) {
     const BATCH: usize = 100;
     println!("paired wall clock: median over {rounds} rounds of per-round ratios ({BATCH} requests per variant per round)");
-    println!(
-        "{:<32} {:>10} {:>10} {:>10}",
-        "variant", "ns/req", "/no_check", "/hand"
-    );
     let only = std::env::var("GROUP").ok();
     let twin = std::env::var("TWIN").ok();
+    if twin.is_some() && only.is_none() {
+        eprintln!("TWIN names a variant of one group: give GROUP too");
+        std::process::exit(2);
+    }
+    println!(
+        "{:<32} {:>10} {:>10} {:>10}",
+        "variant",
+        "ns/req",
+        "/no_check",
+        format!("/{}", twin.as_deref().unwrap_or("hand"))
+    );
     for (group, variants, request, seed) in GROUPS {
         if only.as_deref().is_some_and(|only| only != *group) {
             continue;
         }
-        let twin = twin
-            .as_deref()
-            .and_then(|twin| variants.iter().position(|(name, _)| *name == twin))
-            .unwrap_or(1);
+        let twin = match twin.as_deref() {
+            None => 1,
+            Some(twin) => match variants.iter().position(|(name, _)| *name == twin) {
+                Some(index) => index,
+                None => {
+                    eprintln!("TWIN={twin}: no such variant in {group}");
+                    std::process::exit(2);
+                }
+            },
+        };
         let (system, cookie, runners) = build_group(variants, *request, *seed);
         let mut times = vec![Vec::with_capacity(rounds); runners.len()];
         for round in 0..rounds {
