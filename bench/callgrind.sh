@@ -13,7 +13,7 @@
 #   TWIN=e_hand_written_user GROUP=login_default bench/callgrind.sh full_stack   # the last
 #       column divided by that variant instead of the group's second
 #   EVENT=I1mr GROUP=login_default bench/callgrind.sh full_stack   # instruction-cache misses
-#       per request instead of instructions (callgrind's cache simulation, 32 KiB L1 caches;
+#       per request instead of instructions (callgrind's simulation of this machine's caches;
 #       any event of --cache-sim=yes --branch-sim=yes: I1mr, D1mr, Bcm, Bim, ...)
 #
 # full_stack: each group's variants are driven in turn, ROUNDS times, in one process, so they

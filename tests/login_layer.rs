@@ -502,7 +502,9 @@ async fn login_required_runs_before_the_handlers_extractors() {
 async fn login_user_lets_in_and_logout_user_sends_back_to_login() {
     let mut browser = login_browser!(to_login_page());
     log_in_as!(browser, "alice", true);
-    let before = browser.cookie("id").map(|cookie| cookie.value().to_owned());
+    let before = browser
+        .cookie(common::SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned());
     let reply = browser.get("/members").await;
     assert_eq!(
         (reply.status, reply.body.as_str()),

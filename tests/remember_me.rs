@@ -24,7 +24,7 @@ use common::Browser;
 
 const REMEMBER: &str = DEFAULT_REMEMBER_COOKIE_NAME;
 /// actix-session's session cookie.
-const SESSION: &str = "id";
+const SESSION: &str = common::SESSION_COOKIE;
 
 #[derive(Clone)]
 struct User {

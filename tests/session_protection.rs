@@ -197,9 +197,6 @@ async fn session_protection_strong_deletes_session() {
     assert_eq!(statuses(&mut browser, LAPTOP).await, (NO, NO));
 }
 
-/// The session's cookie (the suite's `SessionMiddleware` keeps actix-session's default name).
-const SESSION: &str = "id";
-
 /// A login restored from the remember cookie, its session gone, by another client than the one
 /// that logged in: session protection acts on a session's login only, so the restore stands
 /// (not fresh, as every restore; `Strong` would end it on the restoring client's next request
@@ -213,7 +210,7 @@ async fn restored_elsewhere(protection: SessionProtection) {
         .on_event(move |_, event| seen.borrow_mut().push(event.name()));
     let mut browser = app!(manager);
     logged_in!(browser, LAPTOP);
-    browser.forget(SESSION);
+    browser.forget(common::SESSION_COOKIE);
     let phone = LAPTOP.with_agent("Mobile Safari/18").at("10.0.0.7:40000");
     assert_eq!(statuses(&mut browser, phone).await, (OK, NO));
     assert_eq!(statuses(&mut browser, phone).await, (OK, NO), "it stands");

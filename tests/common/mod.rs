@@ -24,6 +24,9 @@ use actix_web::{
 };
 use checkpoint_runtime::FlashMessages;
 
+/// The name of the session cookie ([`sessions`] keeps actix-session's default).
+pub const SESSION_COOKIE: &str = "id";
+
 /// The session key of the test binary.
 pub fn session_key() -> Key {
     static KEY: OnceLock<Key> = OnceLock::new();
