@@ -107,8 +107,8 @@ struct AccessReported;
 
 /// Reports `event` of `req`: a `debug` event (but for [`LoginEvent::Accessed`], which every
 /// request looking at the login sends: a line per request would say no more than the access
-/// log), then the manager's hooks. `Accessed` goes to the hooks once a request, as Flask-Login sends
-/// `user_accessed` once (a login check and a [`CurrentUser`](crate::CurrentUser) that
+/// log), then the manager's hooks. `Accessed` goes to the hooks once a request, as Flask-Login
+/// sends `user_accessed` once (a login check and a [`CurrentUser`](crate::CurrentUser) that
 /// authenticates again behind it look up the same login).
 pub(crate) fn emit(req: &HttpRequest, manager: &LoginManager, event: LoginEvent<'_>) {
     if matches!(event, LoginEvent::Accessed) {

@@ -46,8 +46,9 @@ pub const FORCED_KEY: &str = "_forced";
 /// The session key marking that no remember cookie restores a login in this session, and that
 /// one sent is cleared: set by a logout (and by a login without "remember me") of a request
 /// carrying the cookie, or of any request on a route `RememberMe` does not wrap; removed by the
-/// next login with "remember me" (Flask-Login's `_remember`, value `"clear"`). It keeps a client that logged out
-/// logged out when it sends a copy of its old remember cookie again, while its session lasts.
+/// next login with "remember me" (Flask-Login's `_remember`, value `"clear"`). It keeps a
+/// client that logged out logged out when it sends a copy of its old remember cookie again,
+/// while its session lasts.
 pub const REMEMBER_KEY: &str = "_remember";
 
 /// The identity of a request that passed the login check.
